@@ -1,0 +1,25 @@
+// Entry point of the `farmhand` command: parses flags and hands over to one command module.
+import { Command, CommanderError } from 'commander';
+import { registerPlan } from './commands/plan';
+import { registerRun } from './commands/run';
+import { exitCodes } from './exit-codes';
+
+const program = new Command('farmhand')
+  .description('Plan and run build pipelines on this machine and on spare machines of your LAN.')
+  .version('0.1.0')
+  .exitOverride()
+  .configureOutput({ writeErr: (text) => process.stderr.write(text) })
+  .showSuggestionAfterError(true);
+
+registerPlan(program);
+registerRun(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof CommanderError) {
+    process.exit(error.exitCode === 0 ? 0 : exitCodes.badInput);
+  }
+  process.stderr.write(`farmhand: internal error: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(exitCodes.buildFailed);
+}

@@ -1,0 +1,118 @@
+// What crosses between a coordinator and its agents, and what the coordinator publishes to
+// watchers (terminal, web UI). Versioned: an agent speaking another protocol version refuses
+// new work. The embedded agent of `farmhand run` speaks exactly this too.
+
+export const protocolVersion = 1;
+
+export type JobState =
+  | 'queued'
+  | 'waiting' // ready, but waiting for a resource group
+  | 'running'
+  | 'success'
+  | 'failed'
+  | 'canceled'
+  | 'skipped'
+  | 'cached'
+  | 'lost';
+
+export const finishedJobStates: readonly JobState[] = ['success', 'failed', 'canceled', 'skipped', 'cached', 'lost'];
+
+export type BuildState = 'queued' | 'running' | 'success' | 'failed' | 'canceled';
+
+/** Why an attempt did not succeed. */
+export type FailureReason = 'exit' | 'timeout' | 'oom' | 'agent_lost' | 'canceled' | 'error';
+
+export type LogStream = 'stdout' | 'stderr';
+
+export interface AgentInfo {
+  /** Stable id (machine id for LAN agents; `local` for the embedded one). */
+  id: string;
+  name: string;
+  pools: string[];
+  labels: string[];
+  slots: number;
+  executors: ('shell' | 'docker')[];
+}
+
+/** Where an attempt's files are. Only `local` exists now: the agent shares the coordinator's disk. */
+export type WorkspaceRef = { kind: 'local'; root: string };
+
+/** Everything an agent needs to run one attempt of one job (or of one batch of jobs). */
+export interface AttemptSpec {
+  id: string;
+  build: string;
+  /** Job id; for a batch, the first member's. */
+  job: string;
+  run: string[];
+  image?: string;
+  env: Record<string, string>;
+  /** Relative to the workspace root. */
+  workingDirectory: string;
+  timeoutMs?: number;
+  workspace: WorkspaceRef;
+  /** Output globs to collect after success. */
+  outputs: string[];
+  batch?: { id: string; members: string[] };
+}
+
+export interface OutputFile {
+  path: string;
+  size: number;
+  sha256: string;
+  mode: number;
+}
+
+export interface AttemptOutcome {
+  status: 'success' | 'failed' | 'canceled';
+  reason?: FailureReason;
+  exitCode?: number;
+  /** One sentence for the user when the reason alone does not say it (e.g. image not found). */
+  message?: string;
+}
+
+export type AgentMessage =
+  | { type: 'hello'; protocol: number; agent: AgentInfo }
+  | { type: 'started'; attempt: string; at: number }
+  | { type: 'log'; attempt: string; seq: number; stream: LogStream; data: string }
+  | { type: 'result'; attempt: string; outcome: AttemptOutcome }
+  | { type: 'heartbeat'; running: string[] };
+
+export type CoordinatorMessage =
+  | { type: 'welcome'; protocol: number; coordinator: string }
+  | { type: 'assign'; attempt: AttemptSpec }
+  | { type: 'cancel'; attempt: string; reason: FailureReason };
+
+/** A resource-group wait, as shown next to a waiting job. */
+export interface WaitingInfo {
+  group: string;
+  holders: { build: string; job: string }[];
+  /** 1-based place in the queue. */
+  position: number;
+}
+
+/** Every state change the coordinator publishes; the UI and terminal views are built from these. */
+export type FarmEvent =
+  | { type: 'build'; build: string; state: BuildState; at: number }
+  | {
+      type: 'job';
+      build: string;
+      job: string;
+      state: JobState;
+      at: number;
+      reason?: string;
+      agent?: string;
+      attempt?: number;
+      batch?: string;
+      waiting?: WaitingInfo;
+      exitCode?: number;
+    }
+  | { type: 'log'; build: string; job: string; seq: number; stream: LogStream; data: string; at: number }
+  | { type: 'agent'; agent: AgentInfo; state: 'online' | 'offline'; at: number };
+
+/** A two-way message channel: an in-memory pair for the embedded agent, a WebSocket for LAN agents. */
+export interface Channel<In, Out> {
+  send(message: Out): void;
+  onMessage(handler: (message: In) => void): void;
+  onClose(handler: (reason: string) => void): void;
+  close(): void;
+}

@@ -1,0 +1,137 @@
+// The coordinator's durable state. One SQLite file per state dir; see core/store/sqlite-store.ts.
+import type { Plan } from '../plan/types';
+import type { AgentInfo, BuildState, FailureReason, JobState, LogStream, OutputFile, WaitingInfo } from '../protocol/types';
+
+export interface BuildOptions {
+  noCache: boolean;
+  only: string[];
+}
+
+export interface BuildRecord {
+  /** `b-0001`, `b-0002`, ... sequential per state dir. */
+  id: string;
+  /** Absolute path of the project root. */
+  project: string;
+  status: BuildState;
+  createdAt: number;
+  startedAt?: number;
+  finishedAt?: number;
+  plan: Plan;
+  options: BuildOptions;
+}
+
+export interface JobRecord {
+  build: string;
+  /** Plan job id, e.g. `build-linux/compile[cc=gcc]`. */
+  id: string;
+  pipeline: string;
+  name: string;
+  state: JobState;
+  reason?: string;
+  key: string;
+  agent?: string;
+  /** Attempts started so far. */
+  attempts: number;
+  batch?: string;
+  resourceGroup?: string;
+  waiting?: WaitingInfo;
+  queuedAt?: number;
+  startedAt?: number;
+  finishedAt?: number;
+  exitCode?: number;
+}
+
+/** Fields a state change may set; `undefined` leaves a field as it is, `null` clears it. */
+export type JobPatch = {
+  [K in Exclude<keyof JobRecord, 'build' | 'id' | 'pipeline' | 'name' | 'key'>]?: JobRecord[K] | null;
+};
+
+export interface AttemptRecord {
+  id: string;
+  build: string;
+  job: string;
+  /** 1-based. */
+  number: number;
+  agent: string;
+  startedAt: number;
+  finishedAt?: number;
+  status?: 'success' | 'failed' | 'canceled' | 'lost';
+  reason?: FailureReason;
+  exitCode?: number;
+}
+
+export interface LogChunk {
+  build: string;
+  job: string;
+  /** Per job, from 1, no gaps, across attempts. */
+  seq: number;
+  attempt: string;
+  stream: LogStream;
+  data: string;
+  at: number;
+}
+
+export interface CacheEntry {
+  key: string;
+  /** The job that produced it. */
+  build: string;
+  job: string;
+  outputs: OutputFile[];
+  createdAt: number;
+}
+
+export interface ResourceHolder {
+  group: string;
+  build: string;
+  job: string;
+  since: number;
+}
+
+export interface Store {
+  /** Reserves and returns the next build id. */
+  nextBuildId(): string;
+  /** Inserts the build and one `queued` job row per plan job, in one transaction. */
+  createBuild(build: Omit<BuildRecord, 'status'> & { status?: BuildState }): void;
+  updateBuild(id: string, patch: Partial<Pick<BuildRecord, 'status' | 'startedAt' | 'finishedAt'>>): void;
+  /** Applies a patch; when `state` changes, also records (state, at, reason) in the job's history. Batched. */
+  updateJob(build: string, job: string, patch: JobPatch, at: number): void;
+  startAttempt(attempt: AttemptRecord): void;
+  finishAttempt(id: string, patch: Pick<AttemptRecord, 'finishedAt' | 'status' | 'reason' | 'exitCode'>): void;
+  /** Appends one chunk and returns its seq (next after the job's last). Batched. */
+  appendLog(chunk: Omit<LogChunk, 'seq'>): number;
+  /** Commits every batched write now. */
+  flush(): void;
+
+  getBuild(id: string): BuildRecord | undefined;
+  /** Newest first. */
+  listBuilds(limit?: number): BuildRecord[];
+  listJobs(build: string): JobRecord[];
+  getJob(build: string, job: string): JobRecord | undefined;
+  jobHistory(build: string, job: string): { state: JobState; at: number; reason?: string }[];
+  listAttempts(build: string, job?: string): AttemptRecord[];
+  /** Chunks with seq > afterSeq, in order. */
+  readLog(build: string, job: string, afterSeq?: number): LogChunk[];
+
+  upsertAgent(agent: AgentInfo, seenAt: number): void;
+  listAgents(): (AgentInfo & { lastSeen: number })[];
+
+  setHolders(group: string, holders: ResourceHolder[]): void;
+  listHolders(): ResourceHolder[];
+
+  getCacheEntry(key: string): CacheEntry | undefined;
+  putCacheEntry(entry: CacheEntry): void;
+
+  /** Builds whose status is queued or running: left so by a coordinator that died. */
+  unfinishedBuilds(): BuildRecord[];
+
+  close(): void;
+}
+
+/** Content-addressed files (job outputs), stored under the state dir. */
+export interface ArtifactStore {
+  /** Copies a file in (if not there yet) and returns its description. */
+  put(absolutePath: string, relativePath: string): OutputFile;
+  /** Writes the stored content of `file` to `absoluteDestination`, with its mode. */
+  restore(file: OutputFile, absoluteDestination: string): void;
+  has(sha256: string): boolean;
+}

@@ -1,0 +1,11 @@
+// Bundles the command line and the Electron main process with esbuild, so `npx farmhand` starts fast
+// without a TypeScript loader. Native and heavy packages stay external and load from node_modules.
+import { build } from 'esbuild';
+import { existsSync } from 'node:fs';
+
+const external = ['better-sqlite3', 'dockerode', 'bonjour-service', 'ws', 'electron', 'cpu-features', 'ssh2'];
+const common = { bundle: true, platform: 'node', target: 'node20', format: 'esm', sourcemap: true, external, logLevel: 'warning',
+  banner: { js: "import { createRequire as __farmhandCreateRequire } from 'node:module'; const require = __farmhandCreateRequire(import.meta.url);" } };
+
+await build({ ...common, entryPoints: ['cli/main.ts'], outfile: 'dist/cli/main.js' });
+if (existsSync('electron/main.ts')) await build({ ...common, entryPoints: ['electron/main.ts'], outfile: 'dist/electron/main.js' });
