@@ -8,7 +8,7 @@ const rule = (group, message) => ({ group, message });
 /** Imports that a layer must never make, with the reason shown to whoever tries. */
 const forbidden = {
   pure: [
-    rule(nodeBuiltins, 'core/spec, core/plan, core/schedule and core/protocol are pure: take I/O as an injected collaborator instead.'),
+    rule([...nodeBuiltins, '!node:crypto'], 'core/spec, core/plan, core/schedule and core/protocol are pure (node:crypto aside, which does no I/O): take I/O as an injected collaborator instead.'),
     rule(['electron', 'react', 'react-dom', 'zustand', 'better-sqlite3', 'dockerode', 'bonjour-service', 'ws'], 'pure core code must not depend on runtimes or drivers: pass a collaborator in.'),
     rule(['**/store/**', '**/coordinator/**', '**/project/**', '**/agent/**', '**/renderer/**', '**/electron/**', '**/cli/**'], 'pure core code must not import Node layers or apps.'),
   ],
