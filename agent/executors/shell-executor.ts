@@ -1,0 +1,144 @@
+// Runs a job as a shell script on the agent's own machine, as its own process group.
+import { spawn } from 'node:child_process';
+import { constants as osConstants } from 'node:os';
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import { decodeToLog } from './decode-stream';
+import { signalGroup, waitGroupGone } from './process-group';
+import type { ExecutionRequest, ExecutionResult, Executor, LogWriter } from './types';
+import { normaliseWorkingDirectory, toScript } from './working-directory';
+import { oneLine } from './one-line';
+
+export interface ShellExecutorOptions {
+  /** Time between SIGTERM and SIGKILL when a job is timed out or canceled. Default 5000. */
+  killGraceMs?: number;
+  /**
+   * The environment a job starts from; the job's own `env` is laid over it. Default: the agent's
+   * `process.env`, so PATH, HOME and the like are what the user who started the agent has.
+   */
+  baseEnv?: NodeJS.ProcessEnv;
+  /** The shell that runs `sh -e -c <script>`. Default '/bin/sh'. */
+  shell?: string;
+}
+
+type StopReason = 'timeout' | 'canceled';
+
+/** Creates the executor that runs jobs as `sh -e -c` processes in the workspace on this machine. */
+export function createShellExecutor(options: ShellExecutorOptions = {}): Executor {
+  const running = new Set<{ stop: () => void; done: Promise<unknown> }>();
+  return {
+    kind: 'shell',
+    async run(request, log, signal) {
+      const stopper = new AbortController();
+      const forward = (): void => stopper.abort();
+      signal.addEventListener('abort', forward, { once: true });
+      if (signal.aborted) stopper.abort();
+      const done = runShellJob(request, log, stopper.signal, options);
+      const entry = { stop: forward, done };
+      running.add(entry);
+      try {
+        return await done;
+      } finally {
+        running.delete(entry);
+        signal.removeEventListener('abort', forward);
+      }
+    },
+    async close() {
+      // Cancels whatever still runs and waits until each process group is gone.
+      const all = [...running];
+      for (const entry of all) entry.stop();
+      await Promise.allSettled(all.map((entry) => entry.done));
+    },
+  };
+}
+
+async function runShellJob(request: ExecutionRequest, log: LogWriter, signal: AbortSignal, options: ShellExecutorOptions): Promise<ExecutionResult> {
+  if (signal.aborted) return { status: 'canceled', reason: 'canceled' };
+  const cwd = await resolveCwd(request);
+  if (typeof cwd !== 'string') return cwd;
+
+  const child = spawn(options.shell ?? '/bin/sh', ['-e', '-c', toScript(request.run)], {
+    cwd,
+    env: { ...(options.baseEnv ?? process.env), ...request.env },
+    detached: true, // its own process group: a kill reaches every process the job started
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const spawnError = new Promise<Error>((resolve) => child.once('error', resolve));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, exitSignal) => resolve({ code, signal: exitSignal })),
+  );
+  const drained = Promise.all([decodeToLog(child.stdout, 'stdout', log), decodeToLog(child.stderr, 'stderr', log)]);
+  const pgid = child.pid;
+  if (pgid === undefined) {
+    const error = await spawnError;
+    await drained;
+    return { status: 'failed', reason: 'error', message: `could not start ${options.shell ?? '/bin/sh'}: ${oneLine(error)}` };
+  }
+
+  const killGraceMs = options.killGraceMs ?? 5000;
+  let stopReason: StopReason | undefined;
+  let killTimer: NodeJS.Timeout | undefined;
+  const stop = (reason: StopReason): void => {
+    if (stopReason) return;
+    stopReason = reason;
+    signalGroup(pgid, 'SIGTERM');
+    killTimer = setTimeout(() => signalGroup(pgid, 'SIGKILL'), killGraceMs);
+  };
+  const onAbort = (): void => stop('canceled');
+  signal.addEventListener('abort', onAbort, { once: true });
+  const timeoutTimer = request.timeoutMs === undefined ? undefined : setTimeout(() => stop('timeout'), request.timeoutMs);
+
+  try {
+    const exit = await exited;
+    clearTimeout(timeoutTimer);
+    signal.removeEventListener('abort', onAbort);
+    await reapGroup(pgid, stopReason ? killGraceMs : 0);
+    await drained;
+    if (stopReason === 'timeout') return { status: 'failed', reason: 'timeout', message: `timed out after ${request.timeoutMs} ms` };
+    if (stopReason === 'canceled') return { status: 'canceled', reason: 'canceled' };
+    return toResult(exit);
+  } finally {
+    clearTimeout(timeoutTimer);
+    clearTimeout(killTimer);
+    signal.removeEventListener('abort', onAbort);
+  }
+}
+
+/**
+ * Once the job's shell has exited, nothing it started may outlive it: whatever is left in its group gets
+ * `graceMs` to finish (after a SIGTERM from a stop) and is then killed.
+ */
+async function reapGroup(pgid: number, graceMs: number): Promise<void> {
+  if (graceMs > 0 && (await waitGroupGone(pgid, graceMs))) return;
+  signalGroup(pgid, 'SIGKILL');
+  await waitGroupGone(pgid, 2000);
+}
+
+async function resolveCwd(request: ExecutionRequest): Promise<string | ExecutionResult> {
+  let relative: string;
+  try {
+    relative = normaliseWorkingDirectory(request.workingDirectory);
+  } catch (error) {
+    return { status: 'failed', reason: 'error', message: oneLine(error) };
+  }
+  const cwd = path.join(request.workspaceRoot, relative);
+  try {
+    if ((await stat(cwd)).isDirectory()) return cwd;
+    return { status: 'failed', reason: 'error', message: `working directory "${cwd}" is not a directory` };
+  } catch {
+    return { status: 'failed', reason: 'error', message: `working directory "${cwd}" does not exist` };
+  }
+}
+
+function toResult(exit: { code: number | null; signal: NodeJS.Signals | null }): ExecutionResult {
+  if (exit.code === 0) return { status: 'success', exitCode: 0 };
+  if (exit.code !== null) return { status: 'failed', reason: 'exit', exitCode: exit.code, message: `exited with code ${exit.code}` };
+  // Killed from outside (the kernel's OOM killer, a user's kill): report it as a shell would.
+  const number = exit.signal ? osConstants.signals[exit.signal] : undefined;
+  return {
+    status: 'failed',
+    reason: 'exit',
+    ...(number === undefined ? {} : { exitCode: 128 + number }),
+    message: `killed by ${exit.signal ?? 'a signal'}`,
+  };
+}
