@@ -1,0 +1,104 @@
+// Job outputs, content-addressed: a file with SHA-256 `abcdef...` lives at `<dir>/ab/cdef...`.
+// Every write goes to a temporary file in the same file system and is renamed into place, so a
+// reader never sees half a file, and a crash leaves at most a stray file in `<dir>/tmp`.
+import { createHash, randomBytes } from 'node:crypto';
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readSync, renameSync, rmSync, writeSync, chmodSync } from 'node:fs';
+import { dirname, isAbsolute, join, posix, win32 } from 'node:path';
+import type { ArtifactStore } from './types';
+
+const chunkSize = 1 << 20;
+const sha256Pattern = /^[0-9a-f]{64}$/;
+
+/** Opens (creating) the content-addressed artifact store in `dir`. */
+export function openArtifactStore(dir: string): ArtifactStore {
+  const tmpDir = join(dir, 'tmp');
+  mkdirSync(tmpDir, { recursive: true });
+  const blobPath = (sha256: string): string => {
+    if (!sha256Pattern.test(sha256)) throw new Error(`not a SHA-256 digest: ${JSON.stringify(sha256)}`);
+    return join(dir, sha256.slice(0, 2), sha256.slice(2));
+  };
+
+  return {
+    put(absolutePath, relativePath) {
+      const path = checkRelativePath(relativePath);
+      const temp = join(tmpDir, uniqueName());
+      try {
+        const { sha256, size, mode } = copyHashing(absolutePath, temp, 0o444);
+        const target = blobPath(sha256);
+        if (existsSync(target)) {
+          rmSync(temp, { force: true });
+        } else {
+          mkdirSync(dirname(target), { recursive: true });
+          renameSync(temp, target);
+        }
+        return { path, size, sha256, mode };
+      } catch (error) {
+        rmSync(temp, { force: true });
+        throw error;
+      }
+    },
+    restore(file, absoluteDestination) {
+      if (!isAbsolute(absoluteDestination)) throw new Error(`restore needs an absolute destination, got ${JSON.stringify(absoluteDestination)}`);
+      const source = blobPath(file.sha256);
+      if (!existsSync(source)) throw new Error(`artifact ${file.sha256} (${file.path}) is not in the store at ${dir}`);
+      mkdirSync(dirname(absoluteDestination), { recursive: true });
+      const temp = `${absoluteDestination}.farmhand-${uniqueName()}`;
+      try {
+        const copied = copyHashing(source, temp, file.mode & 0o7777);
+        if (copied.sha256 !== file.sha256) throw new Error(`artifact ${file.sha256} is corrupt: its content hashes to ${copied.sha256}`);
+        // The mode given to open() is masked by the umask; set it exactly.
+        chmodSync(temp, file.mode & 0o7777);
+        renameSync(temp, absoluteDestination);
+      } catch (error) {
+        rmSync(temp, { force: true });
+        throw error;
+      }
+    },
+    has(sha256) {
+      return sha256Pattern.test(sha256) && existsSync(blobPath(sha256));
+    },
+  };
+}
+
+/** Normalises a relative output path to POSIX form; rejects absolute paths and paths that leave their root. */
+export function checkRelativePath(relativePath: string): string {
+  if (relativePath === '' || isAbsolute(relativePath) || posix.isAbsolute(relativePath) || win32.isAbsolute(relativePath)) {
+    throw new Error(`artifact path must be relative to the workspace, got ${JSON.stringify(relativePath)}`);
+  }
+  const normalised = posix.normalize(relativePath.replaceAll('\\', '/'));
+  if (normalised === '..' || normalised.startsWith('../') || normalised === '.') {
+    throw new Error(`artifact path must stay inside the workspace, got ${JSON.stringify(relativePath)}`);
+  }
+  return normalised.replace(/\/$/, '');
+}
+
+/** Copies `from` to a new file `to`, hashing on the way; returns the digest, size and source mode. */
+function copyHashing(from: string, to: string, createMode: number): { sha256: string; size: number; mode: number } {
+  const hash = createHash('sha256');
+  const buffer = Buffer.allocUnsafe(chunkSize);
+  const input = openSync(from, 'r');
+  try {
+    const mode = fstatSync(input).mode & 0o7777;
+    const output = openSync(to, 'wx', createMode);
+    let size = 0;
+    try {
+      for (;;) {
+        const read = readSync(input, buffer, 0, chunkSize, null);
+        if (read === 0) break;
+        hash.update(buffer.subarray(0, read));
+        let written = 0;
+        while (written < read) written += writeSync(output, buffer, written, read - written);
+        size += read;
+      }
+    } finally {
+      closeSync(output);
+    }
+    return { sha256: hash.digest('hex'), size, mode };
+  } finally {
+    closeSync(input);
+  }
+}
+
+function uniqueName(): string {
+  return `${process.pid}-${randomBytes(6).toString('hex')}`;
+}

@@ -1,0 +1,136 @@
+// The store's schema, as an ordered list of steps. The schema version is SQLite's `user_version`:
+// step i (0-based) brings a database from version i to i + 1. Never edit a released step; append one.
+import type Database from 'better-sqlite3';
+
+/** Ordered SQL steps; `migrations[i]` takes the schema from version i to i + 1. */
+export const migrations: readonly string[] = [
+  `
+  CREATE TABLE meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+  );
+  INSERT INTO meta (key, value) VALUES ('last_build_number', '0');
+
+  CREATE TABLE builds (
+    id TEXT PRIMARY KEY,
+    project TEXT NOT NULL,
+    status TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    started_at INTEGER,
+    finished_at INTEGER,
+    plan TEXT NOT NULL,
+    options TEXT NOT NULL
+  );
+  CREATE INDEX builds_status ON builds (status);
+
+  CREATE TABLE jobs (
+    build TEXT NOT NULL REFERENCES builds (id) ON DELETE CASCADE,
+    id TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    pipeline TEXT NOT NULL,
+    name TEXT NOT NULL,
+    state TEXT NOT NULL,
+    reason TEXT,
+    key TEXT NOT NULL,
+    agent TEXT,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    batch TEXT,
+    resource_group TEXT,
+    waiting TEXT,
+    queued_at INTEGER,
+    started_at INTEGER,
+    finished_at INTEGER,
+    exit_code INTEGER,
+    PRIMARY KEY (build, id)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE job_events (
+    id INTEGER PRIMARY KEY,
+    build TEXT NOT NULL,
+    job TEXT NOT NULL,
+    state TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    reason TEXT,
+    FOREIGN KEY (build, job) REFERENCES jobs (build, id) ON DELETE CASCADE
+  );
+  CREATE INDEX job_events_job ON job_events (build, job, id);
+
+  CREATE TABLE attempts (
+    id TEXT PRIMARY KEY,
+    build TEXT NOT NULL,
+    job TEXT NOT NULL,
+    number INTEGER NOT NULL,
+    agent TEXT NOT NULL,
+    started_at INTEGER NOT NULL,
+    finished_at INTEGER,
+    status TEXT,
+    reason TEXT,
+    exit_code INTEGER,
+    FOREIGN KEY (build, job) REFERENCES jobs (build, id) ON DELETE CASCADE
+  );
+  CREATE INDEX attempts_job ON attempts (build, job, number);
+
+  CREATE TABLE log_chunks (
+    build TEXT NOT NULL,
+    job TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    attempt TEXT NOT NULL,
+    stream TEXT NOT NULL,
+    data TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    PRIMARY KEY (build, job, seq),
+    FOREIGN KEY (build, job) REFERENCES jobs (build, id) ON DELETE CASCADE
+  ) WITHOUT ROWID;
+
+  CREATE TABLE agents (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    pools TEXT NOT NULL,
+    labels TEXT NOT NULL,
+    slots INTEGER NOT NULL,
+    executors TEXT NOT NULL,
+    last_seen INTEGER NOT NULL
+  );
+
+  CREATE TABLE resource_holders (
+    group_name TEXT NOT NULL,
+    build TEXT NOT NULL,
+    job TEXT NOT NULL,
+    since INTEGER NOT NULL,
+    PRIMARY KEY (group_name, build, job),
+    FOREIGN KEY (build, job) REFERENCES jobs (build, id) ON DELETE CASCADE
+  );
+
+  -- No foreign key to the producing job: a cache entry outlives the build that made it.
+  CREATE TABLE cache_entries (
+    key TEXT PRIMARY KEY,
+    build TEXT NOT NULL,
+    job TEXT NOT NULL,
+    outputs TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+  );
+  `,
+];
+
+/** The schema version this code writes. */
+export const latestSchemaVersion = migrations.length;
+
+/** Brings `db` up to `latestSchemaVersion`, one transaction per step; refuses a database from newer code. */
+export function migrate(db: Database.Database, file: string): number {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > latestSchemaVersion) {
+    throw new Error(
+      `${file} has schema version ${current}, but this Farmhand only knows up to version ${latestSchemaVersion}: ` +
+        'it was written by a newer Farmhand. Upgrade Farmhand, or point --state-dir at another directory.',
+    );
+  }
+  for (let version = current; version < latestSchemaVersion; version++) {
+    const step = migrations[version] ?? '';
+    db.transaction(() => {
+      db.exec(step);
+      // user_version lives in the file header and is part of this transaction.
+      db.pragma(`user_version = ${version + 1}`);
+    })();
+  }
+  return latestSchemaVersion;
+}

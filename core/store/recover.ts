@@ -1,0 +1,60 @@
+// What a coordinator does on start with builds that a previous coordinator left unfinished.
+import { finishedJobStates } from '../protocol/types';
+import type { Store } from './types';
+
+/** `requeue` runs interrupted jobs again; `lost` marks them lost (for jobs that must not run twice). */
+export type RecoveryPolicy = 'requeue' | 'lost';
+
+export interface RecoveredBuild {
+  build: string;
+  requeued: string[];
+  lost: string[];
+}
+
+/**
+ * Puts the jobs of every unfinished build back into a state a new coordinator can drive: running and
+ * waiting jobs become `queued` or `lost` (per policy), open attempts are finished as lost (`agent_lost`),
+ * and resource-group holders of those jobs are released. Finished and queued jobs, and the builds'
+ * own status, are left for the coordinator to decide on.
+ */
+export function recoverBuilds(store: Store, policy: RecoveryPolicy, at: number): RecoveredBuild[] {
+  const results: RecoveredBuild[] = [];
+  const released = new Set<string>();
+  for (const build of store.unfinishedBuilds()) {
+    const result: RecoveredBuild = { build: build.id, requeued: [], lost: [] };
+    for (const job of store.listJobs(build.id)) {
+      if (finishedJobStates.includes(job.state) || job.state === 'queued') continue;
+      if (policy === 'requeue') {
+        store.updateJob(build.id, job.id, { state: 'queued', reason: 'coordinator restarted', agent: null, waiting: null, startedAt: null, queuedAt: at }, at);
+        result.requeued.push(job.id);
+      } else {
+        store.updateJob(build.id, job.id, { state: 'lost', reason: 'coordinator restarted while running', waiting: null, finishedAt: at }, at);
+        result.lost.push(job.id);
+      }
+      released.add(`${build.id}\0${job.id}`);
+    }
+    for (const attempt of store.listAttempts(build.id)) {
+      if (attempt.finishedAt !== undefined) continue;
+      store.finishAttempt(attempt.id, { finishedAt: at, status: 'lost', reason: 'agent_lost' });
+    }
+    results.push(result);
+  }
+  releaseHolders(store, released);
+  store.flush();
+  return results;
+}
+
+/** Removes holders whose job was interrupted, group by group. */
+function releaseHolders(store: Store, released: Set<string>): void {
+  if (released.size === 0) return;
+  const byGroup = new Map<string, ReturnType<Store['listHolders']>>();
+  for (const holder of store.listHolders()) {
+    const list = byGroup.get(holder.group) ?? [];
+    list.push(holder);
+    byGroup.set(holder.group, list);
+  }
+  for (const [group, holders] of byGroup) {
+    const kept = holders.filter((h) => !released.has(`${h.build}\0${h.job}`));
+    if (kept.length !== holders.length) store.setHolders(group, kept);
+  }
+}

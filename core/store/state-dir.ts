@@ -1,0 +1,46 @@
+// Where Farmhand keeps its state (the SQLite file and the artifact store), and opening it.
+import { mkdirSync } from 'node:fs';
+import { homedir as osHomedir } from 'node:os';
+import { join, posix, win32 } from 'node:path';
+import { openArtifactStore } from './artifact-store';
+import { openStore } from './sqlite-store';
+import type { StoreOptions } from './sqlite-store';
+import type { ArtifactStore, Store } from './types';
+
+/**
+ * The state dir: `flag` (--state-dir), else `FARMHAND_STATE_DIR`, else the user data dir
+ * (XDG_DATA_HOME or ~/.local/share on Linux, ~/Library/Application Support on macOS, %APPDATA% on
+ * Windows) plus `farmhand`. The rule of the env-paths package, written out to spare a dependency.
+ */
+export function resolveStateDir(
+  flag: string | undefined,
+  env: Record<string, string | undefined>,
+  platform: NodeJS.Platform = process.platform,
+  homedir: string = osHomedir(),
+): string {
+  if (flag) return flag;
+  if (env.FARMHAND_STATE_DIR) return env.FARMHAND_STATE_DIR;
+  if (platform === 'win32') {
+    return win32.join(env.APPDATA || win32.join(homedir, 'AppData', 'Roaming'), 'farmhand');
+  }
+  if (platform === 'darwin') return posix.join(homedir, 'Library', 'Application Support', 'farmhand');
+  // XDG says a relative XDG_DATA_HOME is invalid and must be ignored.
+  const xdg = env.XDG_DATA_HOME;
+  const dataHome = xdg && posix.isAbsolute(xdg) ? xdg : posix.join(homedir, '.local', 'share');
+  return posix.join(dataHome, 'farmhand');
+}
+
+export interface State {
+  dir: string;
+  store: Store;
+  artifacts: ArtifactStore;
+  close(): void;
+}
+
+/** Opens the state in `dir` (`farmhand.db` and `cas/`), creating the directories it needs. */
+export function openState(dir: string, options: StoreOptions = {}): State {
+  mkdirSync(dir, { recursive: true });
+  const artifacts = openArtifactStore(join(dir, 'cas'));
+  const store = openStore(join(dir, 'farmhand.db'), options);
+  return { dir, store, artifacts, close: () => store.close() };
+}
