@@ -1,0 +1,103 @@
+// The agent: takes attempts from its coordinator over a channel, runs each with an executor,
+// streams numbered log chunks back and reports the result. The same loop serves the embedded
+// agent of `farmhand run` (in-memory channel) and, later, LAN agents (WebSocket).
+import { protocolVersion } from '../core/protocol/types';
+import type { AgentInfo, AgentMessage, AttemptSpec, Channel, CoordinatorMessage } from '../core/protocol/types';
+import { validateCoordinatorMessage } from '../core/protocol/validate';
+import type { ExecutionResult, Executor } from './executors/types';
+
+export interface AgentOptions {
+  info: AgentInfo;
+  channel: Channel<CoordinatorMessage, AgentMessage>;
+  executors: Partial<Record<'shell' | 'docker', Executor>>;
+  now: () => number;
+  /** Where problems of the channel itself are told (not job output). */
+  warn?: (message: string) => void;
+}
+
+export interface Agent {
+  /** Attempts running now. */
+  running(): string[];
+  /** Cancels what runs, waits for it to stop, and closes the channel. */
+  close(): Promise<void>;
+}
+
+/** Starts an agent on a channel: says hello, then serves assignments until closed. */
+export function createAgent(options: AgentOptions): Agent {
+  const { channel, info, now } = options;
+  const warn = options.warn ?? (() => {});
+  const running = new Map<string, { controller: AbortController; done: Promise<void> }>();
+  let accepting = true;
+
+  const send = (message: AgentMessage) => channel.send(message);
+
+  async function runAttempt(attempt: AttemptSpec, signal: AbortSignal): Promise<void> {
+    let seq = 0;
+    const kind = attempt.image ? 'docker' : 'shell';
+    const executor = options.executors[kind];
+    send({ type: 'started', attempt: attempt.id, at: now() });
+    let result: ExecutionResult;
+    if (!executor) {
+      result = { status: 'failed', reason: 'error', message: `agent ${info.name} has no ${kind} executor` };
+    } else {
+      try {
+        result = await executor.run(
+          {
+            attempt: attempt.id,
+            build: attempt.build,
+            job: attempt.job,
+            agent: info.name,
+            run: attempt.run,
+            image: attempt.image,
+            env: attempt.env,
+            workspaceRoot: attempt.workspace.root,
+            workingDirectory: attempt.workingDirectory,
+            timeoutMs: attempt.timeoutMs,
+          },
+          (stream, data) => send({ type: 'log', attempt: attempt.id, seq: ++seq, stream, data }),
+          signal,
+        );
+      } catch (error) {
+        result = { status: 'failed', reason: 'error', message: `executor failed: ${error instanceof Error ? error.message : String(error)}` };
+      }
+    }
+    send({ type: 'result', attempt: attempt.id, outcome: result });
+  }
+
+  channel.onMessage((raw) => {
+    const checked = validateCoordinatorMessage(raw);
+    if ('error' in checked) {
+      warn(`ignored a message from the coordinator: ${checked.error}`);
+      return;
+    }
+    const message = checked.message;
+    if (message.type === 'welcome') {
+      if (message.protocol !== protocolVersion) {
+        accepting = false;
+        warn(`coordinator speaks protocol ${message.protocol}, this agent ${protocolVersion}: refusing new work`);
+      }
+    } else if (message.type === 'assign') {
+      if (!accepting) {
+        send({ type: 'result', attempt: message.attempt.id, outcome: { status: 'failed', reason: 'error', message: 'agent refuses new work (protocol mismatch or closing)' } });
+        return;
+      }
+      const controller = new AbortController();
+      const done = runAttempt(message.attempt, controller.signal).finally(() => running.delete(message.attempt.id));
+      running.set(message.attempt.id, { controller, done });
+    } else if (message.type === 'cancel') {
+      running.get(message.attempt)?.controller.abort(message.reason);
+    }
+  });
+
+  send({ type: 'hello', protocol: protocolVersion, agent: info });
+
+  return {
+    running: () => [...running.keys()],
+    async close() {
+      accepting = false;
+      for (const { controller } of running.values()) controller.abort('canceled');
+      await Promise.all([...running.values()].map(({ done }) => done));
+      channel.close();
+    },
+  };
+}

@@ -1,0 +1,509 @@
+// The coordinator: owns builds, talks to agents over channels, asks the scheduler what to start,
+// records every change in the store and publishes it as an event.
+import type { Plan } from '../plan/types';
+import { protocolVersion } from '../protocol/types';
+import type { AgentInfo, AgentMessage, AttemptOutcome, AttemptSpec, Channel, CoordinatorMessage, FarmEvent, JobState } from '../protocol/types';
+import { validateAgentMessage } from '../protocol/validate';
+import { groupSettingsLookup } from '../schedule/resource-groups';
+import { schedule } from '../schedule/schedule';
+import type { Decision, Holder, ReadyJob, SchedulerInput } from '../schedule/types';
+import type { ArtifactStore, BuildOptions, Store } from '../store/types';
+import { BuildRun, isFinished, type JobRun } from './build-run';
+import { EventBus } from './event-bus';
+import { restoreOutputs, storeOutputs } from './outputs';
+
+export interface Clock {
+  now(): number;
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export interface HookRequest {
+  commands: string[];
+  env: Record<string, string>;
+  cwd: string;
+}
+
+export interface CoordinatorOptions {
+  store: Store;
+  artifacts: ArtifactStore;
+  clock: Clock;
+  name?: string;
+  /** Runs a pipeline's on_start / on_success / on_failure commands on the coordinator's machine. */
+  runHook?: (hook: HookRequest) => Promise<void>;
+  warn?: (message: string) => void;
+}
+
+export interface StartBuildRequest {
+  root: string;
+  plan: Plan;
+  options: BuildOptions;
+}
+
+export interface Coordinator {
+  attachAgent(channel: Channel<AgentMessage, CoordinatorMessage>): void;
+  startBuild(request: StartBuildRequest): string;
+  cancelBuild(id: string, reason?: string): boolean;
+  subscribe(listener: (event: FarmEvent) => void): () => void;
+  /** Resolves with the build's final status once every job and hook is done. */
+  finished(id: string): Promise<'success' | 'failed' | 'canceled'>;
+  close(): Promise<void>;
+}
+
+interface ConnectedAgent {
+  info: AgentInfo;
+  channel: Channel<AgentMessage, CoordinatorMessage>;
+  attempts: Map<string, Attempt>;
+}
+
+interface Attempt {
+  id: string;
+  build: BuildRun;
+  members: JobRun[];
+  batch?: string;
+  acquired: { group: string; holder: Holder }[];
+  lastSeq: number;
+}
+
+/** Creates a coordinator around a store; agents attach to it, builds start on it. */
+export function createCoordinator(options: CoordinatorOptions): Coordinator {
+  return new CoordinatorImpl(options);
+}
+
+class CoordinatorImpl implements Coordinator {
+  private readonly builds = new Map<string, BuildRun>();
+  private readonly agents = new Map<string, ConnectedAgent>();
+  private readonly holders = new Map<string, Holder[]>();
+  private readonly bus = new EventBus();
+  private readonly waiters = new Map<string, ((status: 'success' | 'failed' | 'canceled') => void)[]>();
+  private readonly hooks = new Map<string, Promise<void>[]>();
+  private buildOrder = 0;
+  private attemptCounter = 0;
+  private tickQueued = false;
+  private wakeTimer: unknown;
+  private wakeAt?: number;
+  private closed = false;
+
+  constructor(private readonly options: CoordinatorOptions) {
+    for (const holder of options.store.listHolders()) {
+      this.holders.set(holder.group, [...(this.holders.get(holder.group) ?? []), { build: holder.build, job: holder.job }]);
+    }
+  }
+
+  private get now(): number {
+    return this.options.clock.now();
+  }
+
+  private warn(message: string): void {
+    this.options.warn?.(message);
+  }
+
+  subscribe(listener: (event: FarmEvent) => void): () => void {
+    return this.bus.subscribe(listener);
+  }
+
+  attachAgent(channel: Channel<AgentMessage, CoordinatorMessage>): void {
+    let agent: ConnectedAgent | undefined;
+    channel.onMessage((raw) => {
+      const checked = validateAgentMessage(raw);
+      if ('error' in checked) {
+        this.warn(`ignored a message from agent ${agent?.info.name ?? '(not introduced)'}: ${checked.error}`);
+        return;
+      }
+      const message = checked.message;
+      if (message.type === 'hello') {
+        if (message.protocol !== protocolVersion) {
+          this.warn(`agent ${message.agent.name} speaks protocol ${message.protocol}, this coordinator ${protocolVersion}: it gets no work`);
+        }
+        agent = { info: message.agent, channel, attempts: new Map() };
+        if (message.protocol === protocolVersion) this.agents.set(message.agent.id, agent);
+        this.options.store.upsertAgent(message.agent, this.now);
+        channel.send({ type: 'welcome', protocol: protocolVersion, coordinator: this.options.name ?? 'farmhand' });
+        this.bus.publish({ type: 'agent', agent: message.agent, state: 'online', at: this.now });
+        this.requestTick();
+      } else if (agent) this.onAgentMessage(agent, message);
+    });
+    channel.onClose((reason) => {
+      if (!agent) return;
+      this.agents.delete(agent.info.id);
+      this.bus.publish({ type: 'agent', agent: agent.info, state: 'offline', at: this.now });
+      for (const attempt of [...agent.attempts.values()]) {
+        this.onResult(agent, attempt.id, { status: 'failed', reason: 'agent_lost', message: `agent ${agent.info.name} went away: ${reason}` });
+      }
+    });
+  }
+
+  private onAgentMessage(agent: ConnectedAgent, message: AgentMessage): void {
+    if (message.type === 'log') {
+      const attempt = agent.attempts.get(message.attempt);
+      if (!attempt || message.seq <= attempt.lastSeq) return; // late or repeated: already recorded
+      attempt.lastSeq = message.seq;
+      const lead = attempt.members[0]!;
+      const at = this.now;
+      const seq = this.options.store.appendLog({ build: attempt.build.id, job: lead.plan.id, attempt: attempt.id, stream: message.stream, data: message.data, at });
+      this.bus.publish({ type: 'log', build: attempt.build.id, job: lead.plan.id, seq, stream: message.stream, data: message.data, at });
+    } else if (message.type === 'started') {
+      const attempt = agent.attempts.get(message.attempt);
+      for (const job of attempt?.members ?? []) {
+        job.startedAt = message.at;
+        this.options.store.updateJob(attempt!.build.id, job.plan.id, { startedAt: message.at }, this.now);
+      }
+    } else if (message.type === 'result') {
+      this.onResult(agent, message.attempt, message.outcome);
+    }
+  }
+
+  startBuild(request: StartBuildRequest): string {
+    const { store } = this.options;
+    const id = store.nextBuildId();
+    const at = this.now;
+    const build = new BuildRun(id, this.buildOrder++, request.root, request.plan, request.options, at);
+    store.createBuild({ id, project: request.root, plan: request.plan, options: request.options, createdAt: at, startedAt: at, status: 'running' });
+    this.builds.set(id, build);
+    this.hooks.set(id, []);
+    this.bus.publish({ type: 'build', build: id, state: 'running', at });
+    for (const job of build.jobs.values()) this.bus.publish({ type: 'job', build: id, job: job.plan.id, state: 'queued', at });
+    for (const job of build.roots()) this.becomeReady(build, job);
+    this.checkBuildDone(build);
+    this.requestTick();
+    return id;
+  }
+
+  cancelBuild(id: string, reason = 'build canceled'): boolean {
+    const build = this.builds.get(id);
+    if (!build || build.canceled) return false;
+    build.canceled = true;
+    for (const job of build.jobs.values()) {
+      if (job.state === 'running') this.cancelJob(build, job, reason);
+      else if (!isFinished(job.state)) this.change(build, job, 'canceled', reason);
+    }
+    this.checkBuildDone(build);
+    return true;
+  }
+
+  finished(id: string): Promise<'success' | 'failed' | 'canceled'> {
+    const record = this.options.store.getBuild(id);
+    if (!this.builds.has(id) && record && (record.status === 'success' || record.status === 'failed' || record.status === 'canceled')) {
+      return Promise.resolve(record.status);
+    }
+    return new Promise((resolve) => this.waiters.set(id, [...(this.waiters.get(id) ?? []), resolve]));
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.wakeTimer !== undefined) this.options.clock.clearTimeout(this.wakeTimer);
+    await Promise.all([...this.hooks.values()].flat());
+    this.options.store.flush();
+  }
+
+  // --- job life cycle -------------------------------------------------------------------------
+
+  /** Records and publishes a state change. */
+  private change(build: BuildRun, job: JobRun, state: JobState, reason?: string, extra: { exitCode?: number } = {}): boolean {
+    const at = this.now;
+    const change = build.setState(job, state, at, reason);
+    if (!change && !(state === 'waiting' && job.state === 'waiting')) return false;
+    if (extra.exitCode !== undefined) job.exitCode = extra.exitCode;
+    this.options.store.updateJob(
+      build.id,
+      job.plan.id,
+      {
+        state,
+        reason: reason ?? null,
+        agent: job.agent ?? null,
+        attempts: job.attempts,
+        batch: job.batch ?? null,
+        waiting: job.waiting ?? null,
+        startedAt: job.startedAt ?? null,
+        finishedAt: job.finishedAt ?? null,
+        exitCode: job.exitCode ?? null,
+      },
+      at,
+    );
+    this.bus.publish({
+      type: 'job', build: build.id, job: job.plan.id, state, at, reason, agent: job.agent, attempt: job.attempts,
+      batch: job.batch, waiting: job.waiting, exitCode: job.exitCode,
+    });
+    if (isFinished(state)) this.afterFinish(build, job);
+    return true;
+  }
+
+  /** A job's needs are all done: restore it from the cache or queue it for a slot. */
+  private becomeReady(build: BuildRun, job: JobRun): void {
+    if (build.canceled) {
+      this.change(build, job, 'canceled', 'build canceled');
+      return;
+    }
+    if (job.plan.cache && !build.options.noCache) {
+      const entry = this.options.store.getCacheEntry(job.plan.key);
+      if (entry && restoreOutputs(build.root, entry.outputs, this.options.artifacts)) {
+        this.change(build, job, 'cached', `same key as ${entry.build} ${entry.job}`);
+        return;
+      }
+    }
+    job.readyAt ??= this.now;
+    build.ready.add(job.plan.id);
+  }
+
+  private afterFinish(build: BuildRun, job: JobRun): void {
+    const { readyNow, skip, skipReason } = build.release(job);
+    for (const dependent of skip) this.change(build, dependent, 'skipped', skipReason);
+    for (const dependent of readyNow) this.becomeReady(build, dependent);
+    const pipeline = build.pipelines.get(job.plan.pipeline)!;
+    if (pipeline.unfinished === 0) this.pipelineDone(build, pipeline.plan.name);
+    this.checkBuildDone(build);
+    this.requestTick();
+  }
+
+  private pipelineDone(build: BuildRun, name: string): void {
+    const pipeline = build.pipelines.get(name)!;
+    const group = pipeline.plan.resourceGroup;
+    if (group) this.release(group, { build: build.id, job: `pipeline:${name}` });
+    if (!pipeline.started) return;
+    const commands = pipeline.failed ? pipeline.plan.onFailure : pipeline.plan.onSuccess;
+    this.hook(build, commands, pipeline.failed ? 'failed' : 'success');
+  }
+
+  private hook(build: BuildRun, commands: string[], status: string): void {
+    if (commands.length === 0 || !this.options.runHook) return;
+    const run = this.options.runHook({ commands, cwd: build.root, env: { FARMHAND_BUILD_ID: build.id, FARMHAND_STATUS: status } })
+      .catch((error: unknown) => this.warn(`hook of ${build.id} failed: ${error instanceof Error ? error.message : String(error)}`));
+    this.hooks.get(build.id)?.push(run);
+  }
+
+  private checkBuildDone(build: BuildRun): void {
+    if (!build.done || !this.builds.has(build.id)) return;
+    this.builds.delete(build.id);
+    const status = build.status();
+    const at = this.now;
+    const hooks = this.hooks.get(build.id) ?? [];
+    void Promise.all(hooks).then(() => {
+      this.options.store.updateBuild(build.id, { status, finishedAt: this.now });
+      this.options.store.flush();
+      this.hooks.delete(build.id);
+      this.bus.publish({ type: 'build', build: build.id, state: status, at });
+      for (const resolve of this.waiters.get(build.id) ?? []) resolve(status);
+      this.waiters.delete(build.id);
+    });
+  }
+
+  private cancelJob(build: BuildRun, job: JobRun, reason: string): void {
+    job.cancelReason = reason;
+    for (const agent of this.agents.values()) {
+      if (job.attemptId && agent.attempts.has(job.attemptId)) agent.channel.send({ type: 'cancel', attempt: job.attemptId, reason: 'canceled' });
+    }
+  }
+
+  // --- resource groups --------------------------------------------------------------------------
+
+  private release(group: string, holder: Holder): void {
+    const list = (this.holders.get(group) ?? []).filter((h) => !(h.build === holder.build && h.job === holder.job));
+    if (list.length > 0) this.holders.set(group, list);
+    else this.holders.delete(group);
+    this.persistHolders(group);
+  }
+
+  private persistHolders(group: string): void {
+    const since = this.now;
+    this.options.store.setHolders(group, (this.holders.get(group) ?? []).map((h) => ({ group, build: h.build, job: h.job, since })));
+  }
+
+  // --- scheduling -------------------------------------------------------------------------------
+
+  private requestTick(): void {
+    if (this.tickQueued || this.closed) return;
+    this.tickQueued = true;
+    this.options.clock.setTimeout(() => {
+      this.tickQueued = false;
+      this.tick();
+    }, 0);
+  }
+
+  private tick(): void {
+    if (this.builds.size === 0) return;
+    const input = this.schedulerInput();
+    const output = schedule(input);
+    for (const decision of output.decisions) this.apply(decision);
+    if (output.wakeAt !== undefined && output.wakeAt !== this.wakeAt) {
+      if (this.wakeTimer !== undefined) this.options.clock.clearTimeout(this.wakeTimer);
+      this.wakeAt = output.wakeAt;
+      this.wakeTimer = this.options.clock.setTimeout(() => {
+        this.wakeTimer = undefined;
+        this.wakeAt = undefined;
+        this.tick();
+      }, Math.max(0, output.wakeAt - this.now));
+    }
+  }
+
+  private schedulerInput(): SchedulerInput {
+    const ready: ReadyJob[] = [];
+    const pipelines: SchedulerInput['pipelines'] = [];
+    let newest: BuildRun | undefined;
+    for (const build of this.builds.values()) {
+      newest = build;
+      for (const id of build.ready) {
+        const job = build.jobs.get(id)!;
+        const plan = job.plan;
+        ready.push({
+          build: build.id, job: id, pipeline: plan.pipeline, pool: plan.pool, labels: plan.labels,
+          executor: plan.image ? 'docker' : 'shell', criticalPath: plan.criticalPath, readyAt: job.readyAt ?? build.createdAt,
+          resourceGroup: plan.resourceGroup, pipelineResourceGroup: build.pipelines.get(plan.pipeline)?.plan.resourceGroup, batch: plan.batch,
+        });
+      }
+      for (const pipeline of build.pipelines.values()) {
+        if (pipeline.plan.concurrency !== undefined) {
+          pipelines.push({ build: build.id, pipeline: pipeline.plan.name, running: pipeline.running, concurrency: pipeline.plan.concurrency });
+        }
+      }
+    }
+    const builds = [...this.builds.values()].map((build) => ({
+      id: build.id,
+      order: build.order,
+      running: [...build.pipelines.values()].reduce((sum, p) => sum + p.running, 0),
+    }));
+    const agents = [...this.agents.values()].map((agent) => ({
+      id: agent.info.id, pools: agent.info.pools, labels: agent.info.labels, executors: agent.info.executors,
+      free: agent.info.slots - agent.attempts.size, running: agent.attempts.size,
+    }));
+    const groupSettings = groupSettingsLookup(newest?.plan.resourceGroups ?? []);
+    return { now: this.now, ready, builds, pipelines, agents, holders: this.holders, groupSettings };
+  }
+
+  private apply(decision: Decision): void {
+    if (decision.type === 'start') return this.start(decision);
+    if (decision.type === 'cancel_holder') {
+      const build = this.builds.get(decision.holder.build);
+      if (!build) return;
+      const pipelineName = decision.holder.job.startsWith('pipeline:') ? decision.holder.job.slice('pipeline:'.length) : undefined;
+      for (const job of build.jobs.values()) {
+        const hit = pipelineName ? job.plan.pipeline === pipelineName : job.plan.id === decision.holder.job;
+        if (hit && job.state === 'running') this.cancelJob(build, job, decision.reason);
+      }
+      return;
+    }
+    const build = this.builds.get(decision.build);
+    const job = build?.jobs.get(decision.job);
+    if (!build || !job) return;
+    if (decision.type === 'skip') this.change(build, job, 'skipped', decision.reason);
+    else if (decision.type === 'wait') {
+      const same = job.state === 'waiting' && JSON.stringify(job.waiting) === JSON.stringify(decision.waiting);
+      if (same) return;
+      job.waiting = decision.waiting;
+      this.change(build, job, 'waiting', `waiting for resource group ${decision.waiting.group}`);
+      job.waiting = decision.waiting;
+    }
+  }
+
+  private start(decision: Extract<Decision, { type: 'start' }>): void {
+    const agent = this.agents.get(decision.agent);
+    const build = this.builds.get(decision.members[0]!.build);
+    if (!agent || !build) return;
+    const members = decision.members.map((ref) => build.jobs.get(ref.job)!);
+    const id = `${build.id}.a${++this.attemptCounter}`;
+    const batch = members.length > 1 ? `${build.id}.batch${this.attemptCounter}` : undefined;
+    for (const { group, holder } of decision.acquire) {
+      this.holders.set(group, [...(this.holders.get(group) ?? []), holder]);
+      this.persistHolders(group);
+    }
+    const attempt: Attempt = { id, build, members, batch, acquired: decision.acquire, lastSeq: 0 };
+    agent.attempts.set(id, attempt);
+    const at = this.now;
+    members.forEach((job, index) => {
+      build.ready.delete(job.plan.id);
+      job.attempts++;
+      job.attemptId = id;
+      job.agent = agent.info.name;
+      job.batch = batch;
+      job.startedAt = at;
+      job.cancelReason = undefined;
+      const first = build.pipelines.get(job.plan.pipeline)!.started === false;
+      this.options.store.startAttempt({ id: index === 0 ? id : `${id}#${index}`, build: build.id, job: job.plan.id, number: job.attempts, agent: agent.info.name, startedAt: at });
+      this.change(build, job, 'running', batch ? `in batch ${batch} of ${members.length}` : undefined);
+      if (first) this.hook(build, build.pipelines.get(job.plan.pipeline)!.plan.onStart, 'running');
+    });
+    agent.channel.send({ type: 'assign', attempt: this.attemptSpec(id, build, members, batch) });
+  }
+
+  private attemptSpec(id: string, build: BuildRun, members: JobRun[], batch?: string): AttemptSpec {
+    const lead = members[0]!.plan;
+    const env: Record<string, string> = { ...lead.env, FARMHAND: 'true', FARMHAND_BUILD_ID: build.id, FARMHAND_PIPELINE: lead.pipeline, FARMHAND_JOB: lead.name, FARMHAND_JOB_ID: lead.id };
+    if (batch) {
+      env.FARMHAND_BATCH = members.map((job) => job.plan.id).join('\n');
+      env.FARMHAND_BATCH_SIZE = String(members.length);
+    }
+    return {
+      id, build: build.id, job: lead.id, run: lead.run, image: lead.image, env, workingDirectory: lead.workingDirectory,
+      timeoutMs: lead.timeoutMs, workspace: { kind: 'local', root: build.root },
+      outputs: [...new Set(members.flatMap((job) => job.plan.outputs))],
+      batch: batch ? { id: batch, members: members.map((job) => job.plan.id) } : undefined,
+    };
+  }
+
+  private onResult(agent: ConnectedAgent, attemptId: string, outcome: AttemptOutcome): void {
+    const attempt = agent.attempts.get(attemptId);
+    if (!attempt) return;
+    agent.attempts.delete(attemptId);
+    const { build } = attempt;
+    for (const { group, holder } of attempt.acquired) if (!holder.job.startsWith('pipeline:')) this.release(group, holder);
+    const at = this.now;
+    attempt.members.forEach((job, index) => {
+      const attemptRowId = index === 0 ? attempt.id : `${attempt.id}#${index}`;
+      const status = outcome.status === 'failed' && outcome.reason === 'agent_lost' ? 'lost' : outcome.status;
+      this.options.store.finishAttempt(attemptRowId, { finishedAt: at, status, reason: outcome.reason, exitCode: outcome.exitCode });
+      this.finishMember(build, job, outcome, attempt.batch);
+    });
+    this.requestTick();
+  }
+
+  private finishMember(build: BuildRun, job: JobRun, outcome: AttemptOutcome, batch?: string): void {
+    if (outcome.status === 'success') {
+      try {
+        const outputs = storeOutputs(build.root, job.plan.outputs, this.options.artifacts);
+        if (job.plan.cache) this.options.store.putCacheEntry({ key: job.plan.key, build: build.id, job: job.plan.id, outputs, createdAt: this.now });
+      } catch (error) {
+        this.change(build, job, 'failed', `could not store outputs: ${error instanceof Error ? error.message : String(error)}`);
+        return;
+      }
+      this.change(build, job, 'success', batch ? `in batch ${batch}` : undefined, { exitCode: outcome.exitCode ?? 0 });
+      return;
+    }
+    const inBatch = batch ? ` (in batch ${batch})` : '';
+    if (outcome.status === 'canceled') {
+      this.change(build, job, 'canceled', (job.cancelReason ?? 'canceled') + inBatch);
+      return;
+    }
+    const kind = outcome.reason === 'timeout' ? 'timeout' : outcome.reason === 'agent_lost' ? 'agent_lost' : 'failure';
+    const retry = job.plan.retry;
+    if (!build.canceled && job.attempts <= retry.max && retry.when.includes(kind)) {
+      this.change(build, job, 'queued', `retry ${job.attempts}/${retry.max} after ${describe(outcome)}`);
+      build.ready.add(job.plan.id);
+      return;
+    }
+    const state = outcome.reason === 'agent_lost' ? 'lost' : 'failed';
+    this.change(build, job, state, describe(outcome) + inBatch, { exitCode: outcome.exitCode });
+    const pipeline = build.pipelines.get(job.plan.pipeline)!;
+    if (state === 'failed' && !job.plan.allowFailure && pipeline.plan.failFast) {
+      for (const other of build.jobs.values()) {
+        if (other.plan.pipeline !== job.plan.pipeline || isFinished(other.state)) continue;
+        if (other.state === 'running') this.cancelJob(build, other, `fail_fast: ${job.plan.id} failed`);
+        else this.change(build, other, 'canceled', `fail_fast: ${job.plan.id} failed`);
+      }
+    }
+  }
+}
+
+function describe(outcome: AttemptOutcome): string {
+  if (outcome.message) return outcome.message;
+  switch (outcome.reason) {
+    case 'exit':
+      return `exit code ${outcome.exitCode}`;
+    case 'timeout':
+      return 'timed out';
+    case 'oom':
+      return 'killed: out of memory';
+    case 'agent_lost':
+      return 'agent lost';
+    default:
+      return outcome.reason ?? 'failed';
+  }
+}

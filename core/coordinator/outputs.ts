@@ -1,0 +1,82 @@
+// Job outputs on a local workspace: find the files matching a job's output globs after it ran
+// (walking only below each glob's fixed prefix), store them content-addressed, restore them on a
+// cache hit.
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import picomatch from 'picomatch';
+import type { OutputFile } from '../protocol/types';
+import type { ArtifactStore } from '../store/types';
+
+const skippedDirectories = new Set(['.git', 'node_modules']);
+
+const patternCharacters = /[*?[\]{}()!+@]/;
+
+/** The folders of a glob before its first pattern character ('' for the root): where a walk starts. */
+export function globBase(glob: string): string {
+  const fixed: string[] = [];
+  for (const part of glob.split('/').slice(0, -1)) {
+    if (patternCharacters.test(part)) break;
+    fixed.push(part);
+  }
+  return fixed.join('/');
+}
+
+function walk(root: string, relative: string, found: string[]): void {
+  const absolute = relative ? join(root, relative) : root;
+  let entries;
+  try {
+    entries = readdirSync(absolute, { withFileTypes: true });
+  } catch {
+    return;
+  }
+  for (const entry of entries) {
+    const path = relative ? `${relative}/${entry.name}` : entry.name;
+    if (entry.isDirectory()) {
+      if (!skippedDirectories.has(entry.name)) walk(root, path, found);
+    } else if (entry.isFile()) found.push(path);
+  }
+}
+
+/** Project-relative paths of the files matching any of the globs, sorted, without duplicates. */
+export function matchFiles(root: string, globs: readonly string[]): string[] {
+  const found = new Set<string>();
+  for (const glob of globs) {
+    const isMatch = picomatch(glob, { dot: true });
+    const base = globBase(glob);
+    if (base && !existsSync(join(root, base))) continue;
+    if (!patternCharacters.test(glob)) {
+      const stat = statSafe(join(root, glob));
+      if (stat?.isFile()) found.add(glob);
+      else if (stat?.isDirectory()) {
+        const inside: string[] = [];
+        walk(root, glob, inside);
+        inside.forEach((path) => found.add(path));
+      }
+      continue;
+    }
+    const candidates: string[] = [];
+    walk(root, base, candidates);
+    for (const path of candidates) if (isMatch(path)) found.add(path);
+  }
+  return [...found].sort();
+}
+
+function statSafe(path: string) {
+  try {
+    return statSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Stores a job's outputs and returns their descriptions. */
+export function storeOutputs(root: string, globs: readonly string[], artifacts: ArtifactStore): OutputFile[] {
+  return matchFiles(root, globs).map((path) => artifacts.put(join(root, path), path));
+}
+
+/** Puts stored outputs back into the workspace; false when some content is missing from the store. */
+export function restoreOutputs(root: string, outputs: readonly OutputFile[], artifacts: ArtifactStore): boolean {
+  if (!outputs.every((file) => artifacts.has(file.sha256))) return false;
+  for (const file of outputs) artifacts.restore(file, join(root, file.path));
+  return true;
+}

@@ -1,0 +1,40 @@
+// Messages are validated on arrival: a malformed or foreign message is a one-line error, never a crash.
+import type { AgentMessage, CoordinatorMessage } from './types';
+
+type Check = (value: Record<string, unknown>) => string | undefined;
+
+const isString = (v: unknown): v is string => typeof v === 'string';
+const isInt = (v: unknown): v is number => Number.isInteger(v);
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+const agentChecks: Record<AgentMessage['type'], Check> = {
+  hello: (m) => (isInt(m.protocol) && isRecord(m.agent) && isString(m.agent.id) && isString(m.agent.name) && isInt(m.agent.slots) && Array.isArray(m.agent.pools) && Array.isArray(m.agent.labels) && Array.isArray(m.agent.executors) ? undefined : 'hello needs protocol and agent {id, name, pools, labels, slots, executors}'),
+  started: (m) => (isString(m.attempt) && isInt(m.at) ? undefined : 'started needs attempt and at'),
+  log: (m) => (isString(m.attempt) && isInt(m.seq) && (m.stream === 'stdout' || m.stream === 'stderr') && isString(m.data) ? undefined : 'log needs attempt, seq, stream (stdout|stderr) and data'),
+  result: (m) => (isString(m.attempt) && isRecord(m.outcome) && ['success', 'failed', 'canceled'].includes(m.outcome.status as string) ? undefined : 'result needs attempt and outcome.status (success|failed|canceled)'),
+  heartbeat: (m) => (Array.isArray(m.running) ? undefined : 'heartbeat needs running'),
+};
+
+const coordinatorChecks: Record<CoordinatorMessage['type'], Check> = {
+  welcome: (m) => (isInt(m.protocol) && isString(m.coordinator) ? undefined : 'welcome needs protocol and coordinator'),
+  assign: (m) => (isRecord(m.attempt) && isString(m.attempt.id) && Array.isArray(m.attempt.run) ? undefined : 'assign needs attempt {id, run, ...}'),
+  cancel: (m) => (isString(m.attempt) ? undefined : 'cancel needs attempt'),
+};
+
+function validate<T>(value: unknown, checks: Record<string, Check>): { message: T } | { error: string } {
+  if (!isRecord(value)) return { error: 'message is not an object' };
+  const type = value.type;
+  if (!isString(type) || !(type in checks)) return { error: `unknown message type ${JSON.stringify(type)} (expected one of ${Object.keys(checks).join(', ')})` };
+  const problem = checks[type]!(value);
+  return problem ? { error: problem } : { message: value as T };
+}
+
+/** Checks a message an agent sent. */
+export function validateAgentMessage(value: unknown): { message: AgentMessage } | { error: string } {
+  return validate<AgentMessage>(value, agentChecks);
+}
+
+/** Checks a message a coordinator sent. */
+export function validateCoordinatorMessage(value: unknown): { message: CoordinatorMessage } | { error: string } {
+  return validate<CoordinatorMessage>(value, coordinatorChecks);
+}
