@@ -1,0 +1,120 @@
+// The planner: a parsed project in, one DAG of concrete jobs out (or every problem found).
+// Pure: files are read through ProjectFiles only, so the same project plans the same everywhere.
+import type { Diagnostic, PipelineSpec, ProjectFiles, ProjectSpec, RecipeSpec } from '../spec/types';
+import { cacheKey, InputMatcher } from './cache-key';
+import { diagnosticAt, draftPipelineJobs, draftRecipeJobs, type DraftJob } from './draft-jobs';
+import { criticalPaths, findCycle, topologicalOrder, type NeedsGraph, type NodeWeight } from './graph';
+import { buildNeedsIndex, resolveEdges } from './resolve-edges';
+import type { PlannedJob, PlannedPipeline, PlanResult } from './types';
+
+export interface PlanOptions {
+  /** Estimated weight of a job for its critical path; unit weights by default (later: historical durations). */
+  weight?: NodeWeight;
+}
+
+function checkNames(spec: ProjectSpec, recipes: readonly RecipeSpec[], diagnostics: Diagnostic[]): void {
+  const pipelines = new Map(spec.pipelines.map((pipeline) => [pipeline.name, pipeline]));
+  const seen = new Set<string>();
+  for (const recipe of recipes) {
+    const pipeline = pipelines.get(recipe.name);
+    if (pipeline) {
+      const where = `${pipeline.loc.file}:${pipeline.loc.line}:${pipeline.loc.col}`;
+      diagnostics.push(diagnosticAt(recipe.loc, `recipe \`${recipe.name}\` has the name of a pipeline (${where}); job ids \`${recipe.name}/...\` would be ambiguous`, 'rename the recipe or the pipeline'));
+    }
+    if (seen.has(recipe.name)) diagnostics.push(diagnosticAt(recipe.loc, `two recipes are named \`${recipe.name}\``, 'give each recipe its own name'));
+    seen.add(recipe.name);
+  }
+}
+
+function cycleDiagnostic(cycle: readonly string[], drafts: ReadonlyMap<string, DraftJob>): Diagnostic {
+  const [from, to] = cycle;
+  const loc = drafts.get(from ?? '')?.needs.get(to ?? '') ?? drafts.get(from ?? '')!.loc;
+  return diagnosticAt(loc, `cycle: ${cycle.join(' -> ')}`, 'remove one of these needs (or depends_on) so that the jobs can run in some order');
+}
+
+/** Keys in topological order, so a job's needs already have theirs. */
+function computeKeys(order: readonly string[], drafts: ReadonlyMap<string, DraftJob>, files: ProjectFiles): Map<string, string> {
+  const keys = new Map<string, string>();
+  const matcher = new InputMatcher(files);
+  for (const id of order) {
+    const draft = drafts.get(id)!;
+    const needKeys = [...draft.needs.keys()].map((need) => keys.get(need)!);
+    const { run, image, env, workingDirectory, inputs, outputs } = draft.resolved;
+    keys.set(id, cacheKey({ run, image, env, workingDirectory, inputs, outputs, needKeys, version: draft.version }, files, matcher));
+  }
+  return keys;
+}
+
+function plannedJob(draft: DraftJob, key: string, criticalPath: number): PlannedJob {
+  const job: PlannedJob = {
+    id: draft.id,
+    pipeline: draft.pipeline,
+    name: draft.name,
+    ...draft.resolved,
+    needs: [...draft.needs.keys()].sort(),
+    key,
+    criticalPath,
+  };
+  if (job.image === undefined) delete job.image;
+  if (draft.matrix) job.matrix = draft.matrix;
+  if (draft.version !== undefined) job.version = draft.version;
+  return job;
+}
+
+function plannedPipeline(pipeline: PipelineSpec, jobs: readonly PlannedJob[]): PlannedPipeline {
+  const planned: PlannedPipeline = {
+    name: pipeline.name,
+    pool: pipeline.pool || 'default',
+    labels: [...pipeline.labels],
+    dependsOn: pipeline.dependsOn.map((ref) => ref.ref),
+    failFast: pipeline.failFast,
+    jobs: jobs.filter((job) => job.pipeline === pipeline.name).map((job) => job.id),
+    onStart: [...pipeline.onStart],
+    onSuccess: [...pipeline.onSuccess],
+    onFailure: [...pipeline.onFailure],
+    recipe: false,
+  };
+  if (pipeline.concurrency !== undefined) planned.concurrency = pipeline.concurrency;
+  if (pipeline.resourceGroup !== undefined) planned.resourceGroup = pipeline.resourceGroup;
+  return planned;
+}
+
+function recipePipeline(recipe: RecipeSpec, jobs: readonly PlannedJob[]): PlannedPipeline {
+  return {
+    name: recipe.name,
+    pool: recipe.pool || 'default',
+    labels: [...(recipe.labels ?? [])],
+    dependsOn: [],
+    failFast: false,
+    jobs: jobs.filter((job) => job.pipeline === recipe.name).map((job) => job.id),
+    onStart: [],
+    onSuccess: [],
+    onFailure: [],
+    recipe: true,
+  };
+}
+
+/** Expands, resolves and orders a parsed project into a plan; never throws for user input. */
+export function planProject(spec: ProjectSpec, files: ProjectFiles, options: PlanOptions = {}): PlanResult {
+  const diagnostics: Diagnostic[] = [];
+  const recipes = spec.workspace?.recipes ?? [];
+  checkNames(spec, recipes, diagnostics);
+  const drafted = [...spec.pipelines.flatMap((pipeline) => draftPipelineJobs(pipeline, diagnostics)), ...recipes.flatMap((recipe) => draftRecipeJobs(recipe, diagnostics))];
+  const drafts = new Map<string, DraftJob>();
+  for (const draft of drafted) {
+    if (drafts.has(draft.id)) diagnostics.push(diagnosticAt(draft.loc, `two jobs have the id \`${draft.id}\``, 'rename one of them'));
+    else drafts.set(draft.id, draft);
+  }
+  resolveEdges(spec.pipelines, recipes, [...drafts.values()], buildNeedsIndex([...drafts.values()], recipes), diagnostics);
+  if (diagnostics.length > 0) return { diagnostics };
+
+  const graph: NeedsGraph = new Map([...drafts.values()].map((draft) => [draft.id, [...draft.needs.keys()].sort()]));
+  const cycle = findCycle(graph);
+  if (cycle) return { diagnostics: [cycleDiagnostic(cycle, drafts)] };
+  const order = topologicalOrder(graph)!;
+  const keys = computeKeys(order, drafts, files);
+  const critical = criticalPaths(graph, options.weight);
+  const jobs = order.map((id) => plannedJob(drafts.get(id)!, keys.get(id)!, critical.get(id)!));
+  const pipelines = [...spec.pipelines.map((pipeline) => plannedPipeline(pipeline, jobs)), ...recipes.map((recipe) => recipePipeline(recipe, jobs))];
+  return { plan: { pipelines, jobs, resourceGroups: spec.settings.resourceGroups }, diagnostics: [] };
+}
