@@ -1,8 +1,164 @@
-import type { Command } from 'commander';
+// `farmhand run [DIR]`: plan the project and run it here, through an embedded coordinator and an
+// embedded local agent that talk over the same protocol a LAN agent will use.
+import { writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
+import { type Command, InvalidArgumentError } from 'commander';
+import { startLocalAgent } from '../../agent/local-agent';
+import { createShellExecutor } from '../../agent/executors/shell-executor';
+import type { Executor } from '../../agent/executors/types';
+import { createCoordinator } from '../../core/coordinator/coordinator';
+import { createChannelPair } from '../../core/protocol/channel';
+import type { AgentMessage, CoordinatorMessage } from '../../core/protocol/types';
+import { openState, resolveStateDir } from '../../core/store/state-dir';
+import { recoverBuilds } from '../../core/store/recover';
+import type { Store } from '../../core/store/types';
+import { exitCodes } from '../exit-codes';
+import { runHook } from '../hooks';
+import { loadForCommand } from '../load';
+import { buildReport } from '../report';
+import { createLineView } from '../views/line-view';
+import { createTtyView } from '../views/tty-view';
+
+interface RunFlags {
+  stateDir?: string;
+  jobs: number;
+  only: string[];
+  cache: boolean;
+  report?: string;
+  logs: boolean;
+  connect?: string;
+}
+
+/** Parses a positive integer flag value, or tells commander why not. */
+export function positiveInteger(value: string): number {
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 1) throw new InvalidArgumentError(`expected a whole number of 1 or more, got "${value}"`);
+  return number;
+}
+
+const collect = (value: string, previous: string[]) => [...previous, value];
 
 /** Registers `farmhand run`. */
 export function registerRun(program: Command): void {
-  program.command('run [dir]').description('plan and run the pipelines of DIR on this machine').action(() => {
-    throw new Error('not built yet');
-  });
+  program
+    .command('run [dir]')
+    .description('plan and run the pipelines of DIR (default: the current folder) on this machine')
+    .option('--state-dir <dir>', 'where the database, cache and logs live (env FARMHAND_STATE_DIR)')
+    .option('--jobs <n>', 'slots of the local agent (default: cores)', positiveInteger, availableParallelism())
+    .option('--only <pipeline[/job]>', 'run only this pipeline or job and what it needs (repeatable)', collect, [])
+    .option('--no-cache', 'run every job even when its key was built before')
+    .option('--report <file>', 'write the JSON run report here')
+    .option('--logs', 'print job output, each line prefixed by its job (when not a terminal)', false)
+    .option('--connect <url>', 'use a running coordinator (not available yet)')
+    .action(async (dir: string | undefined, flags: RunFlags) => {
+      process.exitCode = await run(resolve(dir ?? '.'), flags);
+    });
+}
+
+async function run(root: string, flags: RunFlags): Promise<number> {
+  if (flags.connect) {
+    process.stderr.write('farmhand run: --connect is not available yet; run without it to use an embedded coordinator\n');
+    return exitCodes.badInput;
+  }
+  const loaded = loadForCommand(root, flags.only);
+  if ('exitCode' in loaded) return loaded.exitCode;
+  const { plan } = loaded;
+
+  const shell = createShellExecutor();
+  let docker: Executor | undefined;
+  if (plan.jobs.some((job) => job.image)) {
+    const found = await startDocker();
+    if ('message' in found) {
+      process.stderr.write(`farmhand run: ${found.message}\n`);
+      return exitCodes.unreachable;
+    }
+    docker = found.executor;
+  }
+
+  const state = openState(resolveStateDir(flags.stateDir, process.env));
+  recoverLeftovers(state.store);
+  const clock = { now: () => Date.now(), setTimeout: (f: () => void, ms: number) => setTimeout(f, ms), clearTimeout: (h: unknown) => clearTimeout(h as NodeJS.Timeout) };
+  const warn = (message: string) => process.stderr.write(`farmhand: ${message}\n`);
+  const coordinator = createCoordinator({ store: state.store, artifacts: state.artifacts, clock, runHook, warn });
+  const [coordinatorEnd, agentEnd] = createChannelPair<CoordinatorMessage, AgentMessage>();
+  coordinator.attachAgent(coordinatorEnd);
+  const agent = startLocalAgent({ channel: agentEnd, slots: flags.jobs, shell, docker, now: clock.now, warn });
+
+  const tty = Boolean(process.stdout.isTTY);
+  const write = (text: string) => process.stdout.write(text);
+  let stopView = () => {};
+  if (tty) {
+    const view = createTtyView({ write, now: clock.now, columns: () => process.stdout.columns ?? 80, total: plan.jobs.length });
+    coordinator.subscribe(view.onEvent);
+    const timer = setInterval(view.render, 200);
+    stopView = () => {
+      clearInterval(timer);
+      view.render();
+    };
+  } else {
+    const view = createLineView({ write, logs: flags.logs, now: clock.now });
+    coordinator.subscribe(view.onEvent);
+    stopView = view.flush;
+  }
+
+  const build = coordinator.startBuild({ root, plan, options: { noCache: !flags.cache, only: flags.only } });
+  let interrupted = false;
+  const interrupt = () => {
+    if (interrupted) return;
+    interrupted = true;
+    process.stderr.write(`\nfarmhand: interrupted; canceling ${build}\n`);
+    coordinator.cancelBuild(build, 'interrupted');
+  };
+  process.on('SIGINT', interrupt);
+  process.on('SIGTERM', interrupt);
+
+  const status = await coordinator.finished(build);
+  await agent.close();
+  await coordinator.close();
+  stopView();
+  process.off('SIGINT', interrupt);
+  process.off('SIGTERM', interrupt);
+
+  const report = buildReport(state.store, build);
+  if (flags.report) writeFileSync(flags.report, `${JSON.stringify(report, null, 2)}\n`);
+  if (!flags.logs) printFailedLogs(state.store, build, report.jobs.filter((job) => job.status === 'failed').map((job) => job.id));
+  const counts = new Map<string, number>();
+  for (const job of report.jobs) counts.set(job.status, (counts.get(job.status) ?? 0) + 1);
+  process.stdout.write(`${build} ${status}: ${[...counts].map(([s, n]) => `${n} ${s}`).join(', ')}\n`);
+  state.close();
+  if (interrupted) return exitCodes.interrupted;
+  return status === 'success' ? exitCodes.success : exitCodes.buildFailed;
+}
+
+/** Marks builds left running by a coordinator that died: finished jobs stay, the rest are lost. */
+function recoverLeftovers(store: Store): void {
+  const now = Date.now();
+  for (const recovered of recoverBuilds(store, 'lost', now)) {
+    store.updateBuild(recovered.build, { status: 'failed', finishedAt: now });
+    process.stderr.write(`farmhand: build ${recovered.build} was left running by a coordinator that stopped; ${recovered.lost.length} unfinished job(s) marked lost\n`);
+  }
+  store.flush();
+}
+
+function printFailedLogs(store: Store, build: string, jobs: string[]): void {
+  for (const job of jobs) {
+    const chunks = store.readLog(build, job);
+    process.stdout.write(`\n--- ${job} (failed) ---\n`);
+    const tail = chunks.slice(-200);
+    if (tail.length < chunks.length) process.stdout.write(`... ${chunks.length - tail.length} earlier chunks: farmhand logs ${build} ${job}\n`);
+    for (const chunk of tail) process.stdout.write(chunk.data);
+    if (tail.length && !tail[tail.length - 1]!.data.endsWith('\n')) process.stdout.write('\n');
+  }
+}
+
+async function startDocker(): Promise<{ executor: Executor } | { message: string }> {
+  const { createDockerExecutor } = await import('../../agent/executors/docker-executor');
+  const { checkDocker, defaultDocker, cleanupStaleContainers } = await import('../../agent/executors/docker-engine');
+  const { hostname } = await import('node:os');
+  const docker = defaultDocker();
+  const check = await checkDocker(docker);
+  if (!check.ok) return { message: `${check.message} (some jobs of this project have an image; use image: none to run them as plain processes)` };
+  await cleanupStaleContainers(docker, hostname());
+  return { executor: createDockerExecutor({ docker, config: { network: 'none', agentName: hostname() } }) };
 }

@@ -1,0 +1,36 @@
+// The embedded agent of `farmhand run`: this machine, every pool and label, shell and (when Docker
+// answers) docker executors, on an in-memory channel to the in-process coordinator.
+import { hostname } from 'node:os';
+import type { Agent } from './agent';
+import { createAgent } from './agent';
+import type { AgentMessage, Channel, CoordinatorMessage } from '../core/protocol/types';
+import type { Executor } from './executors/types';
+
+export interface LocalAgentOptions {
+  channel: Channel<CoordinatorMessage, AgentMessage>;
+  slots: number;
+  shell: Executor;
+  docker?: Executor;
+  now: () => number;
+  warn?: (message: string) => void;
+}
+
+/** Starts the embedded agent; close it to stop what runs and release the executors. */
+export function startLocalAgent(options: LocalAgentOptions): Agent {
+  const executors: Partial<Record<'shell' | 'docker', Executor>> = { shell: options.shell };
+  if (options.docker) executors.docker = options.docker;
+  const agent = createAgent({
+    info: { id: 'local', name: hostname(), pools: ['*'], labels: ['*'], slots: options.slots, executors: options.docker ? ['shell', 'docker'] : ['shell'] },
+    channel: options.channel,
+    executors,
+    now: options.now,
+    warn: options.warn,
+  });
+  return {
+    running: () => agent.running(),
+    async close() {
+      await agent.close();
+      await Promise.all(Object.values(executors).map((executor) => executor.close()));
+    },
+  };
+}

@@ -1,0 +1,62 @@
+// The live view on a terminal: counts per state, running jobs with elapsed time, jobs waiting for a
+// resource group with the holder and their place. Redrawn in place a few times a second.
+import type { FarmEvent, JobState, WaitingInfo } from '../../core/protocol/types';
+import { seconds } from './line-view';
+
+export interface TtyViewOptions {
+  write: (text: string) => void;
+  now: () => number;
+  columns: () => number;
+  total: number;
+}
+
+interface Row {
+  state: JobState;
+  at: number;
+  waiting?: WaitingInfo;
+}
+
+const order: JobState[] = ['queued', 'waiting', 'running', 'success', 'cached', 'failed', 'skipped', 'canceled', 'lost'];
+const colour: Partial<Record<JobState, string>> = { success: '32', cached: '36', failed: '31', running: '33', waiting: '35', lost: '31', canceled: '90', skipped: '90' };
+const paint = (state: JobState, text: string) => (colour[state] ? `\u001b[${colour[state]}m${text}\u001b[0m` : text);
+
+/** A live view; call render() on a timer and stop() at the end (leaves the last frame on screen). */
+export function createTtyView(options: TtyViewOptions) {
+  const rows = new Map<string, Row>();
+  let drawn = 0;
+
+  const onEvent = (event: FarmEvent) => {
+    if (event.type !== 'job') return;
+    rows.set(event.job, { state: event.state, at: event.state === 'running' ? event.at : rows.get(event.job)?.at ?? event.at, waiting: event.waiting });
+  };
+
+  const frame = (): string[] => {
+    const width = Math.max(40, options.columns());
+    const counts = new Map<JobState, number>();
+    for (const row of rows.values()) counts.set(row.state, (counts.get(row.state) ?? 0) + 1);
+    const done = [...rows.values()].filter((row) => !['queued', 'waiting', 'running'].includes(row.state)).length;
+    const summary = order.filter((state) => counts.get(state)).map((state) => paint(state, `${state} ${counts.get(state)}`)).join('  ');
+    const lines = [`farmhand  ${done}/${options.total} done   ${summary}`];
+    const now = options.now();
+    const active = [...rows].filter(([, row]) => row.state === 'running' || row.state === 'waiting');
+    for (const [job, row] of active.slice(0, 20)) {
+      const detail = row.state === 'running'
+        ? seconds(now - row.at)
+        : row.waiting ? `${row.waiting.group}: held by ${row.waiting.holders.map((h) => `${h.build} ${h.job}`).join(', ') || '-'}, place ${row.waiting.position}` : '';
+      lines.push(`  ${paint(row.state, row.state.padEnd(8))} ${job}  ${detail}`.slice(0, width + 12));
+    }
+    if (active.length > 20) lines.push(`  ... and ${active.length - 20} more`);
+    return lines;
+  };
+
+  const render = () => {
+    const lines = frame();
+    let text = drawn > 0 ? `\u001b[${drawn}A` : '';
+    text += lines.map((line) => `\u001b[2K${line}\n`).join('');
+    if (drawn > lines.length) text += '\u001b[J';
+    drawn = lines.length;
+    options.write(text);
+  };
+
+  return { onEvent, render };
+}
