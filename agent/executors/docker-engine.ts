@@ -1,0 +1,58 @@
+// Talking to the Docker engine as a whole: is it there, and what did a previous agent leave behind.
+import Dockerode from 'dockerode';
+import { labels } from './docker-convert';
+import { dockerErrorLine, statusCode } from './docker-image';
+
+/** A client for the local engine: DOCKER_HOST when set, else the socket at /var/run/docker.sock. */
+export function defaultDocker(): Dockerode {
+  return process.env.DOCKER_HOST ? new Dockerode() : new Dockerode({ socketPath: '/var/run/docker.sock' });
+}
+
+/** Pings the engine; says in one sentence what to do when it cannot be reached. */
+export async function checkDocker(docker: Dockerode, timeoutMs = 5000): Promise<{ ok: true } | { ok: false; message: string }> {
+  const where = describeEndpoint(docker);
+  let timer: NodeJS.Timeout | undefined;
+  const silence = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)));
+  try {
+    if ((await Promise.race([docker.ping(), silence])) !== 'timeout') return { ok: true };
+    return { ok: false, message: `Docker at ${where} did not answer within ${timeoutMs / 1000} s` };
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ECONNREFUSED') {
+      return { ok: false, message: `Docker is not running (no socket at ${where}); start it with \`dockerd\` or install docker.io` };
+    }
+    if (code === 'EACCES') {
+      return { ok: false, message: `Docker is running but ${where} is not accessible to this user; add the user to the docker group` };
+    }
+    return { ok: false, message: `Docker at ${where} is not usable: ${dockerErrorLine(error)}` };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Force-removes every container labelled as this agent's, left by a run that crashed or was killed.
+ * Returns the container ids and the attempts they ran, so the agent can report those attempts lost.
+ */
+export async function cleanupStaleContainers(docker: Dockerode, agentName: string): Promise<{ removed: string[]; attempts: string[] }> {
+  const stale = await docker.listContainers({ all: true, filters: { label: [`${labels.agent}=${agentName}`] } });
+  const removed: string[] = [];
+  const attempts = new Set<string>();
+  for (const info of stale) {
+    try {
+      await docker.getContainer(info.Id).remove({ force: true });
+    } catch (error) {
+      if (statusCode(error) !== 404) throw error;
+    }
+    removed.push(info.Id);
+    const attempt = info.Labels[labels.attempt];
+    if (attempt) attempts.add(attempt);
+  }
+  return { removed, attempts: [...attempts] };
+}
+
+function describeEndpoint(docker: Dockerode): string {
+  const modem = docker.modem as { socketPath?: unknown; host?: unknown; port?: unknown };
+  if (typeof modem.socketPath === 'string') return modem.socketPath;
+  return `${String(modem.host)}:${String(modem.port)}`;
+}
