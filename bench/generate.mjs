@@ -1,0 +1,50 @@
+// Generates a synthetic monorepo: N jobs in layers, each needing 1-3 random jobs of earlier
+// layers (seeded, so every run gets the same DAG), as a farmhand.yml and an equivalent Makefile.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** A small seeded PRNG (mulberry32). */
+export function random(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Writes the project to dir; returns the DAG as { id, needs }[]. */
+export function generate(dir, { jobs = 200, layers = 10, seed = 1 } = {}) {
+  const next = random(seed);
+  const name = (i) => `j${String(i).padStart(4, '0')}`;
+  const perLayer = Math.ceil(jobs / layers);
+  const dag = [];
+  for (let i = 0; i < jobs; i++) {
+    const layer = Math.floor(i / perLayer);
+    const needs = new Set();
+    if (layer > 0) {
+      const count = 1 + Math.floor(next() * 3);
+      for (let k = 0; k < count; k++) needs.add(name(Math.floor(next() * layer * perLayer)));
+    }
+    dag.push({ id: name(i), needs: [...needs].sort() });
+  }
+  mkdirSync(join(dir, 'src'), { recursive: true });
+  mkdirSync(join(dir, 'out'), { recursive: true });
+  const yaml = ['name: bench', 'jobs:'];
+  const make = ['all: ' + dag.map((j) => `out/${j.id}.txt`).join(' '), ''];
+  for (const job of dag) {
+    writeFileSync(join(dir, 'src', `${job.id}.txt`), `source of ${job.id}\n`);
+    yaml.push(`  ${job.id}:`);
+    yaml.push(`    run: cat src/${job.id}.txt > out/${job.id}.txt`);
+    if (job.needs.length) yaml.push(`    needs: [${job.needs.join(', ')}]`);
+    yaml.push(`    inputs: [src/${job.id}.txt]`);
+    yaml.push(`    outputs: [out/${job.id}.txt]`);
+    make.push(`out/${job.id}.txt: src/${job.id}.txt ${job.needs.map((n) => `out/${n}.txt`).join(' ')}`);
+    make.push(`\tcat src/${job.id}.txt > out/${job.id}.txt`);
+  }
+  writeFileSync(join(dir, 'farmhand.yml'), yaml.join('\n') + '\n');
+  writeFileSync(join(dir, 'Makefile'), make.join('\n') + '\n');
+  return dag;
+}
