@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerPlan } from './commands/plan';
 import { registerRun } from './commands/run';
+import { registerBuilds } from './commands/builds';
 import { exitCodes } from './exit-codes';
 
 const program = new Command('farmhand')
@@ -13,6 +14,7 @@ const program = new Command('farmhand')
 
 registerPlan(program);
 registerRun(program);
+registerBuilds(program);
 
 try {
   await program.parseAsync(process.argv);

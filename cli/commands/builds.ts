@@ -1,0 +1,65 @@
+// `farmhand builds` and `farmhand logs`: read builds and logs from the state dir.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { openState, resolveStateDir } from '../../core/store/state-dir';
+import { exitCodes } from '../exit-codes';
+import { buildReport } from '../report';
+
+interface ReadFlags {
+  stateDir?: string;
+  json: boolean;
+}
+
+function openExisting(flags: ReadFlags) {
+  const dir = resolveStateDir(flags.stateDir, process.env);
+  if (!existsSync(join(dir, 'farmhand.db'))) {
+    process.stderr.write(`farmhand: no builds yet in ${dir} (run \`farmhand run\` first, or pass --state-dir)\n`);
+    return undefined;
+  }
+  return openState(dir);
+}
+
+/** Registers `farmhand builds` and `farmhand logs`. */
+export function registerBuilds(program: Command): void {
+  program
+    .command('builds')
+    .description('list builds, newest first (with --json: each build\'s report)')
+    .option('--state-dir <dir>', 'where the database lives (env FARMHAND_STATE_DIR)')
+    .option('--json', 'print JSON reports', false)
+    .option('--limit <n>', 'how many builds', '20')
+    .action((flags: ReadFlags & { limit: string }) => {
+      const state = openExisting(flags);
+      if (!state) return void (process.exitCode = exitCodes.badInput);
+      const builds = state.store.listBuilds(Number(flags.limit) || 20);
+      if (flags.json) process.stdout.write(`${JSON.stringify(builds.map((b) => buildReport(state.store, b.id)), null, 2)}\n`);
+      else for (const b of builds) process.stdout.write(`${b.id}  ${b.status.padEnd(8)} ${new Date(b.createdAt).toISOString()}  ${b.plan.jobs.length} jobs  ${b.project}\n`);
+      state.close();
+    });
+  program
+    .command('logs <build> [job]')
+    .description('print the log of a job (or of every job) of a build')
+    .option('--state-dir <dir>', 'where the database lives (env FARMHAND_STATE_DIR)')
+    .action((build: string, job: string | undefined, flags: ReadFlags) => {
+      const state = openExisting(flags);
+      if (!state) return void (process.exitCode = exitCodes.badInput);
+      const record = state.store.getBuild(build);
+      if (!record) {
+        process.stderr.write(`farmhand logs: no build ${build}\n`);
+        state.close();
+        return void (process.exitCode = exitCodes.badInput);
+      }
+      const jobs = job ? [job] : record.plan.jobs.map((j) => j.id);
+      if (job && !record.plan.jobs.some((j) => j.id === job)) {
+        process.stderr.write(`farmhand logs: build ${build} has no job ${job}\n`);
+        state.close();
+        return void (process.exitCode = exitCodes.badInput);
+      }
+      for (const id of jobs) {
+        const chunks = state.store.readLog(build, id);
+        if (!job) process.stdout.write(`--- ${id} ---\n`);
+        for (const chunk of chunks) process.stdout.write(chunk.data);
+      }
+      state.close();
+    });
+}
