@@ -37,6 +37,12 @@ if ! docker image inspect "$image" >/dev/null 2>&1; then
   cp "$busybox" "$dir/bin/busybox"
   for applet in $applets; do ln -sf busybox "$dir/bin/$applet"; done
   tar -C "$dir" -c . | docker import -c 'ENV PATH=/bin' -c 'CMD ["/bin/sh"]' - "$image" >/dev/null
+  # A dynamically linked busybox imports fine but cannot run in an image with no libc.
+  if ! docker run --rm --network none "$image" true; then
+    docker image rm "$image" >/dev/null
+    echo "$busybox does not run in an empty image (not static?); install busybox-static" >&2
+    exit 1
+  fi
   echo "built $image"
 fi
 
