@@ -220,6 +220,8 @@ class CoordinatorImpl implements Coordinator {
       },
       at,
     );
+    // A finished job is committed before anyone hears of it: a crash after this loses none of its log.
+    if (isFinished(state)) this.options.store.flush();
     this.bus.publish({
       type: 'job', build: build.id, job: job.plan.id, state, at, reason, agent: job.agent, attempt: job.attempts,
       batch: job.batch, waiting: job.waiting, exitCode: job.exitCode,
