@@ -49,6 +49,20 @@ async function containersOfBuild(build: string): Promise<string[]> {
   return list.map((info) => info.Id);
 }
 
+/** A "registry" on loopback that accepts connections and never answers, for the duration of `use`. */
+async function withSilentRegistry(use: (host: string) => Promise<void>): Promise<void> {
+  const sockets = new Set<Socket>();
+  const registry = createServer((socket) => sockets.add(socket));
+  await new Promise<void>((resolve) => registry.listen(0, '127.0.0.1', resolve));
+  const { port } = registry.address() as { port: number };
+  try {
+    await use(`127.0.0.1:${port}`);
+  } finally {
+    for (const socket of sockets) socket.destroy();
+    await new Promise((resolve) => registry.close(resolve));
+  }
+}
+
 describe.skipIf(!dockerReady)('docker executor', () => {
   it('runs commands in the image and streams stdout and stderr apart', async () => {
     const { result, stdout, stderr } = await run(request(['echo hello', 'echo oops >&2', 'echo "$GREETING from $(pwd)"'], { env: { GREETING: 'hi' } }));
@@ -97,6 +111,20 @@ describe.skipIf(!dockerReady)('docker executor', () => {
     expect(await containersOfBuild(job.build)).toEqual([]);
   });
 
+  it('does not create a container for a job whose signal is already aborted', async () => {
+    const job = request(['echo should-not-run']);
+    const { result, calls } = await run(job, {}, AbortSignal.abort());
+    expect(result).toEqual({ status: 'canceled', reason: 'canceled' });
+    expect(calls).toEqual([]);
+    expect(await containersOfBuild(job.build)).toEqual([]);
+  });
+
+  it('never splits a multi-byte utf-8 character across log calls', async () => {
+    const { stdout, calls } = await run(request(["printf '\\303'", 'sleep 0.1', "printf '\\251 \\360\\237'", 'sleep 0.1', "printf '\\232\\200\\n'"]));
+    expect(stdout).toBe('é 🚀\n');
+    for (const call of calls) expect(call.data).not.toContain('\uFFFD');
+  });
+
   it('writes outputs to the host workspace, where they can be deleted', async () => {
     const { result } = await run(request(['mkdir -p out/sub', 'echo data > out/sub/file.txt']));
     expect(result.status).toBe('success');
@@ -131,20 +159,21 @@ describe.skipIf(!dockerReady)('docker executor', () => {
   });
 
   it('gives up on a registry that never answers after pullTimeoutMs', async () => {
-    const sockets = new Set<Socket>();
-    const registry = createServer((socket) => sockets.add(socket)); // accepts, never answers
-    await new Promise<void>((resolve) => registry.listen(0, '127.0.0.1', resolve));
-    const { port } = registry.address() as { port: number };
-    try {
-      const image = `127.0.0.1:${port}/farmhand-test/silent:1`;
+    await withSilentRegistry(async (host) => {
+      const image = `${host}/farmhand-test/silent:1`;
       const { result, elapsed } = await run(request(['true'], { image }), { pullTimeoutMs: 1000 });
       expect(result).toMatchObject({ status: 'failed', reason: 'error' });
       expect(result.message).toBe(`image "${image}" is not available locally and could not be pulled: no answer from the registry within 1 s`);
       expect(elapsed).toBeLessThan(4000);
-    } finally {
-      for (const socket of sockets) socket.destroy();
-      await new Promise((resolve) => registry.close(resolve));
-    }
+    });
+  });
+
+  it('reports a job canceled while its image is being pulled as canceled', async () => {
+    await withSilentRegistry(async (host) => {
+      const { result, elapsed } = await run(request(['true'], { image: `${host}/farmhand-test/slow:1` }), { pullTimeoutMs: 10_000 }, AbortSignal.timeout(300));
+      expect(result).toEqual({ status: 'canceled', reason: 'canceled' });
+      expect(elapsed).toBeLessThan(2000);
+    });
   });
 
   it('reports bad paths as error results, not exceptions', async () => {
