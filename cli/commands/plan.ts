@@ -33,7 +33,9 @@ const formatters = { text: formatPlanText, json: formatPlanJson, dot: formatPlan
 /** A diagnostic with its file shown relative to where the user stands, so `file:line:col` can be opened as printed. */
 function fromCwd(diagnostic: Diagnostic, root: string, cwd: string): Diagnostic {
   const absolute = isAbsolute(diagnostic.file) ? diagnostic.file : join(root, diagnostic.file);
-  return { ...diagnostic, file: relative(cwd, absolute) || diagnostic.file };
+  const shown = relative(cwd, absolute);
+  // Outside the working folder an absolute path reads better than a chain of `../`.
+  return { ...diagnostic, file: shown === '' || shown.startsWith('..') ? absolute : shown };
 }
 
 function isFolder(path: string): boolean {
