@@ -29,16 +29,27 @@ export function recipeScope(recipeName: string, envNames: Iterable<string>): Exp
 
 /** Reports every unclosed `${{` and every expression name not in scope, at its place in the string. */
 export function checkExpressions(sink: DiagnosticSink, node: YScalar, scope: ExpressionScope, what: string): void {
-  const text = node.text;
-  if (!text.includes('${{')) return;
+  if (node.text.includes('${{')) checkFrom(sink, node, scope, what, 0);
+}
+
+function checkFrom(sink: DiagnosticSink, node: YScalar, scope: ExpressionScope, what: string, base: number): void {
+  const text = node.text.slice(base);
   const found = findExpressions(text);
   const starts = new Set(found.map((expression) => expression.offset));
   for (let offset = text.indexOf('${{'); offset !== -1; offset = text.indexOf('${{', offset + 3)) {
-    if (!starts.has(offset)) sink.error(node.locAt(offset), `unclosed \`\${{\` in \`${what}\``, 'close the expression with `}}`, like `${{ matrix.os }}`');
+    if (!starts.has(offset) && !found.some((expression) => offset > expression.offset && offset < text.indexOf('}}', expression.offset))) {
+      sink.error(node.locAt(base + offset), `unclosed \`\${{\` in \`${what}\``, 'close the expression with `}}`, like `${{ matrix.os }}`');
+    }
   }
   for (const expression of found) {
     if (scope.names.includes(expression.name)) continue;
-    const loc = node.locAt(expression.offset);
+    const loc = node.locAt(base + expression.offset);
+    if (expression.name.includes('${{')) {
+      // `${{ a ${{ b }}`: the first one is unclosed; the one inside is checked on its own.
+      sink.error(loc, `unclosed \`\${{\` in \`${what}\``, 'close the expression with `}}`, like `${{ matrix.os }}`');
+      checkFrom(sink, node, scope, what, base + expression.offset + 3);
+      continue;
+    }
     if (expression.name === '') {
       sink.error(loc, `empty expression \`\${{ }}\` in \`${what}\``, remedyFor('', scope));
       continue;
@@ -48,12 +59,17 @@ export function checkExpressions(sink: DiagnosticSink, node: YScalar, scope: Exp
 }
 
 function remedyFor(name: string, scope: ExpressionScope): string {
+  const withPrefix = (prefix: string): string[] => scope.names.filter((known) => known.startsWith(prefix)).map((known) => known.slice(prefix.length));
+  if (name.startsWith('matrix.')) {
+    const axes = withPrefix('matrix.');
+    if (axes.length === 0) return `${scope.where} has no matrix`;
+    return didYouMean(name.slice(7), axes)?.replace('`', '`matrix.') ?? `matrix axes of ${scope.where}: ${axes.join(', ')}`;
+  }
+  if (name.startsWith('env.')) {
+    return didYouMean(name.slice(4), withPrefix('env.'))?.replace('`', '`env.') ?? `define \`${name.slice(4)}\` under \`env\``;
+  }
   const suggestion = didYouMean(name, scope.names);
   if (suggestion !== undefined) return suggestion;
   if (name === 'version') return '`${{ version }}` exists only in recipes';
-  if (name.startsWith('matrix.') && !scope.names.some((known) => known.startsWith('matrix.'))) {
-    return `${scope.where} has no matrix`;
-  }
-  if (name.startsWith('env.')) return `define \`${name.slice(4)}\` under \`env\``;
   return `known in ${scope.where}: ${scope.names.map((known) => `\`${known}\``).join(', ')}`;
 }

@@ -9,6 +9,7 @@ export function describeNode(node: YNode): string {
   if (node.kind === 'map') return 'a map';
   if (node.kind === 'seq') return 'a list';
   if (node.value === null) return 'nothing';
+  if (node.text === '') return 'an empty string';
   if (typeof node.value === 'boolean') return `\`${node.text}\``;
   if (typeof node.value === 'number') return `the number ${node.text}`;
   return `the string \`${truncate(node.text)}\``;

@@ -1,7 +1,7 @@
 // The spec's entry point: every spec file of a project -> a validated ProjectSpec, or every problem at once.
 import { createDiagnosticSink, didYouMean, formatLocation, sortDiagnostics } from './diagnostics';
 import type { DiagnosticSink } from './diagnostics';
-import { findEntry, readMap } from './fields';
+import { describeNode, findEntry } from './fields';
 import { readPipeline } from './pipeline';
 import { findSpecFiles, isSettingsFile, loadYamlFile, rootFile, start, workspaceFile } from './project-files';
 import { readSettings } from './settings';
@@ -74,7 +74,8 @@ function classify(sink: DiagnosticSink, documents: readonly YDocument[], role: F
   const classified: { kind: Kind; map: YMap }[] = [];
   for (const document of documents) {
     if (!document.valid || document.node === undefined) continue;
-    const map = readMap(sink, document.node, 'a document', `a map of ${role.implicit} keys`);
+    const map = document.node.kind === 'map' ? document.node : undefined;
+    if (map === undefined) sink.error(document.node.loc, `a ${role.implicit} document must be a map of keys, got ${describeNode(document.node)}`);
     const kind = map ? readKind(sink, map, role) : undefined;
     if (map === undefined || kind === undefined) {
       state.complete = false;

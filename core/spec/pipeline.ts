@@ -29,11 +29,11 @@ const pipelineHints: Readonly<Record<string, string>> = {
 
 /** Reads a pipeline document; the name may be missing (reported) and then is ''. */
 export function readPipeline(sink: DiagnosticSink, map: YMap): PipelineSpec {
-  checkKeys(sink, map, pipelineKeys, 'a pipeline', pipelineHints);
+  checkKeys(sink, withoutHidden(map), pipelineKeys, 'a pipeline', pipelineHints);
   checkDocumentVersion(sink, map);
   const nameEntry = findEntry(map, 'name');
   const name = nameEntry ? readPipelineName(sink, nameEntry.value) ?? '' : '';
-  if (nameEntry === undefined) sink.error(map.loc, 'pipeline has no `name`', 'add `name: build` (lower case, unique in the project)');
+  if (nameEntry === undefined) sink.error(map.loc, 'pipeline has no `name`', 'add `name: build`; pipeline names are lower case and unique in the project');
   const loc = nameEntry?.value.loc ?? map.loc;
   const envNode = findEntry(map, 'env')?.value;
   const scope = pipelineScope(name || 'pipeline', envNames(envNode));
@@ -105,9 +105,18 @@ function readDependsOn(sink: DiagnosticSink, node: YNode): NeedRef[] {
   return refs;
 }
 
+/**
+ * The map without hidden keys (`.defaults: &defaults ...`): as in GitLab CI, a key starting with `.`
+ * holds a YAML anchor to reuse with `<<: *defaults` and is otherwise ignored, in a pipeline and under `jobs`.
+ */
+function withoutHidden(map: YMap): YMap {
+  return { ...map, entries: map.entries.filter((entry) => !entry.key.startsWith('.')) };
+}
+
 function readJobs(sink: DiagnosticSink, node: YNode, scope: ExpressionScope): PipelineSpec['jobs'] {
   const map = readMap(sink, node, 'jobs', 'a map of job name: job');
   if (map === undefined) return [];
-  if (map.entries.length === 0) sink.error(map.loc, '`jobs` is empty', 'add at least one job');
-  return map.entries.map((entry) => readJob(sink, entry.key, entry.keyLoc, entry.value, scope));
+  const jobs = withoutHidden(map);
+  if (jobs.entries.length === 0) sink.error(map.loc, '`jobs` is empty', 'add at least one job');
+  return jobs.entries.map((entry) => readJob(sink, entry.key, entry.keyLoc, entry.value, scope));
 }

@@ -23,7 +23,7 @@ export function parseRequirement(text: string, loc: SourceLocation): Requirement
   for (const part of request.split(',')) {
     const constraint = parseConstraint(part.trim());
     if (constraint === undefined) {
-      const what = part.trim() === '' ? 'an empty version request' : `the version request \`${part.trim()}\``;
+      const what = part.trim() === '' ? 'an empty version request' : `an invalid version request \`${part.trim()}\``;
       return { ok: false, message: `requirement \`${text}\` has ${what}`, remedy: requirementRemedy };
     }
     constraints.push(constraint);
