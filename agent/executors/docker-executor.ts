@@ -8,7 +8,7 @@ import { decodeToLog } from './decode-stream';
 import { toContainerOptions, type DockerExecutorConfig } from './docker-convert';
 import { defaultDocker } from './docker-engine';
 import { createImageResolver, dockerErrorLine } from './docker-image';
-import { oneLine } from './one-line';
+import { oneLine, timeoutMessage } from './messages';
 import type { ExecutionRequest, ExecutionResult, Executor, LogWriter } from './types';
 import { normaliseWorkingDirectory } from './working-directory';
 
@@ -144,10 +144,10 @@ async function runContainer(
     stdout.end();
     stderr.end();
     await drained;
-    if (stopReason === 'timeout') return { status: 'failed', reason: 'timeout', message: `timed out after ${timeoutMs} ms` };
+    if (stopReason === 'timeout') return { status: 'failed', reason: 'timeout', message: timeoutMessage(timeoutMs) };
     if (stopReason === 'canceled') return canceled;
     if (StatusCode === 0) return { status: 'success', exitCode: 0 };
-    return { status: 'failed', reason: 'exit', exitCode: StatusCode, message: `exited with code ${StatusCode}` };
+    return { status: 'failed', reason: 'exit', exitCode: StatusCode };
   } finally {
     clearTimeout(timer);
     signal.removeEventListener('abort', onAbort);

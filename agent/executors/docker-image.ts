@@ -1,6 +1,6 @@
 // Makes sure a job's image is on this machine before its container is created: inspect, else pull.
 import type Dockerode from 'dockerode';
-import { oneLine } from './one-line';
+import { oneLine } from './messages';
 
 export type ImageCheck = { ok: true } | { ok: false; canceled: true } | { ok: false; canceled: false; message: string };
 

@@ -7,7 +7,7 @@ import { decodeToLog } from './decode-stream';
 import { signalGroup, waitGroupGone } from './process-group';
 import type { ExecutionRequest, ExecutionResult, Executor, LogWriter } from './types';
 import { normaliseWorkingDirectory, toScript } from './working-directory';
-import { oneLine } from './one-line';
+import { oneLine, timeoutMessage } from './messages';
 
 export interface ShellExecutorOptions {
   /** Time between SIGTERM and SIGKILL when a job is timed out or canceled. Default 5000. */
@@ -94,7 +94,7 @@ async function runShellJob(request: ExecutionRequest, log: LogWriter, signal: Ab
     signal.removeEventListener('abort', onAbort);
     await reapGroup(pgid, stopReason ? killGraceMs : 0);
     await drained;
-    if (stopReason === 'timeout') return { status: 'failed', reason: 'timeout', message: `timed out after ${request.timeoutMs} ms` };
+    if (stopReason === 'timeout') return { status: 'failed', reason: 'timeout', message: timeoutMessage(request.timeoutMs) };
     if (stopReason === 'canceled') return { status: 'canceled', reason: 'canceled' };
     return toResult(exit);
   } finally {
@@ -132,7 +132,7 @@ async function resolveCwd(request: ExecutionRequest): Promise<string | Execution
 
 function toResult(exit: { code: number | null; signal: NodeJS.Signals | null }): ExecutionResult {
   if (exit.code === 0) return { status: 'success', exitCode: 0 };
-  if (exit.code !== null) return { status: 'failed', reason: 'exit', exitCode: exit.code, message: `exited with code ${exit.code}` };
+  if (exit.code !== null) return { status: 'failed', reason: 'exit', exitCode: exit.code };
   // Killed from outside (the kernel's OOM killer, a user's kill): report it as a shell would.
   const number = exit.signal ? osConstants.signals[exit.signal] : undefined;
   return {

@@ -95,7 +95,7 @@ describe.skipIf(!dockerReady)('docker executor', () => {
   it('times out, stops the container and leaves none behind', async () => {
     const job = request(['echo started', 'sleep 100'], { timeoutMs: 500 });
     const { result, stdout, elapsed } = await run(job);
-    expect(result).toMatchObject({ status: 'failed', reason: 'timeout' });
+    expect(result).toMatchObject({ status: 'failed', reason: 'timeout', message: 'timed out after 500ms' });
     expect(stdout).toBe('started\n');
     expect(elapsed).toBeLessThan(5000);
     expect(await containersOfBuild(job.build)).toEqual([]);

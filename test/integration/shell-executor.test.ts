@@ -48,7 +48,7 @@ describe('shell executor', () => {
 
   it('reports a non-zero exit code as failed with reason exit', async () => {
     const { result } = await run(['exit 3']);
-    expect(result).toMatchObject({ status: 'failed', reason: 'exit', exitCode: 3 });
+    expect(result).toEqual({ status: 'failed', reason: 'exit', exitCode: 3 });
   });
 
   it('stops at the first failing command (set -e)', async () => {
@@ -96,7 +96,7 @@ describe('shell executor', () => {
     const started = Date.now();
     const { result, stdout } = await run([`sleep ${marker} &`, `(trap '' TERM; sleep ${marker}) &`, 'echo started', 'wait'], { timeoutMs: 300 });
     const elapsed = Date.now() - started;
-    expect(result).toMatchObject({ status: 'failed', reason: 'timeout' });
+    expect(result).toMatchObject({ status: 'failed', reason: 'timeout', message: 'timed out after 300ms' });
     expect(stdout).toBe('started\n');
     expect(elapsed).toBeLessThan(3000);
     expect(survivors(marker)).toEqual([]);
