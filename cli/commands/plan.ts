@@ -14,6 +14,8 @@ export type PlanFormat = 'text' | 'json' | 'dot';
 export interface PlanCommandOptions {
   format: PlanFormat;
   only: string[];
+  /** `--json`, the common flag: same as `--format json`. */
+  json?: boolean;
 }
 
 /** Where output goes and what the command may ask of the rest of Farmhand. */
@@ -53,7 +55,14 @@ export function planCommand(dir: string | undefined, options: PlanCommandOptions
     io.stderr(`farmhand: ${dir ?? root} is not a folder; give the folder that holds farmhand.yml or .farmhand/\n`);
     return exitCodes.badInput;
   }
-  const project = loadProject(root);
+  let project: LoadedProject;
+  try {
+    project = loadProject(root);
+  } catch (error) {
+    // Not a spec mistake but the disk refusing (permissions, a file vanishing mid-read): still one line.
+    io.stderr(`farmhand: could not read the project in ${dir ?? root}: ${error instanceof Error ? error.message : String(error)}\n`);
+    return exitCodes.badInput;
+  }
   if (!project.plan) {
     for (const diagnostic of sortDiagnostics(project.diagnostics)) io.stderr(`${formatDiagnostic(fromCwd(diagnostic, root, io.cwd))}\n`);
     return exitCodes.badInput;
@@ -66,7 +75,7 @@ export function planCommand(dir: string | undefined, options: PlanCommandOptions
   }
   const plan = selectJobs(project.plan, options.only);
   const wouldRun = io.wouldRunFor?.(project) ?? alwaysRun;
-  io.stdout(formatters[options.format](plan, wouldRun));
+  io.stdout(formatters[options.json ? 'json' : options.format](plan, wouldRun));
   return exitCodes.success;
 }
 
@@ -80,6 +89,7 @@ export function registerPlan(program: Command, io: Partial<PlanCommandIo> = {}):
     .command('plan [dir]')
     .description('print the DAG that `run` would execute, with cache keys; no side effects')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'dot']).default('text'))
+    .option('--json', 'same as --format json')
     .option('--only <selector>', 'only PIPELINE or PIPELINE/JOB and what it needs (repeatable, or comma-separated)', collect, [])
     .action((dir: string | undefined, options: PlanCommandOptions) => {
       process.exitCode = planCommand(dir, options, {

@@ -4,6 +4,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { planCommand } from '../../cli/commands/plan';
+import { wouldRunWithCache } from '../../core/plan/format-plan';
 
 const repo = join(import.meta.dirname, '../..');
 let broken: string;
@@ -54,5 +56,21 @@ describe('farmhand plan', () => {
       expect(result.stderr.trim().split('\n')).toHaveLength(1);
       expect(result.stderr).not.toMatch(/\n\s+at /);
     }
+  });
+});
+
+describe('planCommand', () => {
+  it('asks the cache seam which jobs would be cached', () => {
+    let out = '';
+    const code = planCommand('examples/matrix', { format: 'json', only: [] }, {
+      stdout: (text) => (out += text),
+      stderr: (text) => { throw new Error(text); },
+      cwd: repo,
+      wouldRunFor: () => wouldRunWithCache(() => true),
+    });
+    expect(code).toBe(0);
+    const would = Object.fromEntries(JSON.parse(out).jobs.map((job: { id: string; would: string }) => [job.id, job.would]));
+    // `report` has no inputs, so it is never cached.
+    expect(would).toMatchObject({ 'matrix/generate': 'cached', 'matrix/compile[cc=gcc,os=debian]': 'cached', 'matrix/report': 'run' });
   });
 });
