@@ -78,9 +78,11 @@ async function runShellJob(request: ExecutionRequest, log: LogWriter, signal: Ab
   const killGraceMs = options.killGraceMs ?? 5000;
   let stopReason: StopReason | undefined;
   let killTimer: NodeJS.Timeout | undefined;
+  let killAt = 0;
   const stop = (reason: StopReason): void => {
     if (stopReason) return;
     stopReason = reason;
+    killAt = Date.now() + killGraceMs;
     signalGroup(pgid, 'SIGTERM');
     killTimer = setTimeout(() => signalGroup(pgid, 'SIGKILL'), killGraceMs);
   };
@@ -92,7 +94,7 @@ async function runShellJob(request: ExecutionRequest, log: LogWriter, signal: Ab
     const exit = await exited;
     clearTimeout(timeoutTimer);
     signal.removeEventListener('abort', onAbort);
-    await reapGroup(pgid, stopReason ? killGraceMs : 0);
+    await reapGroup(pgid, stopReason ? Math.max(0, killAt - Date.now()) : 0);
     await drained;
     if (stopReason === 'timeout') return { status: 'failed', reason: 'timeout', message: timeoutMessage(request.timeoutMs) };
     if (stopReason === 'canceled') return { status: 'canceled', reason: 'canceled' };
