@@ -68,7 +68,8 @@ export function closestMatch(word: string, candidates: Iterable<string>): string
     // Cheap length filter first: lists of candidates (files, names) may be long.
     if (Math.abs(candidate.length - word.length) > limit) continue;
     const distance = editDistance(lower, candidate.toLowerCase());
-    if (distance <= limit && distance < bestDistance) {
+    // A suggestion that shares no character position with the word (`c` for `a`) helps nobody.
+    if (distance <= limit && distance < Math.max(word.length, candidate.length) && distance < bestDistance) {
       best = candidate;
       bestDistance = distance;
     }

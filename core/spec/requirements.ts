@@ -1,4 +1,5 @@
-// Requirements between recipes (`zlib/>=1.2.12,<2`, `perl`) and version comparison.
+// The syntax of requirements between recipes (`zlib/>=1.2.12,<2`, `perl`); matching versions
+// against them is the planner's (core/plan/versions.ts).
 import { recipeNamePattern, versionPattern } from './names';
 import type { Requirement, SourceLocation, VersionConstraint } from './types';
 
@@ -37,53 +38,4 @@ function parseConstraint(part: string): VersionConstraint | undefined {
   if (!match || !versionPattern.test(version)) return undefined;
   const op = (match[1] ?? 'prefix') as VersionConstraint['op'];
   return { op, version };
-}
-
-/** Compares versions part by part (numerically when both parts are numbers); negative when a < b. */
-export function compareVersions(a: string, b: string): number {
-  const left = a.split('.');
-  const right = b.split('.');
-  for (let i = 0; i < Math.min(left.length, right.length); i++) {
-    const order = compareParts(left[i] ?? '', right[i] ?? '');
-    if (order !== 0) return order;
-  }
-  return left.length - right.length;
-}
-
-function compareParts(a: string, b: string): number {
-  const numeric = /^\d+$/;
-  if (numeric.test(a) && numeric.test(b)) {
-    const difference = BigInt(a) - BigInt(b);
-    return difference < 0n ? -1 : difference > 0n ? 1 : 0;
-  }
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/** True when `version` starts with every dot-separated part of `prefix` (`3.0` matches `3.0.2`, not `3.01`). */
-export function hasVersionPrefix(version: string, prefix: string): boolean {
-  const parts = version.split('.');
-  return prefix.split('.').every((part, i) => parts[i] !== undefined && compareParts(parts[i] ?? '', part) === 0);
-}
-
-/** True when `version` satisfies one constraint; `~1.2.3` means >=1.2.3 within 1.2, `~3` means 3.x. */
-export function satisfiesConstraint(version: string, constraint: VersionConstraint): boolean {
-  const order = compareVersions(version, constraint.version);
-  switch (constraint.op) {
-    case '=': return order === 0;
-    case '>=': return order >= 0;
-    case '>': return order > 0;
-    case '<=': return order <= 0;
-    case '<': return order < 0;
-    case 'prefix': return hasVersionPrefix(version, constraint.version);
-    case '~': {
-      const parts = constraint.version.split('.');
-      const stem = parts.length > 1 ? parts.slice(0, -1).join('.') : constraint.version;
-      return order >= 0 && hasVersionPrefix(version, stem);
-    }
-  }
-}
-
-/** True when `version` satisfies every constraint (an empty list accepts any version). */
-export function satisfiesRequirement(version: string, constraints: readonly VersionConstraint[]): boolean {
-  return constraints.every((constraint) => satisfiesConstraint(version, constraint));
 }
