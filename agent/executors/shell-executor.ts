@@ -8,6 +8,7 @@ import { signalGroup, waitGroupGone } from './process-group';
 import type { ExecutionRequest, ExecutionResult, Executor, LogWriter } from './types';
 import { normaliseWorkingDirectory, toScript } from './working-directory';
 import { oneLine, timeoutMessage } from './messages';
+import { ShellPool, shellPoolAvailable } from './shell-pool';
 
 export interface ShellExecutorOptions {
   /** Time between SIGTERM and SIGKILL when a job is timed out or canceled. Default 5000. */
@@ -19,6 +20,11 @@ export interface ShellExecutorOptions {
   baseEnv?: NodeJS.ProcessEnv;
   /** The shell that runs `sh -e -c <script>`. Default '/bin/sh'. */
   shell?: string;
+  /**
+   * Start jobs from long-lived shell workers instead of forking Node for each (much cheaper per job).
+   * Default: on where `setsid` exists (Linux); off elsewhere.
+   */
+  pool?: boolean;
 }
 
 type StopReason = 'timeout' | 'canceled';
@@ -26,6 +32,7 @@ type StopReason = 'timeout' | 'canceled';
 /** Creates the executor that runs jobs as `sh -e -c` processes in the workspace on this machine. */
 export function createShellExecutor(options: ShellExecutorOptions = {}): Executor {
   const running = new Set<{ stop: () => void; done: Promise<unknown> }>();
+  const pool = options.pool ?? shellPoolAvailable(options.shell) ? new ShellPool(options.shell) : undefined;
   return {
     kind: 'shell',
     async run(request, log, signal) {
@@ -33,7 +40,7 @@ export function createShellExecutor(options: ShellExecutorOptions = {}): Executo
       const forward = (): void => stopper.abort();
       signal.addEventListener('abort', forward, { once: true });
       if (signal.aborted) stopper.abort();
-      const done = runShellJob(request, log, stopper.signal, options);
+      const done = pool ? runPooledJob(pool, request, log, stopper.signal, options) : runShellJob(request, log, stopper.signal, options);
       const entry = { stop: forward, done };
       running.add(entry);
       try {
@@ -48,6 +55,7 @@ export function createShellExecutor(options: ShellExecutorOptions = {}): Executo
       const all = [...running];
       for (const entry of all) entry.stop();
       await Promise.allSettled(all.map((entry) => entry.done));
+      pool?.close();
     },
   };
 }
@@ -104,6 +112,57 @@ async function runShellJob(request: ExecutionRequest, log: LogWriter, signal: Ab
     clearTimeout(killTimer);
     signal.removeEventListener('abort', onAbort);
   }
+}
+
+/** Runs a job on a pooled shell worker: same results, stops and process-group rules as runShellJob. */
+async function runPooledJob(pool: ShellPool, request: ExecutionRequest, log: LogWriter, signal: AbortSignal, options: ShellExecutorOptions): Promise<ExecutionResult> {
+  if (signal.aborted) return { status: 'canceled', reason: 'canceled' };
+  const cwd = await resolveCwd(request);
+  if (typeof cwd !== 'string') return cwd;
+  const killGraceMs = options.killGraceMs ?? 5000;
+  let pgid: number | undefined;
+  let stopReason: StopReason | undefined;
+  let killTimer: NodeJS.Timeout | undefined;
+  const signalStop = (): void => {
+    if (pgid === undefined || !stopReason) return;
+    const group = pgid;
+    signalGroup(group, 'SIGTERM');
+    killTimer = setTimeout(() => signalGroup(group, 'SIGKILL'), killGraceMs);
+  };
+  const stop = (reason: StopReason): void => {
+    if (stopReason) return;
+    stopReason = reason;
+    signalStop();
+  };
+  const onAbort = (): void => stop('canceled');
+  signal.addEventListener('abort', onAbort, { once: true });
+  const timeoutTimer = request.timeoutMs === undefined ? undefined : setTimeout(() => stop('timeout'), request.timeoutMs);
+  try {
+    const exit = await pool.run(
+      { script: toScript(request.run), cwd, env: stringEnv({ ...(options.baseEnv ?? process.env), ...request.env }) },
+      {
+        output: (stream, text) => log(stream, text),
+        started: (pid) => {
+          pgid = pid;
+          signalStop();
+        },
+      },
+    );
+    if (stopReason === 'timeout') return { status: 'failed', reason: 'timeout', message: timeoutMessage(request.timeoutMs) };
+    if (stopReason === 'canceled') return { status: 'canceled', reason: 'canceled' };
+    if ('error' in exit) return { status: 'failed', reason: 'error', message: exit.error };
+    return exit.code === 0 ? { status: 'success', exitCode: 0 } : { status: 'failed', reason: 'exit', exitCode: exit.code };
+  } finally {
+    clearTimeout(timeoutTimer);
+    clearTimeout(killTimer);
+    signal.removeEventListener('abort', onAbort);
+  }
+}
+
+function stringEnv(env: NodeJS.ProcessEnv): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(env)) if (value !== undefined) out[key] = value;
+  return out;
 }
 
 /**

@@ -1,7 +1,8 @@
 // Job outputs on a local workspace: find the files matching a job's output globs after it ran
 // (walking only below each glob's fixed prefix), store them content-addressed, restore them on a
 // cache hit.
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { chmodSync, existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import picomatch from 'picomatch';
 import type { OutputFile } from '../protocol/types';
@@ -77,6 +78,19 @@ export function storeOutputs(root: string, globs: readonly string[], artifacts: 
 /** Puts stored outputs back into the workspace; false when some content is missing from the store. */
 export function restoreOutputs(root: string, outputs: readonly OutputFile[], artifacts: ArtifactStore): boolean {
   if (!outputs.every((file) => artifacts.has(file.sha256))) return false;
-  for (const file of outputs) artifacts.restore(file, join(root, file.path));
+  for (const file of outputs) {
+    const destination = join(root, file.path);
+    const present = statSafe(destination);
+    // An unchanged workspace is the common case of a re-run: leave identical files alone.
+    if (present?.isFile() && present.size === file.size && sha256Of(destination) === file.sha256) {
+      if ((present.mode & 0o7777) !== (file.mode & 0o7777)) chmodSync(destination, file.mode & 0o7777);
+      continue;
+    }
+    artifacts.restore(file, destination);
+  }
   return true;
+}
+
+function sha256Of(path: string): string {
+  return createHash('sha256').update(readFileSync(path)).digest('hex');
 }

@@ -185,10 +185,12 @@ function createSqliteStore(db: Database.Database, options: StoreOptions): Store 
     },
     listHolders: () => read(() => (sql.listHolders.all() as Parameters<typeof toHolder>[0][]).map(toHolder)),
 
-    getCacheEntry: (key) => read(() => {
+    // Cache entries are committed when put, never queued: reading one needs no flush.
+    getCacheEntry: (key) => {
+      open();
       const row = sql.getCacheEntry.get(key) as CacheRow | undefined;
       return row && toCacheEntry(row);
-    }),
+    },
     putCacheEntry(entry) {
       open();
       queue.flush();

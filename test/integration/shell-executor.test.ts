@@ -9,6 +9,8 @@ import type { ExecutionRequest, Executor } from '../../agent/executors/types';
 
 let workspace: string;
 let executor: Executor | undefined;
+/** Both ways of starting a job: pooled shell workers and one Node spawn per job. */
+let usePool = true;
 beforeAll(() => {
   workspace = mkdtempSync(path.join(tmpdir(), 'farmhand-shell-'));
 });
@@ -24,7 +26,7 @@ function request(run: string[], extra: Partial<ExecutionRequest> = {}): Executio
 
 /** Runs one job and collects its log calls. */
 async function run(run: string[], extra: Partial<ExecutionRequest> = {}, signal = new AbortController().signal) {
-  executor ??= createShellExecutor({ killGraceMs: 300 });
+  executor ??= createShellExecutor({ pool: usePool, killGraceMs: 300 });
   const calls: { stream: LogStream; data: string }[] = [];
   const result = await executor.run(request(run, extra), (stream, data) => calls.push({ stream, data }), signal);
   const text = (stream: LogStream) => calls.filter((call) => call.stream === stream).map((call) => call.data).join('');
@@ -38,7 +40,11 @@ function survivors(marker: string): string[] {
     .filter((line) => line.includes(marker) && !/\bZ/.test(line.trim().split(/\s+/)[1] ?? ''));
 }
 
-describe('shell executor', () => {
+describe.each([{ pool: true }, { pool: false }])('shell executor (pool: $pool)', ({ pool }) => {
+  beforeAll(() => {
+    usePool = pool;
+  });
+
   it('reports success and the output of a command', async () => {
     const { result, stdout, stderr } = await run(['echo hello']);
     expect(result).toEqual({ status: 'success', exitCode: 0 });
@@ -59,7 +65,7 @@ describe('shell executor', () => {
 
   it('runs in the working directory with the base env overlaid by the job env', async () => {
     mkdirSync(path.join(workspace, 'sub/dir'), { recursive: true });
-    executor = createShellExecutor({ baseEnv: { PATH: process.env.PATH, HOME: '/home/base', KEEP: 'base', OVER: 'base' } });
+    executor = createShellExecutor({ pool: usePool, baseEnv: { PATH: process.env.PATH, HOME: '/home/base', KEEP: 'base', OVER: 'base' } });
     const { result, stdout } = await run(['pwd', 'echo "$HOME $KEEP $OVER $JOB_ONLY"'], {
       workingDirectory: './sub/dir/',
       env: { OVER: 'job', JOB_ONLY: 'yes' },
@@ -127,7 +133,7 @@ describe('shell executor', () => {
   });
 
   it('cancels running jobs on close', async () => {
-    executor = createShellExecutor({ killGraceMs: 300 });
+    executor = createShellExecutor({ pool: usePool, killGraceMs: 300 });
     const pending = executor.run(request(['sleep 30']), () => {}, new AbortController().signal);
     await new Promise((resolve) => setTimeout(resolve, 100));
     await executor.close();
