@@ -86,6 +86,7 @@ function topLevelCommas(text: string, start: number, end: number): number[] {
   return commas;
 }
 
+/** The expanded strings, or why the pattern was refused. */
 export type ExpansionResult = { ok: true; values: string[] } | { ok: false; message: string };
 
 /** Expands `pattern` like bash (deduplicated, in order), refusing more than `limit` results before expanding. */

@@ -7,12 +7,20 @@ export interface DiagnosticSink {
   readonly diagnostics: Diagnostic[];
 }
 
+/** More problems than this are not recorded: nobody reads them, and a generated file could make millions. */
+export const maxDiagnostics = 1000;
+
 /** A fresh, empty DiagnosticSink. */
 export function createDiagnosticSink(): DiagnosticSink {
   const diagnostics: Diagnostic[] = [];
   return {
     diagnostics,
     error(loc, message, remedy) {
+      if (diagnostics.length > maxDiagnostics) return;
+      if (diagnostics.length === maxDiagnostics) {
+        message = `too many problems: only the first ${maxDiagnostics} are shown`;
+        remedy = undefined;
+      }
       const diagnostic: Diagnostic = { file: loc.file, line: Math.max(1, loc.line), col: Math.max(1, loc.col), message };
       if (remedy !== undefined) diagnostic.remedy = remedy;
       diagnostics.push(diagnostic);

@@ -6,25 +6,25 @@ import type { YScalar } from './yaml-source';
 
 /** The names valid at one place of the spec, e.g. a job with a matrix and some env. */
 export interface ExpressionScope {
-  names: readonly string[];
+  names: ReadonlySet<string>;
   /** Says what the place is, for remedies: "this job", "pipeline `build`", "recipe `zlib`". */
   where: string;
 }
 
 /** The names a pipeline-level string may use: `pipeline.name` and the pipeline's env. */
 export function pipelineScope(pipelineName: string, envNames: Iterable<string>): ExpressionScope {
-  return { names: ['pipeline.name', ...[...envNames].map((name) => `env.${name}`)], where: `pipeline \`${pipelineName}\`` };
+  return { names: new Set(['pipeline.name', ...[...envNames].map((name) => `env.${name}`)]), where: `pipeline \`${pipelineName}\`` };
 }
 
 /** The names a job string may use: the pipeline's, plus `job.name`, the job's env and matrix axes. */
 export function jobScope(pipeline: ExpressionScope, jobName: string, envNames: Iterable<string>, axes: Iterable<string>): ExpressionScope {
   const names = new Set([...pipeline.names, 'job.name', ...[...envNames].map((name) => `env.${name}`), ...[...axes].map((axis) => `matrix.${axis}`)]);
-  return { names: [...names], where: `job \`${jobName}\`` };
+  return { names, where: `job \`${jobName}\`` };
 }
 
 /** The names a recipe string may use: `version`, `pipeline.name`, `job.name` and the recipe's env. */
 export function recipeScope(recipeName: string, envNames: Iterable<string>): ExpressionScope {
-  return { names: ['version', 'pipeline.name', 'job.name', ...[...envNames].map((name) => `env.${name}`)], where: `recipe \`${recipeName}\`` };
+  return { names: new Set(['version', 'pipeline.name', 'job.name', ...[...envNames].map((name) => `env.${name}`)]), where: `recipe \`${recipeName}\`` };
 }
 
 /** Reports every unclosed `${{` and every expression name not in scope, at its place in the string. */
@@ -42,7 +42,7 @@ function checkFrom(sink: DiagnosticSink, node: YScalar, scope: ExpressionScope, 
     }
   }
   for (const expression of found) {
-    if (scope.names.includes(expression.name)) continue;
+    if (scope.names.has(expression.name)) continue;
     const loc = node.locAt(base + expression.offset);
     if (expression.name.includes('${{')) {
       // `${{ a ${{ b }}`: the first one is unclosed; the one inside is checked on its own.
@@ -59,7 +59,7 @@ function checkFrom(sink: DiagnosticSink, node: YScalar, scope: ExpressionScope, 
 }
 
 function remedyFor(name: string, scope: ExpressionScope): string {
-  const withPrefix = (prefix: string): string[] => scope.names.filter((known) => known.startsWith(prefix)).map((known) => known.slice(prefix.length));
+  const withPrefix = (prefix: string): string[] => [...scope.names].filter((known) => known.startsWith(prefix)).map((known) => known.slice(prefix.length));
   if (name.startsWith('matrix.')) {
     const axes = withPrefix('matrix.');
     if (axes.length === 0) return `${scope.where} has no matrix`;
@@ -71,5 +71,5 @@ function remedyFor(name: string, scope: ExpressionScope): string {
   const suggestion = didYouMean(name, scope.names);
   if (suggestion !== undefined) return suggestion;
   if (name === 'version') return '`${{ version }}` exists only in recipes';
-  return `known in ${scope.where}: ${scope.names.map((known) => `\`${known}\``).join(', ')}`;
+  return `known in ${scope.where}: ${[...scope.names].map((known) => `\`${known}\``).join(', ')}`;
 }

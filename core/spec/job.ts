@@ -52,6 +52,7 @@ export function readJob(sink: DiagnosticSink, name: string, keyLoc: SourceLocati
 
 function readNeeds(sink: DiagnosticSink, node: YNode, jobName: string): NeedRef[] {
   const needs: NeedRef[] = [];
+  const seen = new Set<string>();
   for (const item of readStringList(sink, node, 'needs', { allowEmpty: true }) ?? []) {
     const ref = item.text;
     const problem = needRefProblem(ref, item.loc);
@@ -59,9 +60,10 @@ function readNeeds(sink: DiagnosticSink, node: YNode, jobName: string): NeedRef[
       sink.error(item.loc, `\`needs\` entry \`${ref}\` ${problem}`, needRefRemedy);
     } else if (ref === jobName) {
       sink.error(item.loc, `job \`${jobName}\` needs itself`, 'remove it from `needs`');
-    } else if (needs.some((need) => need.ref === ref)) {
+    } else if (seen.has(ref)) {
       sink.error(item.loc, `\`needs\` lists \`${ref}\` twice`, 'remove the repeated entry');
     } else {
+      seen.add(ref);
       needs.push({ ref, loc: item.loc });
     }
   }

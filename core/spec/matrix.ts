@@ -30,11 +30,15 @@ export function readMatrix(sink: DiagnosticSink, node: YNode): Record<string, st
       continue;
     }
     const values: string[] = [];
+    const seen = new Set<string>();
     for (const item of value.items) {
       const text = matrixValue(sink, item, key);
       if (text === undefined) continue;
-      if (values.includes(text)) sink.error(item.loc, `matrix axis \`${key}\` lists \`${text}\` twice`);
-      else values.push(text);
+      if (seen.has(text)) sink.error(item.loc, `matrix axis \`${key}\` lists \`${text}\` twice`);
+      else {
+        seen.add(text);
+        values.push(text);
+      }
     }
     matrix[key] = values;
   }
@@ -60,6 +64,7 @@ export function readExclude(sink: DiagnosticSink, node: YNode, matrix: Record<st
   }
   if (node.kind !== 'seq') return reportType(sink, node, 'exclude', 'a list of maps like { os: alpine }') ?? [];
   const excludes: Record<string, string>[] = [];
+  const valueSets = new Map(Object.entries(matrix ?? {}).map(([axis, values]) => [axis, new Set(values)]));
   for (const item of node.items) {
     const map = readMap(sink, item, 'exclude[]', 'a map like { os: alpine }');
     if (map === undefined) continue;
@@ -75,7 +80,7 @@ export function readExclude(sink: DiagnosticSink, node: YNode, matrix: Record<st
         sink.error(value.loc, `\`exclude.${key}\` expects one value of the axis, got ${describeNode(value)}`);
         continue;
       }
-      if (!values.includes(value.text)) {
+      if (!valueSets.get(key)?.has(value.text)) {
         sink.error(value.loc, `\`${value.text}\` is not a value of matrix axis \`${key}\``, didYouMean(value.text, values) ?? `values: ${values.join(', ')}`);
         continue;
       }

@@ -105,13 +105,15 @@ function readKind(sink: DiagnosticSink, map: YMap, role: FileRole): Kind | undef
 
 function collectPipelines(sink: DiagnosticSink, maps: readonly YMap[]): PipelineSpec[] {
   const pipelines: PipelineSpec[] = [];
+  const byName = new Map<string, PipelineSpec>();
   for (const map of maps) {
     const pipeline = readPipeline(sink, map);
-    const first = pipelines.find((other) => other.name === pipeline.name);
+    const first = byName.get(pipeline.name);
     if (first !== undefined && pipeline.name !== '') {
       sink.error(pipeline.loc, `pipeline \`${pipeline.name}\` is defined twice`, `first defined at ${formatLocation(first.loc)}; pipeline names are unique in the project`);
       continue;
     }
+    byName.set(pipeline.name, pipeline);
     pipelines.push(pipeline);
   }
   return pipelines;
@@ -119,11 +121,12 @@ function collectPipelines(sink: DiagnosticSink, maps: readonly YMap[]): Pipeline
 
 function checkDependsOn(sink: DiagnosticSink, pipelines: readonly PipelineSpec[]): void {
   const names = pipelines.map((pipeline) => pipeline.name);
+  const known = new Set(names);
   for (const pipeline of pipelines) {
     for (const ref of pipeline.dependsOn) {
       if (ref.ref === pipeline.name) {
         sink.error(ref.loc, `pipeline \`${pipeline.name}\` depends on itself`, 'remove it from `depends_on`');
-      } else if (!names.includes(ref.ref)) {
+      } else if (!known.has(ref.ref)) {
         sink.error(ref.loc, `\`depends_on\` names \`${ref.ref}\`, which is not a pipeline of the project`, didYouMean(ref.ref, names) ?? `pipelines: ${names.join(', ')}`);
       }
     }
@@ -131,8 +134,9 @@ function checkDependsOn(sink: DiagnosticSink, pipelines: readonly PipelineSpec[]
 }
 
 function checkRecipeNames(sink: DiagnosticSink, workspace: WorkspaceSpec, pipelines: readonly PipelineSpec[]): void {
+  const byName = new Map(pipelines.map((pipeline) => [pipeline.name, pipeline]));
   for (const recipe of workspace.recipes) {
-    const pipeline = pipelines.find((other) => other.name === recipe.name);
+    const pipeline = byName.get(recipe.name);
     if (pipeline !== undefined) {
       sink.error(recipe.loc, `recipe \`${recipe.name}\` has the name of a pipeline`, `\`${recipe.name}/...\` in \`needs\` would be ambiguous; the pipeline is at ${formatLocation(pipeline.loc)}`);
     }

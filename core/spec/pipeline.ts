@@ -8,7 +8,7 @@ import { nameRules, pipelineNamePattern } from './names';
 import type { NeedRef, PipelineSpec } from './types';
 import { envNames, readDuration, readEnv } from './values';
 import { checkDocumentVersion } from './version-field';
-import type { YMap, YNode } from './yaml-source';
+import type { YMap, YNode, YScalar } from './yaml-source';
 
 /** Keys of a pipeline document. */
 export const pipelineKeys = [
@@ -55,15 +55,15 @@ function readPipelineKeys(sink: DiagnosticSink, map: YMap, pipeline: PipelineSpe
     if (value !== undefined && node.kind === 'scalar') checkExpressions(sink, node, scope, key);
     return value;
   };
-  const commands = (node: YNode, key: string): string[] => {
-    const found = readCommands(sink, node, key) ?? [];
-    for (const command of found) checkExpressions(sink, command, scope, key);
-    return found.map((command) => command.text);
+  const commandsOrLabels = (found: YScalar[] | undefined, key: string): string[] => {
+    for (const item of found ?? []) checkExpressions(sink, item, scope, key);
+    return (found ?? []).map((item) => item.text);
   };
+  const commands = (node: YNode, key: string): string[] => commandsOrLabels(readCommands(sink, node, key), key);
   for (const { key, value: node } of map.entries) {
     switch (key) {
       case 'pool': pipeline.pool = text(node, key) ?? defaultPool; break;
-      case 'labels': pipeline.labels = (readStringList(sink, node, key, { allowEmpty: true }) ?? []).map((label) => label.text); break;
+      case 'labels': pipeline.labels = commandsOrLabels(readStringList(sink, node, key, { allowEmpty: true }), key); break;
       case 'depends_on': pipeline.dependsOn = readDependsOn(sink, node); break;
       case 'concurrency': setIfDefined(pipeline, 'concurrency', readInteger(sink, node, key, 1)); break;
       case 'resource_group': setIfDefined(pipeline, 'resourceGroup', text(node, key)); break;
@@ -93,12 +93,14 @@ function readPipelineName(sink: DiagnosticSink, node: YNode): string | undefined
 
 function readDependsOn(sink: DiagnosticSink, node: YNode): NeedRef[] {
   const refs: NeedRef[] = [];
+  const seen = new Set<string>();
   for (const item of readStringList(sink, node, 'depends_on', { allowEmpty: true }) ?? []) {
     if (!pipelineNamePattern.test(item.text)) {
       sink.error(item.loc, `\`depends_on\` entry \`${item.text}\` is not a pipeline name`, `pipeline names use ${nameRules.pipeline}`);
-    } else if (refs.some((ref) => ref.ref === item.text)) {
+    } else if (seen.has(item.text)) {
       sink.error(item.loc, `\`depends_on\` lists \`${item.text}\` twice`, 'remove the repeated entry');
     } else {
+      seen.add(item.text);
       refs.push({ ref: item.text, loc: item.loc });
     }
   }

@@ -4,6 +4,7 @@ import type { ProjectFiles, SourceLocation } from './types';
 import { parseYamlDocuments } from './yaml-source';
 import type { YDocument } from './yaml-source';
 
+/** The names the spec files go by, relative to the project root. */
 export const rootFile = 'farmhand.yml';
 export const folder = '.farmhand';
 export const workspaceFile = 'farmhand.workspace.yml';

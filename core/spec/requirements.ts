@@ -3,6 +3,7 @@
 import { recipeNamePattern, versionPattern } from './names';
 import type { Requirement, SourceLocation, VersionConstraint } from './types';
 
+/** A parsed requirement, or a message and remedy for a diagnostic at the caller's location. */
 export type RequirementResult =
   | { ok: true; requirement: Requirement }
   | { ok: false; message: string; remedy: string };

@@ -10,7 +10,9 @@ import type { YMap, YNode } from './yaml-source';
 export const settingsKeys = ['version', 'kind', 'resource_groups'] as const;
 /** Keys of one resource group. */
 export const resourceGroupKeys = ['capacity', 'process_mode', 'on_busy'] as const;
+/** Every `process_mode`, default first. */
 export const processModes: readonly ProcessMode[] = ['unordered', 'oldest_first', 'newest_first', 'newest_ready_first'];
+/** Every `on_busy`, default first. */
 export const onBusyValues: readonly OnBusy[] = ['wait', 'skip', 'cancel', 'parallel'];
 
 /** A group name (`deploy`) or a glob with `*` (`staging-*`); no spaces, no expressions. */
@@ -19,13 +21,14 @@ const groupPatternShape = /^[A-Za-z0-9*][A-Za-z0-9._*-]*$/;
 /** Reads every settings document into one SettingsSpec; a group defined twice is an error. */
 export function readSettings(sink: DiagnosticSink, documents: readonly YMap[]): SettingsSpec {
   const resourceGroups: ResourceGroupSettings[] = [];
+  const byPattern = new Map<string, ResourceGroupSettings>();
   for (const map of documents) {
     checkKeys(sink, map, settingsKeys, 'settings');
     checkDocumentVersion(sink, map);
     const groupsNode = findEntry(map, 'resource_groups')?.value;
     const groups = groupsNode ? readMap(sink, groupsNode, 'resource_groups', 'a map of group name: { capacity, process_mode, on_busy }') : undefined;
     for (const entry of groups?.entries ?? []) {
-      const first = resourceGroups.find((group) => group.pattern === entry.key);
+      const first = byPattern.get(entry.key);
       if (first !== undefined) {
         sink.error(entry.keyLoc, `resource group \`${entry.key}\` is defined twice`, `first defined at ${formatLocation(first.loc)}`);
         continue;
@@ -33,7 +36,9 @@ export function readSettings(sink: DiagnosticSink, documents: readonly YMap[]): 
       if (!groupPatternShape.test(entry.key)) {
         sink.error(entry.keyLoc, `\`${entry.key}\` is not a valid resource group name`, 'use letters, digits, `.`, `_`, `-`, and `*` as a wildcard');
       }
-      resourceGroups.push(readGroup(sink, entry.key, entry.value, entry.keyLoc));
+      const group = readGroup(sink, entry.key, entry.value, entry.keyLoc);
+      byPattern.set(entry.key, group);
+      resourceGroups.push(group);
     }
   }
   return { resourceGroups };

@@ -32,15 +32,17 @@ export function readWorkspace(sink: DiagnosticSink, map: YMap, files: ProjectFil
   if (recipesEntry === undefined) sink.error(map.loc, 'workspace has no `recipes`', 'add `recipes: [packages/*/recipe.yml]`');
   const listed = recipesEntry ? listRecipes(sink, recipesEntry.value, files) : new Map<string, Listed>();
   const recipes: RecipeSpec[] = [];
+  const byName = new Map<string, RecipeSpec>();
   for (const [path, entry] of listed) {
     const recipeMap = loadRecipe(path, entry.loc);
     if (recipeMap === undefined) continue;
     const recipe = readRecipe(sink, recipeMap, path, entry.versions);
-    const first = recipes.find((other) => other.name === recipe.name);
+    const first = byName.get(recipe.name);
     if (first !== undefined && recipe.name !== '') {
       sink.error(recipe.loc, `recipe \`${recipe.name}\` is defined twice`, `first defined at ${formatLocation(first.loc)}`);
       continue;
     }
+    byName.set(recipe.name, recipe);
     recipes.push(recipe);
   }
   return { recipes, loc: map.loc };
@@ -105,6 +107,10 @@ function matchFiles(sink: DiagnosticSink, node: YNode, glob: string, files: Proj
 
 function readVersions(sink: DiagnosticSink, node: YNode): string[] | undefined {
   if (node.kind !== 'seq') return reportType(sink, node, 'versions', 'a list of versions, with bash braces like `3.11.{0..9}`');
+  if (node.items.length === 0) {
+    sink.error(node.loc, '`versions` is empty', 'list the versions to build, or remove `versions` to use the recipe\'s own `version`');
+    return undefined;
+  }
   const versions = new Set<string>();
   for (const item of node.items) {
     const pattern = readNonEmptyString(sink, item, 'versions[]');

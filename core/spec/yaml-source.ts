@@ -5,6 +5,7 @@ import type { Alias, Document, Node as YamlNode } from 'yaml';
 import type { DiagnosticSink } from './diagnostics';
 import type { SourceLocation } from './types';
 
+/** A scalar: string, number, boolean or null, with its text as written. */
 export interface YScalar {
   kind: 'scalar';
   /** As YAML's core schema reads it: string, number, boolean or null. */
@@ -17,6 +18,7 @@ export interface YScalar {
   /** Location of the character at `offset` of `text`, exact for one-line scalars without escapes. */
   locAt(offset: number): SourceLocation;
 }
+/** One `key: value` of a map; keys are always scalars, kept as text. */
 export interface YEntry {
   key: string;
   keyLoc: SourceLocation;
@@ -32,8 +34,10 @@ export interface YSeq {
   items: YNode[];
   loc: SourceLocation;
 }
+/** Any node of the tree. */
 export type YNode = YScalar | YMap | YSeq;
 
+/** One document of a file (between `---` separators). */
 export interface YDocument {
   /** undefined for an empty document (e.g. after a trailing `---`). */
   node?: YNode;
