@@ -49,6 +49,10 @@ function matrixValue(sink: DiagnosticSink, item: YNode, axis: string): string | 
   if (item.kind !== 'scalar' || item.value === null) {
     return reportType(sink, item, `matrix.${axis}[]`, 'a string, number or boolean');
   }
+  if (item.text.includes('${{')) {
+    sink.error(item.loc, `matrix value \`${item.text}\` holds an expression`, 'matrix values are written out: they are what expressions resolve to');
+    return undefined;
+  }
   if (item.text.trim() === '' || matrixValueForbidden.test(item.text)) {
     sink.error(item.loc, `matrix value \`${item.text}\` cannot be part of a job id`, 'use a non-empty value without `,`, `=`, `[` or `]`');
     return undefined;

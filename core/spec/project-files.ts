@@ -40,7 +40,10 @@ export function findSpecFiles(sink: DiagnosticSink, files: ProjectFiles): SpecFi
       `keep one: move the documents of ${rootFile} into ${folder}/, or ${folder}/*.yml into ${rootFile}`);
   }
   if (!hasRoot && folderPipelines.length === 0 && settingsFiles.length === 0 && workspace === undefined) {
-    sink.error(start(rootFile), `no ${rootFile} or ${folder}/ folder`, `create ${rootFile} with a pipeline, e.g. \`name: build\` and \`jobs:\``);
+    const remedy = files.size('farmhand.yaml') !== undefined
+      ? `rename farmhand.yaml to ${rootFile}`
+      : `create ${rootFile} with a pipeline, e.g. \`name: build\` and \`jobs:\``;
+    sink.error(start(rootFile), `no ${rootFile} or ${folder}/ folder`, remedy);
   }
   const pipelineFiles = [...(hasRoot ? [rootFile] : []), ...folderPipelines];
   return workspace === undefined ? { pipelineFiles, settingsFiles } : { pipelineFiles, settingsFiles, workspace };
