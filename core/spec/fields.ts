@@ -91,11 +91,6 @@ export function readCommands(sink: DiagnosticSink, node: YNode, what: string): Y
   return [node];
 }
 
-/** Reports `key` as missing from `map`. */
-export function reportMissing(sink: DiagnosticSink, map: YMap, key: string, what: string, remedy?: string): void {
-  sink.error(map.loc, `${what} has no \`${key}\``, remedy);
-}
-
 function truncate(text: string): string {
   return text.length > 40 ? `${text.slice(0, 37)}...` : text;
 }

@@ -1,5 +1,5 @@
 // The syntax of `needs` entries; what they point at is resolved by the planner.
-import { jobNamePattern, recipeNamePattern } from './names';
+import { recipeNamePattern } from './names';
 import { parseRequirement } from './requirements';
 import type { SourceLocation } from './types';
 
@@ -21,8 +21,3 @@ export function needRefProblem(ref: string, loc: SourceLocation): string | undef
 
 /** The remedy shown with a malformed needs entry. */
 export const needRefRemedy = 'write `job`, `job[axis=value]`, `pipeline/job`, `recipe/1.2.3` or `recipe/>=1.2`';
-
-/** True when `name` is a valid key under `jobs`. */
-export function isJobName(name: string): boolean {
-  return jobNamePattern.test(name);
-}
