@@ -119,20 +119,12 @@ async function runPooledJob(pool: ShellPool, request: ExecutionRequest, log: Log
   if (signal.aborted) return { status: 'canceled', reason: 'canceled' };
   const cwd = await resolveCwd(request);
   if (typeof cwd !== 'string') return cwd;
-  const killGraceMs = options.killGraceMs ?? 5000;
-  let pgid: number | undefined;
   let stopReason: StopReason | undefined;
-  let killTimer: NodeJS.Timeout | undefined;
-  const signalStop = (): void => {
-    if (pgid === undefined || !stopReason) return;
-    const group = pgid;
-    signalGroup(group, 'SIGTERM');
-    killTimer = setTimeout(() => signalGroup(group, 'SIGKILL'), killGraceMs);
-  };
+  const stopper = new AbortController();
   const stop = (reason: StopReason): void => {
     if (stopReason) return;
     stopReason = reason;
-    signalStop();
+    stopper.abort();
   };
   const onAbort = (): void => stop('canceled');
   signal.addEventListener('abort', onAbort, { once: true });
@@ -140,13 +132,8 @@ async function runPooledJob(pool: ShellPool, request: ExecutionRequest, log: Log
   try {
     const exit = await pool.run(
       { script: toScript(request.run), cwd, env: stringEnv({ ...(options.baseEnv ?? process.env), ...request.env }) },
-      {
-        output: (stream, text) => log(stream, text),
-        started: (pid) => {
-          pgid = pid;
-          signalStop();
-        },
-      },
+      { output: (stream, text) => log(stream, text) },
+      { signal: stopper.signal, graceMs: options.killGraceMs ?? 5000 },
     );
     if (stopReason === 'timeout') return { status: 'failed', reason: 'timeout', message: timeoutMessage(request.timeoutMs) };
     if (stopReason === 'canceled') return { status: 'canceled', reason: 'canceled' };
@@ -154,7 +141,6 @@ async function runPooledJob(pool: ShellPool, request: ExecutionRequest, log: Log
     return exit.code === 0 ? { status: 'success', exitCode: 0 } : { status: 'failed', reason: 'exit', exitCode: exit.code };
   } finally {
     clearTimeout(timeoutTimer);
-    clearTimeout(killTimer);
     signal.removeEventListener('abort', onAbort);
   }
 }

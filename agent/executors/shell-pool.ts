@@ -1,12 +1,15 @@
 // Long-lived `sh` processes that start jobs for the shell executor. Forking a large Node process
-// costs milliseconds per job; a small shell forks in a fraction of that (shared/lab.md §G). Each
-// worker runs one job at a time:
-//   - the job is started with `setsid`, so it leads its own process group (for kill on timeout/cancel)
-//     and the worker reports its pid on fd 3;
-//   - the job writes straight into the worker's stdout/stderr pipes; after it exits the worker kills
-//     whatever the job left in its group and writes an end marker (with a per-worker random nonce)
-//     on both pipes, so the output is complete and in order when the marker arrives.
+// costs milliseconds per job; a small shell forks in a fraction of that, and running the script in a
+// subshell (eval) spares the exec of a new shell too (shared/lab.md §G). Each worker:
+//   - is its own process group (spawned detached) and ignores SIGTERM itself;
+//   - runs one job at a time, as a subshell that resets SIGTERM, so a stop signals the group: the job
+//     and everything it started get SIGTERM, then SIGKILL after the grace period, worker included
+//     (a stopped worker is retired);
+//   - after a job, sends SIGTERM to its group to end what the job left in the background;
+//   - writes an end marker with a per-worker random nonce on both pipes after the job, so the job's
+//     output is complete and in order when the marker arrives.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { signalGroup } from './process-group';
 import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
@@ -20,8 +23,12 @@ export interface PoolJob {
 
 export interface PoolJobHandlers {
   output(stream: LogStream, text: string): void;
-  /** The job's pid, which is also its process group id. */
-  started(pid: number): void;
+}
+
+/** Asks a running job to stop: SIGTERM to its group, SIGKILL after graceMs. */
+export interface PoolStop {
+  signal: AbortSignal;
+  graceMs: number;
 }
 
 /** How a pooled job ended: its exit status as the shell reports it (128+n when killed by signal n). */
@@ -34,11 +41,11 @@ export function shellQuote(text: string): string {
   return `'${text.replace(/'/g, `'\\''`)}'`;
 }
 
-/** True when this machine can run the pool: a POSIX sh and setsid(1). */
+/** True when this machine can run the pool: a POSIX sh that runs a subshell and reports its status. */
 export function shellPoolAvailable(shell = '/bin/sh'): boolean {
   if (process.platform === 'win32') return false;
-  const probe = spawnSync(shell, ['-c', 'command -v setsid'], { stdio: 'ignore' });
-  return probe.status === 0;
+  const probe = spawnSync(shell, ['-c', "trap '' TERM; (trap - TERM; eval 'exit 3') & wait $!; echo $?"], { encoding: 'utf8' });
+  return probe.status === 0 && probe.stdout.trim() === '3';
 }
 
 /** Finds the first occurrence of `marker` in `buffer`, and how many trailing bytes may begin one. */
@@ -107,25 +114,17 @@ class ShellWorker {
   private readonly nonce = randomBytes(12).toString('hex');
   private readonly stdout: MarkedStream;
   private readonly stderr: MarkedStream;
-  private readonly pids: ((pid: number) => void)[] = [];
   private exited?: string;
+  private retired = false;
   private readonly exitWaiters: ((reason: string) => void)[] = [];
 
   constructor(shell: string) {
-    this.process = spawn(shell, [], { stdio: ['pipe', 'pipe', 'pipe', 'pipe'] });
+    // Its own process group, and an empty environment: each job exports exactly its own.
+    this.process = spawn(shell, [], { stdio: ['pipe', 'pipe', 'pipe'], detached: true, env: {} });
+    this.process.stdin!.write("trap '' TERM\n");
     const marker = Buffer.from(`@@farmhand-end-${this.nonce} `);
     this.stdout = new MarkedStream(this.process.stdout!, marker);
     this.stderr = new MarkedStream(this.process.stderr!, marker);
-    let control = '';
-    (this.process.stdio[3] as Readable).on('data', (chunk: Buffer) => {
-      control += chunk.toString('utf8');
-      let newline: number;
-      while ((newline = control.indexOf('\n')) >= 0) {
-        const line = control.slice(0, newline);
-        control = control.slice(newline + 1);
-        if (line.startsWith('S ')) this.pids.shift()?.(Number(line.slice(2)));
-      }
-    });
     this.process.stdin!.on('error', () => {});
     this.process.on('exit', (code, signal) => {
       this.exited = `the job shell exited (${signal ?? `code ${code}`})`;
@@ -134,42 +133,65 @@ class ShellWorker {
   }
 
   get alive(): boolean {
-    return this.exited === undefined;
+    return this.exited === undefined && !this.retired;
   }
 
-  /** Runs one job to its end. */
-  async run(job: PoolJob, handlers: PoolJobHandlers): Promise<PoolExit> {
-    if (!this.alive) return { error: this.exited! };
-    const assignments = Object.entries(job.env)
+  /** Signals the worker's whole group: the running job, what it started, and (for SIGKILL) the worker. */
+  private signal(signal: NodeJS.Signals): void {
+    if (this.process.pid !== undefined && this.exited === undefined) signalGroup(this.process.pid, signal);
+  }
+
+  /** Runs one job to its end; a stop retires the worker. */
+  async run(job: PoolJob, handlers: PoolJobHandlers, stop: PoolStop): Promise<PoolExit> {
+    if (!this.alive) return { error: this.exited ?? 'the job shell was retired' };
+    if (stop.signal.aborted) return { error: 'stopped before it started' };
+    const exports = Object.entries(job.env)
       .filter(([key]) => envKey.test(key))
       .map(([key, value]) => shellQuote(`${key}=${value}`))
       .join(' ');
     const end = `@@farmhand-end-${this.nonce}`;
     const command = [
       `if cd -- ${shellQuote(job.cwd)} 2>/dev/null; then`,
-      `  setsid env -i ${assignments} ${shellQuote('/bin/sh')} -e -c ${shellQuote(job.script)} </dev/null 3>&- &`,
-      '  p=$!; echo "S $p" >&3; wait $p; c=$?; kill -9 -$p 2>/dev/null; cd /',
-      'else echo "S 0" >&3; c=cwd; fi',
+      `  (trap - TERM; ${exports ? `export ${exports}; ` : ''}set -e; eval ${shellQuote(job.script)}) </dev/null &`,
+      '  wait $!; c=$?; kill -TERM 0 2>/dev/null; cd /',
+      'else c=cwd; fi',
       `printf '%s %s\\n' '${end}' "$c"; printf '%s %s\\n' '${end}' "$c" >&2`,
       '',
     ].join('\n');
-    const pid = new Promise<number>((resolve) => this.pids.push(resolve));
     const outDone = this.stdout.next((text) => handlers.output('stdout', text));
     const errDone = this.stderr.next((text) => handlers.output('stderr', text));
     const died = new Promise<string>((resolve) => this.exitWaiters.push(resolve));
-    this.process.stdin!.write(command);
-    const started = await Promise.race([pid, died]);
-    if (typeof started === 'string') return { error: started };
-    if (started > 0) handlers.started(started);
-    const finished = await Promise.race([Promise.all([outDone, errDone]), died]);
-    if (typeof finished === 'string') return { error: finished };
-    const status = finished[0].trim();
-    if (status === 'cwd') return { error: `working directory "${job.cwd}" cannot be entered` };
-    return { code: Number(status) };
+    let stoppedAt: number | undefined;
+    let killTimer: NodeJS.Timeout | undefined;
+    const onStop = (): void => {
+      stoppedAt = Date.now();
+      this.retired = true;
+      this.signal('SIGTERM');
+      killTimer = setTimeout(() => this.signal('SIGKILL'), stop.graceMs);
+    };
+    stop.signal.addEventListener('abort', onStop, { once: true });
+    try {
+      this.process.stdin!.write(command);
+      const finished = await Promise.race([Promise.all([outDone, errDone]), died]);
+      const stopped = stoppedAt as number | undefined;
+      if (stopped !== undefined) {
+        // Whatever ignored SIGTERM gets the rest of the grace period, then SIGKILL with the worker.
+        await new Promise((resolve) => setTimeout(resolve, Math.max(0, stopped + stop.graceMs - Date.now())));
+        this.signal('SIGKILL');
+      }
+      if (typeof finished === 'string') return { error: finished };
+      const status = finished[0].trim();
+      if (status === 'cwd') return { error: `working directory "${job.cwd}" cannot be entered` };
+      return { code: Number(status) };
+    } finally {
+      clearTimeout(killTimer);
+      stop.signal.removeEventListener('abort', onStop);
+    }
   }
 
   close(): void {
     this.process.stdin!.end();
+    this.retired = true;
   }
 }
 
@@ -181,7 +203,7 @@ export class ShellPool {
   constructor(private readonly shell = '/bin/sh') {}
 
   /** Runs a job on an idle worker (starting one if none is idle). */
-  async run(job: PoolJob, handlers: PoolJobHandlers): Promise<PoolExit> {
+  async run(job: PoolJob, handlers: PoolJobHandlers, stop: PoolStop): Promise<PoolExit> {
     let worker = this.idle.pop();
     while (worker && !worker.alive) worker = this.idle.pop();
     if (!worker) {
@@ -189,7 +211,7 @@ export class ShellPool {
       this.all.add(worker);
       worker.process.on('exit', () => this.all.delete(worker!));
     }
-    const exit = await worker.run(job, handlers);
+    const exit = await worker.run(job, handlers, stop);
     if (worker.alive) this.idle.push(worker);
     return exit;
   }
