@@ -50,10 +50,16 @@ export class InputMatcher {
     const known = this.byGlob.get(glob);
     if (known) return known;
     const pattern = glob.replace(/^\.\//, '');
-    const test = picomatch.scan(pattern).isGlob
-      ? picomatch(pattern, { dot: true })
-      : (path: string) => path === pattern || path.startsWith(`${pattern.replace(/\/$/, '')}/`);
-    const matched = this.files.list().filter((path) => test(path));
+    const scanned = picomatch.scan(pattern);
+    let matched: string[];
+    if (scanned.isGlob) {
+      // Only paths starting with the glob's fixed base can match (`a/**` matches `a` itself too).
+      const test = picomatch(pattern, { dot: true });
+      matched = withPrefix(this.files.list(), scanned.base).filter((path) => test(path));
+    } else {
+      const plain = pattern.replace(/\/$/, '');
+      matched = [...withPrefix(this.files.list(), plain).filter((path) => path === plain), ...withPrefix(this.files.list(), `${plain}/`)];
+    }
     this.byGlob.set(glob, matched);
     return matched;
   }
@@ -65,6 +71,21 @@ export class InputMatcher {
     for (const glob of globs) if (glob.startsWith('!')) for (const path of this.matchGlob(glob.slice(1))) included.delete(path);
     return [...included].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   }
+}
+
+/** The paths of a sorted list that start with `prefix`: a contiguous slice, found by binary search. */
+export function withPrefix(sorted: readonly string[], prefix: string): string[] {
+  if (prefix === '') return [...sorted];
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if ((sorted[middle] as string) < prefix) low = middle + 1;
+    else high = middle;
+  }
+  let end = low;
+  while (end < sorted.length && (sorted[end] as string).startsWith(prefix)) end++;
+  return sorted.slice(low, end);
 }
 
 /** The canonical text that is hashed into a job's key; exposed for tests and for debugging a cache miss. */
