@@ -14,6 +14,7 @@ import { openState, resolveStateDir } from '../../core/store/state-dir';
 import { recoverBuilds } from '../../core/store/recover';
 import type { Store } from '../../core/store/types';
 import { exitCodes } from '../exit-codes';
+import { systemClock } from '../clock';
 import { runHook } from '../hooks';
 import { loadForCommand } from '../load';
 import { buildReport } from '../report';
@@ -78,7 +79,7 @@ async function run(root: string, flags: RunFlags): Promise<number> {
 
   const state = openState(resolveStateDir(flags.stateDir, process.env));
   recoverLeftovers(state.store);
-  const clock = { now: () => Date.now(), setTimeout: (f: () => void, ms: number) => setTimeout(f, ms), clearTimeout: (h: unknown) => clearTimeout(h as NodeJS.Timeout) };
+  const clock = systemClock;
   const warn = (message: string) => process.stderr.write(`farmhand: ${message}\n`);
   const coordinator = createCoordinator({ store: state.store, artifacts: state.artifacts, clock, runHook, warn });
   const [coordinatorEnd, agentEnd] = createChannelPair<CoordinatorMessage, AgentMessage>();

@@ -2,7 +2,7 @@
 // records every change in the store and publishes it as an event.
 import type { Plan } from '../plan/types';
 import { protocolVersion } from '../protocol/types';
-import type { AgentInfo, AgentMessage, AttemptOutcome, AttemptSpec, Channel, CoordinatorMessage, FarmEvent, JobState } from '../protocol/types';
+import type { AgentInfo, AgentMessage, AttemptOutcome, AttemptSpec, Channel, CoordinatorMessage, FarmEvent, JobState, OutputFile } from '../protocol/types';
 import { validateAgentMessage } from '../protocol/validate';
 import { groupSettingsLookup } from '../schedule/resource-groups';
 import { schedule } from '../schedule/schedule';
@@ -10,7 +10,7 @@ import type { Decision, Holder, ReadyJob, SchedulerInput } from '../schedule/typ
 import type { ArtifactStore, BuildOptions, Store } from '../store/types';
 import { BuildRun, isFinished, type JobRun } from './build-run';
 import { EventBus } from './event-bus';
-import { restoreOutputs, storeOutputs } from './outputs';
+import { describeOutputs, restoreOutputs, saveOutputs } from './outputs';
 
 export interface Clock {
   now(): number;
@@ -76,7 +76,8 @@ class CoordinatorImpl implements Coordinator {
   private readonly holders = new Map<string, Holder[]>();
   private readonly bus = new EventBus();
   private readonly waiters = new Map<string, ((status: 'success' | 'failed' | 'canceled') => void)[]>();
-  private readonly hooks = new Map<string, Promise<void>[]>();
+  /** Per build: work that must end before the build is reported done (hooks, output storage). */
+  private readonly pending = new Map<string, Promise<void>[]>();
   private buildOrder = 0;
   private attemptCounter = 0;
   private tickQueued = false;
@@ -160,7 +161,7 @@ class CoordinatorImpl implements Coordinator {
     const build = new BuildRun(id, this.buildOrder++, request.root, request.plan, request.options, at);
     store.createBuild({ id, project: request.root, plan: request.plan, options: request.options, createdAt: at, startedAt: at, status: 'running' });
     this.builds.set(id, build);
-    this.hooks.set(id, []);
+    this.pending.set(id, []);
     this.bus.publish({ type: 'build', build: id, state: 'running', at });
     for (const job of build.jobs.values()) this.bus.publish({ type: 'job', build: id, job: job.plan.id, state: 'queued', at });
     for (const job of build.roots()) this.becomeReady(build, job);
@@ -192,7 +193,7 @@ class CoordinatorImpl implements Coordinator {
   async close(): Promise<void> {
     this.closed = true;
     if (this.wakeTimer !== undefined) this.options.clock.clearTimeout(this.wakeTimer);
-    await Promise.all([...this.hooks.values()].flat());
+    await Promise.all([...this.pending.values()].flat());
     this.options.store.flush();
   }
 
@@ -270,7 +271,21 @@ class CoordinatorImpl implements Coordinator {
     if (commands.length === 0 || !this.options.runHook) return;
     const run = this.options.runHook({ commands, cwd: build.root, env: { FARMHAND_BUILD_ID: build.id, FARMHAND_STATUS: status } })
       .catch((error: unknown) => this.warn(`hook of ${build.id} failed: ${error instanceof Error ? error.message : String(error)}`));
-    this.hooks.get(build.id)?.push(run);
+    this.pending.get(build.id)?.push(run);
+  }
+
+  /**
+   * Stores a job's outputs off the critical path, then records the cache entry. An output changed by
+   * a later job before it was stored makes no entry: the next run builds that job again.
+   */
+  private keepOutputs(build: BuildRun, job: JobRun, outputs: OutputFile[]): void {
+    const saved = saveOutputs(build.root, outputs, this.options.artifacts)
+      .then((complete) => {
+        if (complete && job.plan.cache) this.options.store.putCacheEntry({ key: job.plan.key, build: build.id, job: job.plan.id, outputs, createdAt: this.now });
+        else if (!complete) this.warn(`outputs of ${job.plan.id} changed before they were stored; not cached`);
+      })
+      .catch((error: unknown) => this.warn(`could not store outputs of ${job.plan.id}: ${error instanceof Error ? error.message : String(error)}`));
+    this.pending.get(build.id)?.push(saved);
   }
 
   private checkBuildDone(build: BuildRun): void {
@@ -278,11 +293,11 @@ class CoordinatorImpl implements Coordinator {
     this.builds.delete(build.id);
     const status = build.status();
     const at = this.now;
-    const hooks = this.hooks.get(build.id) ?? [];
-    void Promise.all(hooks).then(() => {
+    const pending = this.pending.get(build.id) ?? [];
+    void Promise.all(pending).then(() => {
       this.options.store.updateBuild(build.id, { status, finishedAt: this.now });
       this.options.store.flush();
-      this.hooks.delete(build.id);
+      this.pending.delete(build.id);
       this.bus.publish({ type: 'build', build: build.id, state: status, at });
       for (const resolve of this.waiters.get(build.id) ?? []) resolve(status);
       this.waiters.delete(build.id);
@@ -459,13 +474,14 @@ class CoordinatorImpl implements Coordinator {
 
   private finishMember(build: BuildRun, job: JobRun, outcome: AttemptOutcome, batch?: string): void {
     if (outcome.status === 'success') {
+      let outputs;
       try {
-        const outputs = storeOutputs(build.root, job.plan.outputs, this.options.artifacts);
-        if (job.plan.cache) this.options.store.putCacheEntry({ key: job.plan.key, build: build.id, job: job.plan.id, outputs, createdAt: this.now });
+        outputs = describeOutputs(build.root, job.plan.outputs, this.options.artifacts);
       } catch (error) {
-        this.change(build, job, 'failed', `could not store outputs: ${error instanceof Error ? error.message : String(error)}`);
+        this.change(build, job, 'failed', `could not read outputs: ${error instanceof Error ? error.message : String(error)}`);
         return;
       }
+      this.keepOutputs(build, job, outputs);
       this.change(build, job, 'success', batch ? `in batch ${batch}` : undefined, { exitCode: outcome.exitCode ?? 0 });
       return;
     }

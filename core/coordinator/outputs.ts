@@ -70,9 +70,15 @@ function statSafe(path: string) {
   }
 }
 
-/** Stores a job's outputs and returns their descriptions. */
-export function storeOutputs(root: string, globs: readonly string[], artifacts: ArtifactStore): OutputFile[] {
-  return matchFiles(root, globs).map((path) => artifacts.put(join(root, path), path));
+/** Describes a job's outputs (hashes) now; storing them is `saveOutputs`, which may run later. */
+export function describeOutputs(root: string, globs: readonly string[], artifacts: ArtifactStore): OutputFile[] {
+  return matchFiles(root, globs).map((path) => artifacts.describe(join(root, path), path));
+}
+
+/** Stores described outputs; resolves false if any changed since it was described. */
+export async function saveOutputs(root: string, outputs: readonly OutputFile[], artifacts: ArtifactStore): Promise<boolean> {
+  const stored = await Promise.all(outputs.map((file) => artifacts.putDescribed(join(root, file.path), file)));
+  return stored.every(Boolean);
 }
 
 /** Puts stored outputs back into the workspace; false when some content is missing from the store. */

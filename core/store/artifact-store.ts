@@ -3,10 +3,11 @@
 // reader never sees half a file, and a crash leaves at most a stray file in `<dir>/tmp`.
 import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readSync, renameSync, rmSync, writeSync, chmodSync } from 'node:fs';
+import { chmod, copyFile, mkdir, rename, rm } from 'node:fs/promises';
 import { dirname, isAbsolute, join, posix, win32 } from 'node:path';
 import type { ArtifactStore } from './types';
 
-const chunkSize = 1 << 20;
+const chunkSize = 1 << 16;
 const sha256Pattern = /^[0-9a-f]{64}$/;
 
 /** Opens (creating) the content-addressed artifact store in `dir`. */
@@ -57,7 +58,53 @@ export function openArtifactStore(dir: string): ArtifactStore {
     has(sha256) {
       return sha256Pattern.test(sha256) && existsSync(blobPath(sha256));
     },
+    describe(absolutePath, relativePath) {
+      const path = checkRelativePath(relativePath);
+      const { sha256, size, mode } = hashFile(absolutePath);
+      return { path, size, sha256, mode };
+    },
+    async putDescribed(absolutePath, file) {
+      const target = blobPath(file.sha256);
+      if (existsSync(target)) return true;
+      const temp = join(tmpDir, uniqueName());
+      try {
+        // Creating files is the slow part under load: it runs on libuv's threads, not the caller's.
+        await copyFile(absolutePath, temp);
+        const copied = hashFile(temp);
+        if (copied.sha256 !== file.sha256) {
+          await rm(temp, { force: true });
+          return false;
+        }
+        await chmod(temp, 0o444);
+        await mkdir(dirname(target), { recursive: true });
+        await rename(temp, target);
+        return true;
+      } catch (error) {
+        await rm(temp, { force: true });
+        throw error;
+      }
+    },
   };
+}
+
+/** SHA-256, size and mode of a file, read once. */
+function hashFile(path: string): { sha256: string; size: number; mode: number } {
+  const hash = createHash('sha256');
+  const buffer = Buffer.allocUnsafe(chunkSize);
+  const input = openSync(path, 'r');
+  try {
+    const mode = fstatSync(input).mode & 0o7777;
+    let size = 0;
+    for (;;) {
+      const read = readSync(input, buffer, 0, chunkSize, null);
+      if (read === 0) break;
+      hash.update(buffer.subarray(0, read));
+      size += read;
+    }
+    return { sha256: hash.digest('hex'), size, mode };
+  } finally {
+    closeSync(input);
+  }
 }
 
 /** Normalises a relative output path to POSIX form; rejects absolute paths and paths that leave their root. */
