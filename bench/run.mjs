@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generate } from './generate.mjs';
 
-const bin = fileURLToPath(new URL('../bin/farmhand.js', import.meta.url));
+const bin = fileURLToPath(new URL('../bin/farmhand.cjs', import.meta.url));
 const slots = availableParallelism();
 const sizes = (process.env.BENCH_JOBS ?? '200,2000').split(',').map(Number);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);

@@ -32,7 +32,7 @@ type StopReason = 'timeout' | 'canceled';
 /** Creates the executor that runs jobs as `sh -e -c` processes in the workspace on this machine. */
 export function createShellExecutor(options: ShellExecutorOptions = {}): Executor {
   const running = new Set<{ stop: () => void; done: Promise<unknown> }>();
-  const pool = options.pool ?? shellPoolAvailable(options.shell) ? new ShellPool(options.shell) : undefined;
+  const pool = options.pool ?? shellPoolAvailable(options.shell) ? new ShellPool(stringEnv(options.baseEnv ?? process.env), options.shell) : undefined;
   return {
     kind: 'shell',
     async run(request, log, signal) {
@@ -117,8 +117,13 @@ async function runShellJob(request: ExecutionRequest, log: LogWriter, signal: Ab
 /** Runs a job on a pooled shell worker: same results, stops and process-group rules as runShellJob. */
 async function runPooledJob(pool: ShellPool, request: ExecutionRequest, log: LogWriter, signal: AbortSignal, options: ShellExecutorOptions): Promise<ExecutionResult> {
   if (signal.aborted) return { status: 'canceled', reason: 'canceled' };
-  const cwd = await resolveCwd(request);
-  if (typeof cwd !== 'string') return cwd;
+  // The worker's own `cd` finds a missing folder: no stat here on the way of every job.
+  let cwd: string;
+  try {
+    cwd = path.join(request.workspaceRoot, normaliseWorkingDirectory(request.workingDirectory));
+  } catch (error) {
+    return { status: 'failed', reason: 'error', message: oneLine(error) };
+  }
   let stopReason: StopReason | undefined;
   const stopper = new AbortController();
   const stop = (reason: StopReason): void => {
@@ -131,7 +136,7 @@ async function runPooledJob(pool: ShellPool, request: ExecutionRequest, log: Log
   const timeoutTimer = request.timeoutMs === undefined ? undefined : setTimeout(() => stop('timeout'), request.timeoutMs);
   try {
     const exit = await pool.run(
-      { script: toScript(request.run), cwd, env: stringEnv({ ...(options.baseEnv ?? process.env), ...request.env }) },
+      { script: toScript(request.run), cwd, env: request.env },
       { output: (stream, text) => log(stream, text) },
       { signal: stopper.signal, graceMs: options.killGraceMs ?? 5000 },
     );

@@ -18,6 +18,7 @@ import type { LogStream } from '../../core/protocol/types';
 export interface PoolJob {
   script: string;
   cwd: string;
+  /** Laid over the pool's base environment, for this job only. */
   env: Record<string, string>;
 }
 
@@ -39,6 +40,14 @@ const envKey = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** Quotes a string for sh: inside single quotes, with each `'` written as `'\''`. */
 export function shellQuote(text: string): string {
   return `'${text.replace(/'/g, `'\\''`)}'`;
+}
+
+/** `'K=V' ...` for sh's export, skipping names sh cannot hold. */
+function exportList(env: Record<string, string>): string {
+  return Object.entries(env)
+    .filter(([key]) => envKey.test(key))
+    .map(([key, value]) => shellQuote(`${key}=${value}`))
+    .join(' ');
 }
 
 /** True when this machine can run the pool: a POSIX sh that runs a subshell and reports its status. */
@@ -118,10 +127,11 @@ class ShellWorker {
   private retired = false;
   private readonly exitWaiters: ((reason: string) => void)[] = [];
 
-  constructor(shell: string) {
-    // Its own process group, and an empty environment: each job exports exactly its own.
+  constructor(shell: string, baseEnv: Record<string, string>) {
+    // Its own process group. It exports the base environment once; each job's subshell adds its own.
     this.process = spawn(shell, [], { stdio: ['pipe', 'pipe', 'pipe'], detached: true, env: {} });
-    this.process.stdin!.write("trap '' TERM\n");
+    const base = exportList(baseEnv);
+    this.process.stdin!.write(`trap '' TERM\n${base ? `export ${base}\n` : ''}`);
     const marker = Buffer.from(`@@farmhand-end-${this.nonce} `);
     this.stdout = new MarkedStream(this.process.stdout!, marker);
     this.stderr = new MarkedStream(this.process.stderr!, marker);
@@ -145,10 +155,7 @@ class ShellWorker {
   async run(job: PoolJob, handlers: PoolJobHandlers, stop: PoolStop): Promise<PoolExit> {
     if (!this.alive) return { error: this.exited ?? 'the job shell was retired' };
     if (stop.signal.aborted) return { error: 'stopped before it started' };
-    const exports = Object.entries(job.env)
-      .filter(([key]) => envKey.test(key))
-      .map(([key, value]) => shellQuote(`${key}=${value}`))
-      .join(' ');
+    const exports = exportList(job.env);
     const end = `@@farmhand-end-${this.nonce}`;
     const command = [
       `if cd -- ${shellQuote(job.cwd)} 2>/dev/null; then`,
@@ -181,7 +188,7 @@ class ShellWorker {
       }
       if (typeof finished === 'string') return { error: finished };
       const status = finished[0].trim();
-      if (status === 'cwd') return { error: `working directory "${job.cwd}" cannot be entered` };
+      if (status === 'cwd') return { error: `working directory "${job.cwd}" does not exist or cannot be entered` };
       return { code: Number(status) };
     } finally {
       clearTimeout(killTimer);
@@ -200,14 +207,17 @@ export class ShellPool {
   private readonly idle: ShellWorker[] = [];
   private readonly all = new Set<ShellWorker>();
 
-  constructor(private readonly shell = '/bin/sh') {}
+  constructor(
+    private readonly baseEnv: Record<string, string>,
+    private readonly shell = '/bin/sh',
+  ) {}
 
   /** Runs a job on an idle worker (starting one if none is idle). */
   async run(job: PoolJob, handlers: PoolJobHandlers, stop: PoolStop): Promise<PoolExit> {
     let worker = this.idle.pop();
     while (worker && !worker.alive) worker = this.idle.pop();
     if (!worker) {
-      worker = new ShellWorker(this.shell);
+      worker = new ShellWorker(this.shell, this.baseEnv);
       this.all.add(worker);
       worker.process.on('exit', () => this.all.delete(worker!));
     }

@@ -18,6 +18,7 @@ import { systemClock } from '../clock';
 import { runHook } from '../hooks';
 import { loadForCommand } from '../load';
 import { buildReport } from '../report';
+import { bufferedWriter } from '../views/buffered-writer';
 import { createLineView } from '../views/line-view';
 import { createTtyView } from '../views/tty-view';
 
@@ -98,9 +99,13 @@ async function run(root: string, flags: RunFlags): Promise<number> {
       view.render();
     };
   } else {
-    const view = createLineView({ write, logs: flags.logs, now: clock.now });
+    const out = bufferedWriter(write);
+    const view = createLineView({ write: out.write, logs: flags.logs, now: clock.now });
     coordinator.subscribe(view.onEvent);
-    stopView = view.flush;
+    stopView = () => {
+      view.flush();
+      out.flush();
+    };
   }
 
   const build = coordinator.startBuild({ root, plan, options: { noCache: !flags.cache, only: flags.only } });

@@ -3,6 +3,7 @@
 import type { Plan, PlannedJob, PlannedPipeline } from '../plan/types';
 import { finishedJobStates, type JobState, type WaitingInfo } from '../protocol/types';
 import type { BuildOptions } from '../store/types';
+import type { ReadyJob } from '../schedule/types';
 
 export interface JobRun {
   plan: PlannedJob;
@@ -21,6 +22,8 @@ export interface JobRun {
   exitCode?: number;
   /** Needs not finished yet. */
   pendingNeeds: number;
+  /** The scheduler's view of this job while it is ready (made once). */
+  scheduling?: ReadyJob;
   /** Why a cancel was asked for, reported when the attempt comes back canceled. */
   cancelReason?: string;
   dependents: string[];

@@ -2,7 +2,7 @@
 // records every change in the store and publishes it as an event.
 import type { Plan } from '../plan/types';
 import { protocolVersion } from '../protocol/types';
-import type { AgentInfo, AgentMessage, AttemptOutcome, AttemptSpec, Channel, CoordinatorMessage, FarmEvent, JobState, OutputFile } from '../protocol/types';
+import type { AgentInfo, AgentMessage, AttemptOutcome, AttemptSpec, Channel, CoordinatorMessage, FarmEvent, JobState } from '../protocol/types';
 import { validateAgentMessage } from '../protocol/validate';
 import { groupSettingsLookup } from '../schedule/resource-groups';
 import { schedule } from '../schedule/schedule';
@@ -10,7 +10,7 @@ import type { Decision, Holder, ReadyJob, SchedulerInput } from '../schedule/typ
 import type { ArtifactStore, BuildOptions, Store } from '../store/types';
 import { BuildRun, isFinished, type JobRun } from './build-run';
 import { EventBus } from './event-bus';
-import { describeOutputs, restoreOutputs, saveOutputs } from './outputs';
+import { describeOutputs, restoreOutputs, saveOutputs, type DescribedOutput } from './outputs';
 
 export interface Clock {
   now(): number;
@@ -278,9 +278,10 @@ class CoordinatorImpl implements Coordinator {
    * Stores a job's outputs off the critical path, then records the cache entry. An output changed by
    * a later job before it was stored makes no entry: the next run builds that job again.
    */
-  private keepOutputs(build: BuildRun, job: JobRun, outputs: OutputFile[]): void {
-    const saved = saveOutputs(build.root, outputs, this.options.artifacts)
+  private keepOutputs(build: BuildRun, job: JobRun, described: DescribedOutput[]): void {
+    const saved = saveOutputs(build.root, described, this.options.artifacts)
       .then((complete) => {
+        const outputs = described.map(({ file }) => file);
         if (complete && job.plan.cache) this.options.store.putCacheEntry({ key: job.plan.key, build: build.id, job: job.plan.id, outputs, createdAt: this.now });
         else if (!complete) this.warn(`outputs of ${job.plan.id} changed before they were stored; not cached`);
       })
@@ -360,12 +361,7 @@ class CoordinatorImpl implements Coordinator {
       newest = build;
       for (const id of build.ready) {
         const job = build.jobs.get(id)!;
-        const plan = job.plan;
-        ready.push({
-          build: build.id, job: id, pipeline: plan.pipeline, pool: plan.pool, labels: plan.labels,
-          executor: plan.image ? 'docker' : 'shell', criticalPath: plan.criticalPath, readyAt: job.readyAt ?? build.createdAt,
-          resourceGroup: plan.resourceGroup, pipelineResourceGroup: build.pipelines.get(plan.pipeline)?.plan.resourceGroup, batch: plan.batch,
-        });
+        ready.push((job.scheduling ??= this.readyJob(build, job)));
       }
       for (const pipeline of build.pipelines.values()) {
         if (pipeline.plan.concurrency !== undefined) {
@@ -384,6 +380,16 @@ class CoordinatorImpl implements Coordinator {
     }));
     const groupSettings = groupSettingsLookup(newest?.plan.resourceGroups ?? []);
     return { now: this.now, ready, builds, pipelines, agents, holders: this.holders, groupSettings };
+  }
+
+  /** What the scheduler needs to know of a ready job; made once, as none of it changes while it waits. */
+  private readyJob(build: BuildRun, job: JobRun): ReadyJob {
+    const plan = job.plan;
+    return {
+      build: build.id, job: plan.id, pipeline: plan.pipeline, pool: plan.pool, labels: plan.labels,
+      executor: plan.image ? 'docker' : 'shell', criticalPath: plan.criticalPath, readyAt: job.readyAt ?? build.createdAt,
+      resourceGroup: plan.resourceGroup, pipelineResourceGroup: build.pipelines.get(plan.pipeline)?.plan.resourceGroup, batch: plan.batch,
+    };
   }
 
   private apply(decision: Decision): void {

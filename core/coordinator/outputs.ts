@@ -70,14 +70,16 @@ function statSafe(path: string) {
   }
 }
 
-/** Describes a job's outputs (hashes) now; storing them is `saveOutputs`, which may run later. */
-export function describeOutputs(root: string, globs: readonly string[], artifacts: ArtifactStore): OutputFile[] {
+export type DescribedOutput = ReturnType<ArtifactStore['describe']>;
+
+/** Describes a job's outputs (hashes, and small files' bytes) now; storing them is `saveOutputs`, which may run later. */
+export function describeOutputs(root: string, globs: readonly string[], artifacts: ArtifactStore): DescribedOutput[] {
   return matchFiles(root, globs).map((path) => artifacts.describe(join(root, path), path));
 }
 
-/** Stores described outputs; resolves false if any changed since it was described. */
-export async function saveOutputs(root: string, outputs: readonly OutputFile[], artifacts: ArtifactStore): Promise<boolean> {
-  const stored = await Promise.all(outputs.map((file) => artifacts.putDescribed(join(root, file.path), file)));
+/** Stores described outputs; resolves false if a large one changed since it was described. */
+export async function saveOutputs(root: string, outputs: readonly DescribedOutput[], artifacts: ArtifactStore): Promise<boolean> {
+  const stored = await Promise.all(outputs.map(({ file, content }) => artifacts.putDescribed(join(root, file.path), file, content)));
   return stored.every(Boolean);
 }
 

@@ -12,6 +12,8 @@ interface LockNeed {
 
 /** Decides which ready jobs start where, which wait for a resource group, and which are skipped. */
 export function schedule(input: SchedulerInput): SchedulerOutput {
+  // With every slot taken nothing can start; the next finished job asks again.
+  if (!input.agents.some((agent) => agent.free > 0)) return { decisions: [] };
   const { units, wakeAt } = formUnits(input.ready, input.now);
   const state = new SchedulingState(input, units);
   const decisions: Decision[] = [];

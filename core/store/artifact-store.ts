@@ -2,8 +2,8 @@
 // Every write goes to a temporary file in the same file system and is renamed into place, so a
 // reader never sees half a file, and a crash leaves at most a stray file in `<dir>/tmp`.
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readSync, renameSync, rmSync, writeSync, chmodSync } from 'node:fs';
-import { chmod, copyFile, mkdir, rename, rm } from 'node:fs/promises';
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, writeSync, chmodSync } from 'node:fs';
+import { chmod, copyFile, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, posix, win32 } from 'node:path';
 import type { ArtifactStore } from './types';
 
@@ -14,6 +14,8 @@ const sha256Pattern = /^[0-9a-f]{64}$/;
 export function openArtifactStore(dir: string): ArtifactStore {
   const tmpDir = join(dir, 'tmp');
   mkdirSync(tmpDir, { recursive: true });
+  /** Shard folders known to exist, so storing a blob does not ask again. */
+  const shards = new Set<string>();
   const blobPath = (sha256: string): string => {
     if (!sha256Pattern.test(sha256)) throw new Error(`not a SHA-256 digest: ${JSON.stringify(sha256)}`);
     return join(dir, sha256.slice(0, 2), sha256.slice(2));
@@ -60,23 +62,30 @@ export function openArtifactStore(dir: string): ArtifactStore {
     },
     describe(absolutePath, relativePath) {
       const path = checkRelativePath(relativePath);
-      const { sha256, size, mode } = hashFile(absolutePath);
-      return { path, size, sha256, mode };
+      const { sha256, size, mode, content } = hashFile(absolutePath);
+      return { file: { path, size, sha256, mode }, content };
     },
-    async putDescribed(absolutePath, file) {
+    async putDescribed(absolutePath, file, content) {
       const target = blobPath(file.sha256);
       if (existsSync(target)) return true;
       const temp = join(tmpDir, uniqueName());
       try {
         // Creating files is the slow part under load: it runs on libuv's threads, not the caller's.
-        await copyFile(absolutePath, temp);
-        const copied = hashFile(temp);
-        if (copied.sha256 !== file.sha256) {
-          await rm(temp, { force: true });
-          return false;
+        if (content) {
+          await writeFile(temp, content, { flag: 'wx', mode: 0o444 });
+        } else {
+          await copyFile(absolutePath, temp);
+          if (hashFile(temp).sha256 !== file.sha256) {
+            await rm(temp, { force: true });
+            return false;
+          }
+          await chmod(temp, 0o444);
         }
-        await chmod(temp, 0o444);
-        await mkdir(dirname(target), { recursive: true });
+        const shard = dirname(target);
+        if (!shards.has(shard)) {
+          await mkdir(shard, { recursive: true });
+          shards.add(shard);
+        }
         await rename(temp, target);
         return true;
       } catch (error) {
@@ -87,13 +96,21 @@ export function openArtifactStore(dir: string): ArtifactStore {
   };
 }
 
-/** SHA-256, size and mode of a file, read once. */
-function hashFile(path: string): { sha256: string; size: number; mode: number } {
-  const hash = createHash('sha256');
-  const buffer = Buffer.allocUnsafe(chunkSize);
+/** Files up to this size are kept in memory between describing and storing them. */
+const keepInMemory = 1 << 20;
+
+/** SHA-256, size and mode of a file, read once; a small file's bytes too. */
+function hashFile(path: string): { sha256: string; size: number; mode: number; content?: Buffer } {
   const input = openSync(path, 'r');
   try {
-    const mode = fstatSync(input).mode & 0o7777;
+    const stat = fstatSync(input);
+    const mode = stat.mode & 0o7777;
+    if (stat.size <= keepInMemory) {
+      const content = readFileSync(input);
+      return { sha256: createHash('sha256').update(content).digest('hex'), size: content.length, mode, content };
+    }
+    const hash = createHash('sha256');
+    const buffer = Buffer.allocUnsafe(chunkSize);
     let size = 0;
     for (;;) {
       const read = readSync(input, buffer, 0, chunkSize, null);

@@ -131,13 +131,17 @@ export interface Store {
 export interface ArtifactStore {
   /** Copies a file in (if not there yet) and returns its description. */
   put(absolutePath: string, relativePath: string): OutputFile;
-  /** Describes a file (hash, size, mode) without storing it. */
-  describe(absolutePath: string, relativePath: string): OutputFile;
   /**
-   * Stores a described file in the background (off the caller's thread); resolves false when the
-   * file no longer has the described content (it changed meanwhile), true once stored.
+   * Describes a file (hash, size, mode) without storing it. A small file's bytes come back too, so
+   * that storing it later needs no second read.
    */
-  putDescribed(absolutePath: string, file: OutputFile): Promise<boolean>;
+  describe(absolutePath: string, relativePath: string): { file: OutputFile; content?: Buffer };
+  /**
+   * Stores a described file in the background (off the caller's thread): `content` when given,
+   * else a copy of the file, which must still have the described content. Resolves false when it
+   * no longer has (it changed meanwhile), true once stored.
+   */
+  putDescribed(absolutePath: string, file: OutputFile, content?: Buffer): Promise<boolean>;
   /** Writes the stored content of `file` to `absoluteDestination`, with its mode. */
   restore(file: OutputFile, absoluteDestination: string): void;
   has(sha256: string): boolean;

@@ -11,7 +11,7 @@ const repo = join(import.meta.dirname, '../..');
 let broken: string;
 
 function farmhand(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, ['bin/farmhand.js', ...args], { cwd: repo, encoding: 'utf8' });
+  const result = spawnSync(process.execPath, ['bin/farmhand.cjs', ...args], { cwd: repo, encoding: 'utf8' });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
