@@ -3,8 +3,9 @@
 // reader never sees half a file, and a crash leaves at most a stray file in `<dir>/tmp`.
 import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, writeSync, chmodSync } from 'node:fs';
-import { chmod, copyFile, mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { copyFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, posix, win32 } from 'node:path';
+import { createArtifactWriter } from './artifact-writer';
 import type { ArtifactStore } from './types';
 
 const chunkSize = 1 << 16;
@@ -16,6 +17,7 @@ export function openArtifactStore(dir: string): ArtifactStore {
   mkdirSync(tmpDir, { recursive: true });
   /** Shard folders known to exist, so storing a blob does not ask again. */
   const shards = new Set<string>();
+  const writer = createArtifactWriter();
   const blobPath = (sha256: string): string => {
     if (!sha256Pattern.test(sha256)) throw new Error(`not a SHA-256 digest: ${JSON.stringify(sha256)}`);
     return join(dir, sha256.slice(0, 2), sha256.slice(2));
@@ -57,6 +59,7 @@ export function openArtifactStore(dir: string): ArtifactStore {
         throw error;
       }
     },
+    close: () => writer.close(),
     has(sha256) {
       return sha256Pattern.test(sha256) && existsSync(blobPath(sha256));
     },
@@ -70,26 +73,27 @@ export function openArtifactStore(dir: string): ArtifactStore {
       if (existsSync(target)) return true;
       const temp = join(tmpDir, uniqueName());
       try {
-        // Creating files is the slow part under load: it runs on libuv's threads, not the caller's.
+        // A small file's bytes go to the writer thread; a large file is copied on libuv's threads and checked.
         if (content) {
-          await writeFile(temp, content, { flag: 'wx', mode: 0o444 });
+          await writer.write(temp, target, content);
+          return true;
         } else {
           await copyFile(absolutePath, temp);
           if (hashFile(temp).sha256 !== file.sha256) {
-            await rm(temp, { force: true });
+            rmSync(temp, { force: true });
             return false;
           }
-          await chmod(temp, 0o444);
+          chmodSync(temp, 0o444);
         }
         const shard = dirname(target);
         if (!shards.has(shard)) {
-          await mkdir(shard, { recursive: true });
+          mkdirSync(shard, { recursive: true });
           shards.add(shard);
         }
-        await rename(temp, target);
+        renameSync(temp, target);
         return true;
       } catch (error) {
-        await rm(temp, { force: true });
+        rmSync(temp, { force: true });
         throw error;
       }
     },

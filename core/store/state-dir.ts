@@ -42,5 +42,13 @@ export function openState(dir: string, options: StoreOptions = {}): State {
   mkdirSync(dir, { recursive: true });
   const artifacts = openArtifactStore(join(dir, 'cas'));
   const store = openStore(join(dir, 'farmhand.db'), options);
-  return { dir, store, artifacts, close: () => store.close() };
+  return {
+    dir,
+    store,
+    artifacts,
+    close: () => {
+      store.close();
+      void artifacts.close();
+    },
+  };
 }
