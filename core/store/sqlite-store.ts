@@ -185,16 +185,13 @@ function createSqliteStore(db: Database.Database, options: StoreOptions): Store 
     },
     listHolders: () => read(() => (sql.listHolders.all() as Parameters<typeof toHolder>[0][]).map(toHolder)),
 
-    // Cache entries are committed when put, never queued: reading one needs no flush.
-    getCacheEntry: (key) => {
-      open();
+    getCacheEntry: (key) => read(() => {
       const row = sql.getCacheEntry.get(key) as CacheRow | undefined;
       return row && toCacheEntry(row);
-    },
+    }),
     putCacheEntry(entry) {
-      open();
-      queue.flush();
-      sql.putCacheEntry.run(entry.key, entry.build, entry.job, JSON.stringify(entry.outputs), entry.createdAt);
+      const outputs = JSON.stringify(entry.outputs);
+      enqueue(`putCacheEntry ${entry.key}`, () => sql.putCacheEntry.run(entry.key, entry.build, entry.job, outputs, entry.createdAt));
     },
 
     unfinishedBuilds: () => read(() => (sql.unfinishedBuilds.all() as BuildRow[]).map(toBuild)),
