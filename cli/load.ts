@@ -1,27 +1,59 @@
-// Loading a project for a command: diagnostics printed one a line, exit code 2 on bad input.
-import { existsSync, statSync } from 'node:fs';
-import { formatDiagnostic } from '../core/spec/diagnostics';
+// Loading a project for a command (plan, run): diagnostics printed one a line with paths as the
+// user would open them, exit code 2 on bad input.
+import { statSync } from 'node:fs';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import { selectJobs, unknownSelectors } from '../core/plan/select-jobs';
 import type { Plan } from '../core/plan/types';
-import { loadProject } from '../core/project/load-project';
+import { loadProject, type LoadedProject } from '../core/project/load-project';
+import { formatDiagnostic, sortDiagnostics } from '../core/spec/diagnostics';
+import type { Diagnostic } from '../core/spec/types';
 import { exitCodes } from './exit-codes';
 
-/** The plan of the project at root (narrowed by --only), or the exit code after printing why not. */
-export function loadForCommand(root: string, only: readonly string[]): { plan: Plan } | { exitCode: number } {
-  if (!existsSync(root) || !statSync(root).isDirectory()) {
-    process.stderr.write(`farmhand: ${root}: no such folder\n`);
+export interface LoadIo {
+  stderr: (text: string) => void;
+  cwd: string;
+}
+
+/** A diagnostic with its file shown relative to where the user stands, so `file:line:col` can be opened as printed. */
+function fromCwd(diagnostic: Diagnostic, root: string, cwd: string): Diagnostic {
+  const absolute = isAbsolute(diagnostic.file) ? diagnostic.file : join(root, diagnostic.file);
+  const shown = relative(cwd, absolute);
+  // Outside the working folder an absolute path reads better than a chain of `../`.
+  return { ...diagnostic, file: shown === '' || shown.startsWith('..') ? absolute : shown };
+}
+
+function isFolder(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** The project at dir and its plan narrowed by --only, or the exit code after printing why not. */
+export function loadPlan(dir: string | undefined, only: readonly string[], io: LoadIo): { root: string; project: LoadedProject; plan: Plan } | { exitCode: number } {
+  const root = resolve(io.cwd, dir ?? '.');
+  if (!isFolder(root)) {
+    io.stderr(`farmhand: ${dir ?? root} is not a folder; give the folder that holds farmhand.yml or .farmhand/\n`);
     return { exitCode: exitCodes.badInput };
   }
-  const loaded = loadProject(root);
-  if (!loaded.plan || loaded.diagnostics.length > 0) {
-    for (const diagnostic of loaded.diagnostics) process.stderr.write(`${formatDiagnostic(diagnostic)}\n`);
+  let project: LoadedProject;
+  try {
+    project = loadProject(root);
+  } catch (error) {
+    // Not a spec mistake but the disk refusing (permissions, a file vanishing mid-read): still one line.
+    io.stderr(`farmhand: could not read the project in ${dir ?? root}: ${error instanceof Error ? error.message : String(error)}\n`);
     return { exitCode: exitCodes.badInput };
   }
-  if (only.length === 0) return { plan: loaded.plan };
-  const unknown = unknownSelectors(loaded.plan, only);
+  if (!project.plan) {
+    for (const diagnostic of sortDiagnostics(project.diagnostics)) io.stderr(`${formatDiagnostic(fromCwd(diagnostic, root, io.cwd))}\n`);
+    return { exitCode: exitCodes.badInput };
+  }
+  const unknown = unknownSelectors(project.plan, only);
   if (unknown.length > 0) {
-    process.stderr.write(`farmhand: --only ${unknown[0]}: no such pipeline or job in this project\n`);
+    const pipelines = project.plan.pipelines.map((pipeline) => pipeline.name).join(', ');
+    io.stderr(`farmhand: --only ${unknown.join(', ')} names no pipeline or job of this project (pipelines: ${pipelines})\n`);
     return { exitCode: exitCodes.badInput };
   }
-  return { plan: selectJobs(loaded.plan, only) };
+  return { root, project, plan: selectJobs(project.plan, only) };
 }

@@ -16,7 +16,7 @@ import type { Store } from '../../core/store/types';
 import { exitCodes } from '../exit-codes';
 import { systemClock } from '../clock';
 import { runHook } from '../hooks';
-import { loadForCommand } from '../load';
+import { loadPlan } from '../load';
 import { buildReport } from '../report';
 import { bufferedWriter } from '../views/buffered-writer';
 import { createLineView } from '../views/line-view';
@@ -63,7 +63,7 @@ async function run(root: string, flags: RunFlags): Promise<number> {
     process.stderr.write('farmhand run: --connect is not available yet; run without it to use an embedded coordinator\n');
     return exitCodes.badInput;
   }
-  const loaded = loadForCommand(root, flags.only);
+  const loaded = loadPlan(root, flags.only, { stderr: (text) => process.stderr.write(text), cwd: process.cwd() });
   if ('exitCode' in loaded) return loaded.exitCode;
   const { plan } = loaded;
 

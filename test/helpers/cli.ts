@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 
 export const repoRoot = resolve(__dirname, '../..');
+
 export const farmhandBin = join(repoRoot, 'bin/farmhand.cjs');
 
 export interface CliResult {

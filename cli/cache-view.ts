@@ -1,0 +1,22 @@
+// What `plan` says of each job: `cached` when an earlier run stored a result for its key (and the
+// artifacts are still there), else `run`. Reads the state dir; creates nothing in it.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { wouldRunWithCache, type WouldRun, alwaysRun } from '../core/plan/format-plan';
+import { openArtifactStore } from '../core/store/artifact-store';
+import { openStore } from '../core/store/sqlite-store';
+
+/** A WouldRun backed by the state dir, or always `run` when there is no database yet. */
+export function wouldRunFromState(stateDir: string): WouldRun {
+  const database = join(stateDir, 'farmhand.db');
+  if (!existsSync(database)) return alwaysRun;
+  const store = openStore(database);
+  const artifacts = openArtifactStore(join(stateDir, 'cas'));
+  const hasSuccess = (key: string) => {
+    const entry = store.getCacheEntry(key);
+    return entry !== undefined && entry.outputs.every((file) => artifacts.has(file.sha256));
+  };
+  const wouldRun = wouldRunWithCache(hasSuccess);
+  process.once('exit', () => store.close());
+  return wouldRun;
+}

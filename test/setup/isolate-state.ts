@@ -1,0 +1,10 @@
+// Every test process gets a state dir of its own: no test, nor a farmhand command it starts, reads
+// or writes the user's real one (the default is the user's data dir).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll } from 'vitest';
+
+const dir = mkdtempSync(join(tmpdir(), 'farmhand-test-state-'));
+process.env.FARMHAND_STATE_DIR = dir;
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
