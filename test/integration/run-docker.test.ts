@@ -1,0 +1,117 @@
+// `farmhand run` with Docker jobs against the real engine: mixed docker and shell jobs, outputs
+// flowing into a docker job and out of it, no container left behind, and exit 3 without Docker.
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
+import { buildCli, farmhandBin, runCli, tempProject } from '../helpers/cli';
+import { requireDocker, testDocker, testImage } from '../helpers/docker';
+
+let haveDocker = false;
+beforeAll(async () => {
+  buildCli();
+  haveDocker = await requireDocker();
+});
+
+const mixed = [
+  'name: app',
+  'jobs:',
+  '  prepare:',
+  '    run: mkdir -p build && echo "from the host" > build/in.txt',
+  '    inputs: [src.txt]',
+  '    outputs: [build/in.txt]',
+  '  transform:',
+  `    image: ${testImage}`,
+  '    needs: [prepare]',
+  '    run:',
+  '      - cat build/in.txt src.txt > build/out.txt',
+  '      - echo "inside $(id -u) $(pwd)"',
+  '    inputs: [src.txt]',
+  '    outputs: [build/out.txt]',
+  '  check:',
+  '    needs: [transform]',
+  '    run: grep -q "from the host" build/out.txt && rm build/out.txt && echo deletable',
+].join('\n');
+
+describe('farmhand run with Docker jobs', () => {
+  it('runs docker and shell jobs together; outputs flow in and out of the container; nothing is left behind', async () => {
+    if (!haveDocker) return;
+    const project = tempProject({ 'farmhand.yml': mixed, 'src.txt': 'source\n' });
+    const report = join(project.dir, '..', 'report.json');
+    try {
+      const result = await runCli(['run', project.dir, '--state-dir', project.stateDir, '--report', report, '--logs']);
+      expect(result.stderr).toBe('');
+      expect(result.code).toBe(0);
+      expect(result.stdout).toContain('app/transform | inside 0 /workspace');
+      expect(result.stdout).toContain('app/check | deletable');
+      const jobs = (JSON.parse(readFileSync(report, 'utf8')) as { jobs: { id: string; status: string }[] }).jobs;
+      expect(jobs.map((job) => job.status)).toEqual(['success', 'success', 'success']);
+      const left = await testDocker().listContainers({ all: true, filters: { label: ['farmhand.build'] } });
+      expect(left).toEqual([]);
+
+      // The docker job's output comes back from the cache into a clean workspace.
+      rmSync(join(project.dir, 'build'), { recursive: true, force: true });
+      const again = await runCli(['run', project.dir, '--state-dir', project.stateDir, '--only', 'app/transform']);
+      expect(again.code).toBe(0);
+      expect(readFileSync(join(project.dir, 'build/out.txt'), 'utf8')).toBe('from the host\nsource\n');
+    } finally {
+      project.close();
+    }
+  });
+
+  it('a docker job that times out leaves no container', async () => {
+    if (!haveDocker) return;
+    const project = tempProject({ 'farmhand.yml': `name: p\njobs:\n  slow:\n    image: ${testImage}\n    run: sleep 30\n    timeout: 1s\n` });
+    try {
+      const result = await runCli(['run', project.dir, '--state-dir', project.stateDir]);
+      expect(result.code).toBe(1);
+      expect(result.stdout).toMatch(/p\/slow failed \(.*timed out/);
+      const left = await testDocker().listContainers({ all: true, filters: { label: ['farmhand.build'] } });
+      expect(left).toEqual([]);
+    } finally {
+      project.close();
+    }
+  });
+
+  it('a coordinator killed mid-job leaves a container that the next start removes; the job is reported lost', async () => {
+    if (!haveDocker) return;
+    const project = tempProject({ 'farmhand.yml': `name: p\njobs:\n  long:\n    image: ${testImage}\n    run: sleep 60\n` });
+    const docker = testDocker();
+    const run = spawn('node', [farmhandBin, 'run', project.dir, '--state-dir', project.stateDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const exited = new Promise((resolve) => run.on('close', resolve));
+    try {
+      const until = Date.now() + 20_000;
+      let containers: unknown[] = [];
+      while (containers.length === 0 && Date.now() < until) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        containers = await docker.listContainers({ filters: { label: ['farmhand.job=p/long'], status: ['running'] } });
+      }
+      expect(containers).toHaveLength(1);
+      run.kill('SIGKILL');
+      await exited;
+      expect(await docker.listContainers({ all: true, filters: { label: ['farmhand.job=p/long'] } })).toHaveLength(1);
+
+      project.write('farmhand.yml', `name: p\njobs:\n  quick:\n    image: ${testImage}\n    run: echo ok\n`);
+      const again = await runCli(['run', project.dir, '--state-dir', project.stateDir]);
+      expect(again.code).toBe(0);
+      expect(await docker.listContainers({ all: true, filters: { label: ['farmhand.build'] } })).toEqual([]);
+      const builds = JSON.parse((await runCli(['builds', '--json', '--state-dir', project.stateDir])).stdout) as { build: string; jobs: { status: string }[] }[];
+      expect(builds.find((b) => b.build === 'b-0001')?.jobs.map((j) => j.status)).toEqual(['lost']);
+    } finally {
+      run.kill('SIGKILL');
+      project.close();
+    }
+  });
+
+  it('exits 3 with a hint when a job needs Docker and none answers', async () => {
+    const project = tempProject({ 'farmhand.yml': `name: p\njobs:\n  boxed:\n    image: ${testImage}\n    run: echo hi\n` });
+    try {
+      const result = await runCli(['run', project.dir, '--state-dir', project.stateDir], { env: { DOCKER_HOST: `unix://${join(project.dir, 'no-docker.sock')}` } });
+      expect(result.code).toBe(3);
+      expect(result.stderr).toMatch(/^farmhand run: Docker is not running/);
+      expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    } finally {
+      project.close();
+    }
+  });
+});
