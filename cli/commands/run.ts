@@ -78,10 +78,11 @@ async function run(root: string, flags: RunFlags): Promise<number> {
     docker = found.executor;
   }
 
-  const state = openState(resolveStateDir(flags.stateDir, process.env));
+  const warn = (message: string) => process.stderr.write(`farmhand: ${message}\n`);
+  // A write the database refuses is a bug to report, not a reason to stop the jobs that run.
+  const state = openState(resolveStateDir(flags.stateDir, process.env), { onError: (error) => warn(`could not record state: ${oneLineError(error)}`) });
   recoverLeftovers(state.store);
   const clock = systemClock;
-  const warn = (message: string) => process.stderr.write(`farmhand: ${message}\n`);
   const coordinator = createCoordinator({ store: state.store, artifacts: state.artifacts, clock, runHook, warn });
   const [coordinatorEnd, agentEnd] = createChannelPair<CoordinatorMessage, AgentMessage>();
   coordinator.attachAgent(coordinatorEnd);
@@ -135,6 +136,10 @@ async function run(root: string, flags: RunFlags): Promise<number> {
   state.close();
   if (interrupted) return exitCodes.interrupted;
   return status === 'success' ? exitCodes.success : exitCodes.buildFailed;
+}
+
+function oneLineError(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '';
 }
 
 /** Marks builds left running by a coordinator that died: finished jobs stay, the rest are lost. */

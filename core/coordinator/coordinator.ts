@@ -451,7 +451,9 @@ class CoordinatorImpl implements Coordinator {
     const lead = members[0]!.plan;
     const env: Record<string, string> = { ...lead.env, FARMHAND: 'true', FARMHAND_BUILD_ID: build.id, FARMHAND_PIPELINE: lead.pipeline, FARMHAND_JOB: lead.name, FARMHAND_JOB_ID: lead.id };
     if (batch) {
-      env.FARMHAND_BATCH = members.map((job) => job.plan.id).join('\n');
+      // The format's contract: member job names, one a line; the full ids too, for batches that span pipelines.
+      env.FARMHAND_BATCH = members.map((job) => job.plan.name).join('\n');
+      env.FARMHAND_BATCH_IDS = members.map((job) => job.plan.id).join('\n');
       env.FARMHAND_BATCH_SIZE = String(members.length);
     }
     return {

@@ -110,6 +110,20 @@ export const migrations: readonly string[] = [
     created_at INTEGER NOT NULL
   );
   `,
+  // 2: a holder may be a whole pipeline (`pipeline:<name>`, for a pipeline-level resource_group),
+  // which is no job row: the holder points at its build only.
+  `
+  CREATE TABLE resource_holders_v2 (
+    group_name TEXT NOT NULL,
+    build TEXT NOT NULL REFERENCES builds (id) ON DELETE CASCADE,
+    job TEXT NOT NULL,
+    since INTEGER NOT NULL,
+    PRIMARY KEY (group_name, build, job)
+  );
+  INSERT INTO resource_holders_v2 SELECT group_name, build, job, since FROM resource_holders;
+  DROP TABLE resource_holders;
+  ALTER TABLE resource_holders_v2 RENAME TO resource_holders;
+  `,
 ];
 
 /** The schema version this code writes. */

@@ -142,7 +142,8 @@ describe('coordinator', () => {
     const build = coordinator.startBuild({ root: dir, plan, options: { noCache: false, only: [] } });
     expect(await coordinator.finished(build)).toBe('success');
     expect(seen).toHaveLength(2);
-    expect(seen[0]!.env.FARMHAND_BATCH).toBe('p/a\np/b');
+    expect(seen[0]!.env.FARMHAND_BATCH).toBe('a\nb');
+    expect(seen[0]!.env.FARMHAND_BATCH_IDS).toBe('p/a\np/b');
     expect(seen[0]!.env.FARMHAND_BATCH_SIZE).toBe('2');
     const jobs = state.store.listJobs(build);
     expect(jobs.find((j) => j.id === 'p/a')?.batch).toBeDefined();

@@ -30,7 +30,18 @@ describe('migrations', () => {
     const db = new Database(file);
     db.pragma(`user_version = ${latestSchemaVersion + 5}`);
     db.close();
-    expect(() => openStore(file)).toThrow(/schema version 6.*only knows up to version 1.*newer Farmhand/);
+    expect(() => openStore(file)).toThrow(new RegExp(`schema version ${latestSchemaVersion + 5}.*only knows up to version ${latestSchemaVersion}.*newer Farmhand`));
+  });
+});
+
+describe('resource holders', () => {
+  it('keeps a pipeline-level holder, which is no job row', () => {
+    const store = scratch.track(openStore(join(scratch.dir(), 'h.db')));
+    const id = store.nextBuildId();
+    store.createBuild({ id, project: '/x', createdAt: 1, plan: planOf(['p/a']), options: { noCache: false, only: [] } });
+    store.setHolders('deploy', [{ group: 'deploy', build: id, job: 'pipeline:p', since: 2 }]);
+    store.flush();
+    expect(store.listHolders()).toEqual([{ group: 'deploy', build: id, job: 'pipeline:p', since: 2 }]);
   });
 });
 
