@@ -41,6 +41,12 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': 'error',
     },
   },
+  {
+    // The bin launcher is CommonJS so it runs as a plain script.
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', __dirname: 'readonly', module: 'writable' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
   restrict(['core/spec/**', 'core/plan/**', 'core/schedule/**', 'core/protocol/**'], forbidden.pure),
   restrict(['core/store/**', 'core/coordinator/**', 'core/project/**'], forbidden.coreNode),
   restrict(['agent/**'], forbidden.agent),

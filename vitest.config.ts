@@ -7,5 +7,6 @@ export default defineConfig({
     hookTimeout: 60_000,
     pool: 'forks',
     setupFiles: ['test/setup/isolate-state.ts'],
+    reporters: ['default', './test/setup/summary-reporter.ts'],
   },
 });
