@@ -7,5 +7,7 @@ const external = ['better-sqlite3', 'dockerode', 'bonjour-service', 'ws', 'elect
 const common = { bundle: true, platform: 'node', target: 'node20', format: 'esm', sourcemap: true, external, logLevel: 'warning',
   banner: { js: "import { createRequire as __farmhandCreateRequire } from 'node:module'; const require = __farmhandCreateRequire(import.meta.url);" } };
 
-await build({ ...common, entryPoints: ['cli/main.ts'], outfile: 'dist/cli/main.js' });
+// Code splitting keeps what a command may never need (dockerode and the Docker executor) out of
+// start-up: it loads on first use.
+await build({ ...common, entryPoints: ['cli/main.ts'], outdir: 'dist/cli', splitting: true, chunkNames: 'chunks/[name]-[hash]' });
 if (existsSync('electron/main.ts')) await build({ ...common, entryPoints: ['electron/main.ts'], outfile: 'dist/electron/main.js' });
