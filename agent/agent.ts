@@ -4,12 +4,15 @@
 import { protocolVersion } from '../core/protocol/types';
 import type { AgentInfo, AgentMessage, AttemptSpec, Channel, CoordinatorMessage } from '../core/protocol/types';
 import { validateCoordinatorMessage } from '../core/protocol/validate';
+import { defaultAgentConfig, isolationFor, type AgentConfig } from './config';
 import type { ExecutionResult, Executor } from './executors/types';
 
 export interface AgentOptions {
   info: AgentInfo;
   channel: Channel<CoordinatorMessage, AgentMessage>;
   executors: Partial<Record<'shell' | 'docker', Executor>>;
+  /** How jobs are isolated here (agent.yml); default: images in Docker, the rest as processes. */
+  config?: AgentConfig;
   now: () => number;
   /** Where problems of the channel itself are told (not job output). */
   warn?: (message: string) => void;
@@ -33,11 +36,13 @@ export function createAgent(options: AgentOptions): Agent {
 
   async function runAttempt(attempt: AttemptSpec, signal: AbortSignal): Promise<void> {
     let seq = 0;
-    const kind = attempt.image ? 'docker' : 'shell';
-    const executor = options.executors[kind];
+    const kind = isolationFor(options.config ?? defaultAgentConfig, attempt);
+    const executor = kind === 'refused' ? undefined : options.executors[kind];
     send({ type: 'started', attempt: attempt.id, at: now() });
     let result: ExecutionResult;
-    if (!executor) {
+    if (kind === 'refused') {
+      result = { status: 'failed', reason: 'error', message: `agent ${info.name} runs only jobs with an image (allow_shell: false in its agent.yml)` };
+    } else if (!executor) {
       result = { status: 'failed', reason: 'error', message: `agent ${info.name} has no ${kind} executor` };
     } else {
       try {
@@ -48,7 +53,7 @@ export function createAgent(options: AgentOptions): Agent {
             job: attempt.job,
             agent: info.name,
             run: attempt.run,
-            image: attempt.image,
+            image: kind === 'docker' ? attempt.image : undefined,
             env: attempt.env,
             workspaceRoot: attempt.workspace.root,
             workingDirectory: attempt.workingDirectory,

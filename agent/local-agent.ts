@@ -4,6 +4,7 @@ import { hostname } from 'node:os';
 import type { Agent } from './agent';
 import { createAgent } from './agent';
 import type { AgentMessage, Channel, CoordinatorMessage } from '../core/protocol/types';
+import type { AgentConfig } from './config';
 import type { Executor } from './executors/types';
 
 export interface LocalAgentOptions {
@@ -11,6 +12,7 @@ export interface LocalAgentOptions {
   slots: number;
   shell: Executor;
   docker?: Executor;
+  config: AgentConfig;
   now: () => number;
   warn?: (message: string) => void;
 }
@@ -19,10 +21,13 @@ export interface LocalAgentOptions {
 export function startLocalAgent(options: LocalAgentOptions): Agent {
   const executors: Partial<Record<'shell' | 'docker', Executor>> = { shell: options.shell };
   if (options.docker) executors.docker = options.docker;
+  // It takes image jobs when it can run them: in Docker, or as processes where agent.yml says so.
+  const imagesAsProcesses = options.config.isolation === 'shell' || Object.values(options.config.pools).some((pool) => pool.isolation === 'shell');
   const agent = createAgent({
-    info: { id: 'local', name: hostname(), pools: ['*'], labels: ['*'], slots: options.slots, executors: options.docker ? ['shell', 'docker'] : ['shell'] },
+    info: { id: 'local', name: hostname(), pools: ['*'], labels: ['*'], slots: options.slots, executors: options.docker || imagesAsProcesses ? ['shell', 'docker'] : ['shell'] },
     channel: options.channel,
     executors,
+    config: options.config,
     now: options.now,
     warn: options.warn,
   });

@@ -1,9 +1,10 @@
 // `farmhand run [DIR]`: plan the project and run it here, through an embedded coordinator and an
 // embedded local agent that talk over the same protocol a LAN agent will use.
-import { writeFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
-import { resolve } from 'node:path';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism, hostname } from 'node:os';
+import { join, resolve } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
+import { defaultAgentConfig, isolationFor, parseAgentConfig, type AgentConfig } from '../../agent/config';
 import { startLocalAgent } from '../../agent/local-agent';
 import { createShellExecutor } from '../../agent/executors/shell-executor';
 import type { Executor } from '../../agent/executors/types';
@@ -30,6 +31,7 @@ interface RunFlags {
   report?: string;
   logs: boolean;
   connect?: string;
+  agentConfig?: string;
 }
 
 /** Parses a positive integer flag value, or tells commander why not. */
@@ -52,6 +54,7 @@ export function registerRun(program: Command): void {
     .option('--no-cache', 'run every job even when its key was built before')
     .option('--report <file>', 'write the JSON run report here')
     .option('--logs', 'print job output, each line prefixed by its job (when not a terminal)', false)
+    .option('--agent-config <file>', "this machine's agent settings (default: agent.yml in the state dir)")
     .option('--connect <url>', 'use a running coordinator (not available yet)')
     .action(async (dir: string | undefined, flags: RunFlags) => {
       process.exitCode = await run(resolve(dir ?? '.'), flags);
@@ -67,10 +70,16 @@ async function run(root: string, flags: RunFlags): Promise<number> {
   if ('exitCode' in loaded) return loaded.exitCode;
   const { plan } = loaded;
 
+  const stateDir = resolveStateDir(flags.stateDir, process.env);
+  const config = readAgentConfig(flags.agentConfig, stateDir);
+  if ('error' in config) {
+    process.stderr.write(`farmhand run: ${config.error}\n`);
+    return exitCodes.badInput;
+  }
   const shell = createShellExecutor();
   let docker: Executor | undefined;
-  if (plan.jobs.some((job) => job.image)) {
-    const found = await startDocker();
+  if (plan.jobs.some((job) => isolationFor(config.config, job) === 'docker')) {
+    const found = await startDocker(config.config);
     if ('message' in found) {
       process.stderr.write(`farmhand run: ${found.message}\n`);
       return exitCodes.unreachable;
@@ -80,13 +89,13 @@ async function run(root: string, flags: RunFlags): Promise<number> {
 
   const warn = (message: string) => process.stderr.write(`farmhand: ${message}\n`);
   // A write the database refuses is a bug to report, not a reason to stop the jobs that run.
-  const state = openState(resolveStateDir(flags.stateDir, process.env), { onError: (error) => warn(`could not record state: ${oneLineError(error)}`) });
+  const state = openState(stateDir, { onError: (error) => warn(`could not record state: ${oneLineError(error)}`) });
   recoverLeftovers(state.store);
   const clock = systemClock;
   const coordinator = createCoordinator({ store: state.store, artifacts: state.artifacts, clock, runHook, warn });
   const [coordinatorEnd, agentEnd] = createChannelPair<CoordinatorMessage, AgentMessage>();
   coordinator.attachAgent(coordinatorEnd);
-  const agent = startLocalAgent({ channel: agentEnd, slots: flags.jobs, shell, docker, now: clock.now, warn });
+  const agent = startLocalAgent({ channel: agentEnd, slots: flags.jobs, shell, docker, config: config.config, now: clock.now, warn });
 
   const tty = Boolean(process.stdout.isTTY);
   const write = (text: string) => process.stdout.write(text);
@@ -163,13 +172,19 @@ function printFailedLogs(store: Store, build: string, jobs: string[]): void {
   }
 }
 
-async function startDocker(): Promise<{ executor: Executor } | { message: string }> {
+async function startDocker(config: AgentConfig): Promise<{ executor: Executor } | { message: string }> {
   const { createDockerExecutor } = await import('../../agent/executors/docker-executor');
   const { checkDocker, defaultDocker, cleanupStaleContainers } = await import('../../agent/executors/docker-engine');
-  const { hostname } = await import('node:os');
   const docker = defaultDocker();
   const check = await checkDocker(docker);
-  if (!check.ok) return { message: `${check.message} (some jobs of this project have an image; use image: none to run them as plain processes)` };
+  if (!check.ok) return { message: `${check.message} (some jobs of this project have an image; use image: none, or isolation: shell in agent.yml on a trusted machine, to run them as plain processes)` };
   await cleanupStaleContainers(docker, hostname());
-  return { executor: createDockerExecutor({ docker, config: { network: 'none', agentName: hostname() } }) };
+  return { executor: createDockerExecutor({ docker, config: { ...config.docker, agentName: hostname() } }) };
+}
+
+/** The agent's settings: --agent-config, else agent.yml in the state dir, else the defaults. */
+function readAgentConfig(flag: string | undefined, stateDir: string): { config: AgentConfig } | { error: string } {
+  const file = flag ?? join(stateDir, 'agent.yml');
+  if (!existsSync(file)) return flag ? { error: `${flag}: no such file` } : { config: defaultAgentConfig };
+  return parseAgentConfig(readFileSync(file, 'utf8'), file);
 }

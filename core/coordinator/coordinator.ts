@@ -457,7 +457,7 @@ class CoordinatorImpl implements Coordinator {
       env.FARMHAND_BATCH_SIZE = String(members.length);
     }
     return {
-      id, build: build.id, job: lead.id, run: lead.run, image: lead.image, env, workingDirectory: lead.workingDirectory,
+      id, build: build.id, job: lead.id, run: lead.run, image: lead.image, pool: lead.pool, env, workingDirectory: lead.workingDirectory,
       timeoutMs: lead.timeoutMs, workspace: { kind: 'local', root: build.root },
       outputs: [...new Set(members.flatMap((job) => job.plan.outputs))],
       batch: batch ? { id: batch, members: members.map((job) => job.plan.id) } : undefined,

@@ -45,6 +45,8 @@ export interface AttemptSpec {
   job: string;
   run: string[];
   image?: string;
+  /** The job's pool: an agent may isolate pools differently (agent.yml). */
+  pool?: string;
   env: Record<string, string>;
   /** Relative to the workspace root. */
   workingDirectory: string;

@@ -103,6 +103,46 @@ describe('farmhand run with Docker jobs', () => {
     }
   });
 
+  it('agent.yml limits container memory: a job over it is reported as out of memory', async () => {
+    if (!haveDocker) return;
+    const project = tempProject({ 'farmhand.yml': `name: p\njobs:\n  hungry:\n    image: ${testImage}\n    run: head -c 200000000 /dev/zero | tail > /dev/null\n` });
+    const report = join(project.dir, '..', 'report.json');
+    try {
+      project.write('../state/agent.yml', 'docker:\n  memory: 16m\n');
+      const result = await runCli(['run', project.dir, '--state-dir', project.stateDir, '--report', report]);
+      expect(result.code).toBe(1);
+      const job = (JSON.parse(readFileSync(report, 'utf8')) as { jobs: { status: string; reason: string }[] }).jobs[0];
+      expect(job).toMatchObject({ status: 'failed', reason: 'killed: out of memory (limit 16 MiB)' });
+    } finally {
+      project.close();
+    }
+  });
+
+  it('isolation: shell in agent.yml runs image jobs as plain processes, with no Docker needed', async () => {
+    const project = tempProject({ 'farmhand.yml': `name: p\njobs:\n  boxed:\n    image: ${testImage}\n    run: echo "ran on the host in $PWD"\n` });
+    try {
+      const config = join(project.dir, '..', 'trusted.yml');
+      project.write('../trusted.yml', 'isolation: shell\n');
+      const result = await runCli(['run', project.dir, '--state-dir', project.stateDir, '--agent-config', config, '--logs'], { env: { DOCKER_HOST: `unix://${join(project.dir, 'no-docker.sock')}` } });
+      expect(result.code).toBe(0);
+      expect(result.stdout).toContain(`p/boxed | ran on the host in ${project.dir}`);
+    } finally {
+      project.close();
+    }
+  });
+
+  it('a bad agent.yml is refused with its location and exit code 2', async () => {
+    const project = tempProject({ 'farmhand.yml': 'name: p\njobs:\n  a:\n    run: echo a\n' });
+    try {
+      project.write('../state/agent.yml', 'docker:\n  netwrk: host\n');
+      const result = await runCli(['run', project.dir, '--state-dir', project.stateDir]);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toBe(`farmhand run: ${join(project.stateDir, 'agent.yml')}:2:3: unknown docker setting \`netwrk\` (expected network, user, memory, cpus or pids)\n`);
+    } finally {
+      project.close();
+    }
+  });
+
   it('exits 3 with a hint when a job needs Docker and none answers', async () => {
     const project = tempProject({ 'farmhand.yml': `name: p\njobs:\n  boxed:\n    image: ${testImage}\n    run: echo hi\n` });
     try {
