@@ -9,6 +9,7 @@ import { toContainerOptions, type DockerExecutorConfig } from './docker-convert'
 import { defaultDocker } from './docker-engine';
 import { createImageResolver, dockerErrorLine } from './docker-image';
 import { oneLine, timeoutMessage } from './messages';
+import { createRunningJobs } from './running-jobs';
 import type { ExecutionRequest, ExecutionResult, Executor, LogWriter } from './types';
 import { normaliseWorkingDirectory } from './working-directory';
 
@@ -38,7 +39,7 @@ export function createDockerExecutor(options: DockerExecutorOptions): Executor {
   const docker = options.docker ?? defaultDocker();
   const ensureImage = createImageResolver(docker, options.pullTimeoutMs ?? 60_000);
   const owner = options.workspaceOwner !== undefined ? options.workspaceOwner : defaultOwner(options.config);
-  const running = new Set<{ stop: () => void; done: Promise<unknown> }>();
+  const running = createRunningJobs();
 
   async function runJob(request: ExecutionRequest, log: LogWriter, signal: AbortSignal): Promise<ExecutionResult> {
     if (signal.aborted) return canceled;
@@ -72,27 +73,9 @@ export function createDockerExecutor(options: DockerExecutorOptions): Executor {
 
   return {
     kind: 'docker',
-    async run(request, log, signal) {
-      const stopper = new AbortController();
-      const forward = (): void => stopper.abort();
-      signal.addEventListener('abort', forward, { once: true });
-      if (signal.aborted) stopper.abort();
-      const done = runJob(request, log, stopper.signal);
-      const entry = { stop: forward, done };
-      running.add(entry);
-      try {
-        return await done;
-      } finally {
-        running.delete(entry);
-        signal.removeEventListener('abort', forward);
-      }
-    },
-    async close() {
-      // Cancels what still runs; each job removes its own container before its promise settles.
-      const all = [...running];
-      for (const entry of all) entry.stop();
-      await Promise.allSettled(all.map((entry) => entry.done));
-    },
+    run: (request, log, signal) => running.run(signal, (stop) => runJob(request, log, stop)),
+    // Cancels what still runs; each job removes its own container before its promise settles.
+    close: () => running.stopAll(),
   };
 }
 

@@ -8,6 +8,7 @@ import { signalGroup, waitGroupGone } from './process-group';
 import type { ExecutionRequest, ExecutionResult, Executor, LogWriter } from './types';
 import { normaliseWorkingDirectory, toScript } from './working-directory';
 import { oneLine, timeoutMessage } from './messages';
+import { createRunningJobs } from './running-jobs';
 import { ShellPool, shellPoolAvailable } from './shell-pool';
 
 export interface ShellExecutorOptions {
@@ -31,30 +32,15 @@ type StopReason = 'timeout' | 'canceled';
 
 /** Creates the executor that runs jobs as `sh -e -c` processes in the workspace on this machine. */
 export function createShellExecutor(options: ShellExecutorOptions = {}): Executor {
-  const running = new Set<{ stop: () => void; done: Promise<unknown> }>();
+  const running = createRunningJobs();
   const pool = options.pool ?? shellPoolAvailable(options.shell) ? new ShellPool(stringEnv(options.baseEnv ?? process.env), options.shell) : undefined;
   return {
     kind: 'shell',
-    async run(request, log, signal) {
-      const stopper = new AbortController();
-      const forward = (): void => stopper.abort();
-      signal.addEventListener('abort', forward, { once: true });
-      if (signal.aborted) stopper.abort();
-      const done = pool ? runPooledJob(pool, request, log, stopper.signal, options) : runShellJob(request, log, stopper.signal, options);
-      const entry = { stop: forward, done };
-      running.add(entry);
-      try {
-        return await done;
-      } finally {
-        running.delete(entry);
-        signal.removeEventListener('abort', forward);
-      }
-    },
+    run: (request, log, signal) =>
+      running.run(signal, (stop) => (pool ? runPooledJob(pool, request, log, stop, options) : runShellJob(request, log, stop, options))),
     async close() {
       // Cancels whatever still runs and waits until each process group is gone.
-      const all = [...running];
-      for (const entry of all) entry.stop();
-      await Promise.allSettled(all.map((entry) => entry.done));
+      await running.stopAll();
       pool?.close();
     },
   };

@@ -2,7 +2,8 @@
 // resolved, before edges, keys and order are known.
 import type { Diagnostic, JobSpec, PipelineSpec, RecipeSpec, SourceLocation } from '../spec/types';
 import { expandMatrix } from './expand-matrix';
-import { normalizeRelativePath, resolveTemplate, type ResolvedTemplate } from './resolve-template';
+import { normalizeInsideProject } from '../spec/paths';
+import { resolveTemplate, type ResolvedTemplate } from './resolve-template';
 
 /** A job on its way into the plan. */
 export interface DraftJob {
@@ -28,7 +29,7 @@ export function diagnosticAt(loc: SourceLocation, message: string, remedy?: stri
 
 /** Checks the working directory stays inside the project and normalises it. */
 function checkWorkingDirectory(draft: DraftJob, diagnostics: Diagnostic[]): void {
-  const normalized = normalizeRelativePath(draft.resolved.workingDirectory);
+  const normalized = normalizeInsideProject(draft.resolved.workingDirectory);
   if (normalized === undefined) {
     diagnostics.push(diagnosticAt(draft.loc, `job \`${draft.id}\` has working_directory \`${draft.resolved.workingDirectory}\`, which is outside the project`, 'write a path relative to the project root, without `..` above it'));
     return;

@@ -45,25 +45,6 @@ function resolveEnv(template: JobTemplate, context: TemplateContext, base: Recor
   return env;
 }
 
-/**
- * Normalises a POSIX path relative to the project root: `./a//b/../c` -> `a/c`, `''` -> `.`.
- * Undefined when it is absolute or climbs out of the root.
- */
-export function normalizeRelativePath(path: string): string | undefined {
-  if (path.startsWith('/') || /^[A-Za-z]:[\\/]/.test(path)) return undefined;
-  const parts: string[] = [];
-  for (const part of path.replace(/\\/g, '/').split('/')) {
-    if (part === '' || part === '.') continue;
-    if (part === '..') {
-      if (parts.length === 0) return undefined;
-      parts.pop();
-      continue;
-    }
-    parts.push(part);
-  }
-  return parts.length === 0 ? '.' : parts.join('/');
-}
-
 /** Resolves a template; `workingDirectory` is left as written (after substitution) for the caller to check. */
 export function resolveTemplate(template: JobTemplate, context: TemplateContext): ResolvedTemplate {
   const base = baseValues(context);
