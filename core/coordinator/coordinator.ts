@@ -378,8 +378,16 @@ class CoordinatorImpl implements Coordinator {
       id: agent.info.id, pools: agent.info.pools, labels: agent.info.labels, executors: agent.info.executors,
       free: agent.info.slots - agent.attempts.size, running: agent.attempts.size,
     }));
-    const groupSettings = groupSettingsLookup(newest?.plan.resourceGroups ?? []);
+    const groupSettings = this.groupSettingsFor(newest?.plan.resourceGroups ?? []);
     return { now: this.now, ready, builds, pipelines, agents, holders: this.holders, groupSettings };
+  }
+
+  private settingsCache?: { entries: Plan['resourceGroups']; lookup: SchedulerInput['groupSettings'] };
+
+  /** The group settings lookup of a plan, made once per plan rather than once per scheduling round. */
+  private groupSettingsFor(entries: Plan['resourceGroups']): SchedulerInput['groupSettings'] {
+    if (this.settingsCache?.entries !== entries) this.settingsCache = { entries, lookup: groupSettingsLookup(entries) };
+    return this.settingsCache.lookup;
   }
 
   /** What the scheduler needs to know of a ready job; made once, as none of it changes while it waits. */

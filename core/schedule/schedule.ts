@@ -29,17 +29,18 @@ export function schedule(input: SchedulerInput): SchedulerOutput {
   return { decisions, wakeAt };
 }
 
-function unitPriority(unit: Unit): { criticalPath: number; readyAt: number; job: string } {
+function unitPriority(unit: Unit): { unit: Unit; criticalPath: number; readyAt: number; job: string } {
   const lead = unit.members[0] as ReadyJob;
-  return { criticalPath: Math.max(...unit.members.map((m) => m.criticalPath)), readyAt: lead.readyAt, job: lead.job };
+  let criticalPath = lead.criticalPath;
+  for (const member of unit.members) criticalPath = Math.max(criticalPath, member.criticalPath);
+  return { unit, criticalPath, readyAt: lead.readyAt, job: lead.job };
 }
 
 function groupByBuild(units: Unit[], input: SchedulerInput): Map<string, Unit[]> {
-  const sorted = [...units].sort((a, b) => {
-    const x = unitPriority(a);
-    const y = unitPriority(b);
-    return y.criticalPath - x.criticalPath || x.readyAt - y.readyAt || (x.job < y.job ? -1 : x.job > y.job ? 1 : 0);
-  });
+  const sorted = units
+    .map(unitPriority)
+    .sort((x, y) => y.criticalPath - x.criticalPath || x.readyAt - y.readyAt || (x.job < y.job ? -1 : x.job > y.job ? 1 : 0))
+    .map((entry) => entry.unit);
   const queues = new Map<string, Unit[]>();
   for (const build of [...input.builds].sort((a, b) => a.order - b.order)) queues.set(build.id, []);
   for (const unit of sorted) {
