@@ -155,6 +155,10 @@ function oneLineError(error: unknown): string {
 function recoverLeftovers(store: Store): void {
   const now = Date.now();
   for (const recovered of recoverBuilds(store, 'lost', now)) {
+    // This build will not go on: what never started is canceled, so that every job of it has ended.
+    for (const job of store.listJobs(recovered.build)) {
+      if (job.state === 'queued') store.updateJob(recovered.build, job.id, { state: 'canceled', reason: 'the coordinator stopped before it ran' }, now);
+    }
     store.updateBuild(recovered.build, { status: 'failed', finishedAt: now });
     process.stderr.write(`farmhand: build ${recovered.build} was left running by a coordinator that stopped; ${recovered.lost.length} unfinished job(s) marked lost\n`);
   }

@@ -75,6 +75,7 @@ class CoordinatorImpl implements Coordinator {
   private readonly agents = new Map<string, ConnectedAgent>();
   private readonly holders = new Map<string, Holder[]>();
   private readonly bus = new EventBus();
+  private outbox: FarmEvent[] = [];
   private readonly waiters = new Map<string, ((status: 'success' | 'failed' | 'canceled') => void)[]>();
   /** Per build: work that must end before the build is reported done (hooks, output storage). */
   private readonly pending = new Map<string, Promise<void>[]>();
@@ -103,6 +104,24 @@ class CoordinatorImpl implements Coordinator {
     return this.bus.subscribe(listener);
   }
 
+  /**
+   * Queues an event. Events go out once per turn of the event loop, after the store has committed
+   * what they report: nobody hears of a state (a running or finished job, a log line) that a crash
+   * could still take back.
+   */
+  private publish(event: FarmEvent): void {
+    this.outbox.push(event);
+    if (this.outbox.length === 1) this.options.clock.setTimeout(() => this.deliver(), 0);
+  }
+
+  private deliver(): void {
+    if (this.outbox.length === 0) return;
+    this.options.store.flush();
+    const events = this.outbox;
+    this.outbox = [];
+    for (const event of events) this.bus.publish(event);
+  }
+
   attachAgent(channel: Channel<AgentMessage, CoordinatorMessage>): void {
     let agent: ConnectedAgent | undefined;
     channel.onMessage((raw) => {
@@ -120,14 +139,14 @@ class CoordinatorImpl implements Coordinator {
         if (message.protocol === protocolVersion) this.agents.set(message.agent.id, agent);
         this.options.store.upsertAgent(message.agent, this.now);
         channel.send({ type: 'welcome', protocol: protocolVersion, coordinator: this.options.name ?? 'farmhand' });
-        this.bus.publish({ type: 'agent', agent: message.agent, state: 'online', at: this.now });
+        this.publish({ type: 'agent', agent: message.agent, state: 'online', at: this.now });
         this.requestTick();
       } else if (agent) this.onAgentMessage(agent, message);
     });
     channel.onClose((reason) => {
       if (!agent) return;
       this.agents.delete(agent.info.id);
-      this.bus.publish({ type: 'agent', agent: agent.info, state: 'offline', at: this.now });
+      this.publish({ type: 'agent', agent: agent.info, state: 'offline', at: this.now });
       for (const attempt of [...agent.attempts.values()]) {
         this.onResult(agent, attempt.id, { status: 'failed', reason: 'agent_lost', message: `agent ${agent.info.name} went away: ${reason}` });
       }
@@ -142,7 +161,7 @@ class CoordinatorImpl implements Coordinator {
       const lead = attempt.members[0]!;
       const at = this.now;
       const seq = this.options.store.appendLog({ build: attempt.build.id, job: lead.plan.id, attempt: attempt.id, stream: message.stream, data: message.data, at });
-      this.bus.publish({ type: 'log', build: attempt.build.id, job: lead.plan.id, seq, stream: message.stream, data: message.data, at });
+      this.publish({ type: 'log', build: attempt.build.id, job: lead.plan.id, seq, stream: message.stream, data: message.data, at });
     } else if (message.type === 'started') {
       const attempt = agent.attempts.get(message.attempt);
       for (const job of attempt?.members ?? []) {
@@ -162,8 +181,8 @@ class CoordinatorImpl implements Coordinator {
     store.createBuild({ id, project: request.root, plan: request.plan, options: request.options, createdAt: at, startedAt: at, status: 'running' });
     this.builds.set(id, build);
     this.pending.set(id, []);
-    this.bus.publish({ type: 'build', build: id, state: 'running', at });
-    for (const job of build.jobs.values()) this.bus.publish({ type: 'job', build: id, job: job.plan.id, state: 'queued', at });
+    this.publish({ type: 'build', build: id, state: 'running', at });
+    for (const job of build.jobs.values()) this.publish({ type: 'job', build: id, job: job.plan.id, state: 'queued', at });
     for (const job of build.roots()) this.becomeReady(build, job);
     this.checkBuildDone(build);
     this.requestTick();
@@ -194,6 +213,7 @@ class CoordinatorImpl implements Coordinator {
     this.closed = true;
     if (this.wakeTimer !== undefined) this.options.clock.clearTimeout(this.wakeTimer);
     await Promise.all([...this.pending.values()].flat());
+    this.deliver();
     this.options.store.flush();
   }
 
@@ -221,9 +241,7 @@ class CoordinatorImpl implements Coordinator {
       },
       at,
     );
-    // A finished job is committed before anyone hears of it: a crash after this loses none of its log.
-    if (isFinished(state)) this.options.store.flush();
-    this.bus.publish({
+    this.publish({
       type: 'job', build: build.id, job: job.plan.id, state, at, reason, agent: job.agent, attempt: job.attempts,
       batch: job.batch, waiting: job.waiting, exitCode: job.exitCode,
     });
@@ -297,9 +315,9 @@ class CoordinatorImpl implements Coordinator {
     const pending = this.pending.get(build.id) ?? [];
     void Promise.all(pending).then(() => {
       this.options.store.updateBuild(build.id, { status, finishedAt: this.now });
-      this.options.store.flush();
       this.pending.delete(build.id);
-      this.bus.publish({ type: 'build', build: build.id, state: status, at });
+      this.publish({ type: 'build', build: build.id, state: status, at });
+      this.deliver();
       for (const resolve of this.waiters.get(build.id) ?? []) resolve(status);
       this.waiters.delete(build.id);
     });
