@@ -1,54 +1,18 @@
 // The coordinator: owns builds, talks to agents over channels, asks the scheduler what to start,
 // records every change in the store and publishes it as an event.
-import type { Plan } from '../plan/types';
 import { protocolVersion } from '../protocol/types';
-import type { AgentInfo, AgentMessage, AttemptOutcome, AttemptSpec, Channel, CoordinatorMessage, FarmEvent, JobState } from '../protocol/types';
+import type { AgentInfo, AgentMessage, AttemptOutcome, Channel, CoordinatorMessage, FarmEvent, JobState } from '../protocol/types';
 import { validateAgentMessage } from '../protocol/validate';
-import { groupSettingsLookup } from '../schedule/resource-groups';
 import { schedule } from '../schedule/schedule';
-import type { Decision, Holder, ReadyJob, SchedulerInput } from '../schedule/types';
-import type { ArtifactStore, BuildOptions, Store } from '../store/types';
+import type { Decision, Holder } from '../schedule/types';
+import { attemptSpecOf, describeOutcome } from './attempts';
 import { BuildRun, isFinished, type JobRun } from './build-run';
 import { EventBus } from './event-bus';
+import { SchedulerInputs } from './scheduler-input';
+import type { Coordinator, CoordinatorOptions, StartBuildRequest } from './types';
 import { describeOutputs, restoreOutputs, saveOutputs, type DescribedOutput } from './outputs';
 
-export interface Clock {
-  now(): number;
-  setTimeout(callback: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-export interface HookRequest {
-  commands: string[];
-  env: Record<string, string>;
-  cwd: string;
-}
-
-export interface CoordinatorOptions {
-  store: Store;
-  artifacts: ArtifactStore;
-  clock: Clock;
-  name?: string;
-  /** Runs a pipeline's on_start / on_success / on_failure commands on the coordinator's machine. */
-  runHook?: (hook: HookRequest) => Promise<void>;
-  warn?: (message: string) => void;
-}
-
-export interface StartBuildRequest {
-  root: string;
-  plan: Plan;
-  options: BuildOptions;
-}
-
-export interface Coordinator {
-  attachAgent(channel: Channel<AgentMessage, CoordinatorMessage>): void;
-  startBuild(request: StartBuildRequest): string;
-  cancelBuild(id: string, reason?: string): boolean;
-  subscribe(listener: (event: FarmEvent) => void): () => void;
-  /** Resolves with the build's final status once every job and hook is done. */
-  finished(id: string): Promise<'success' | 'failed' | 'canceled'>;
-  close(): Promise<void>;
-}
+export type { Clock, Coordinator, CoordinatorOptions, HookRequest, StartBuildRequest } from './types';
 
 interface ConnectedAgent {
   info: AgentInfo;
@@ -76,6 +40,7 @@ class CoordinatorImpl implements Coordinator {
   private readonly holders = new Map<string, Holder[]>();
   private readonly bus = new EventBus();
   private outbox: FarmEvent[] = [];
+  private readonly inputs = new SchedulerInputs();
   private readonly waiters = new Map<string, ((status: 'success' | 'failed' | 'canceled') => void)[]>();
   /** Per build: work that must end before the build is reported done (hooks, output storage). */
   private readonly pending = new Map<string, Promise<void>[]>();
@@ -357,7 +322,8 @@ class CoordinatorImpl implements Coordinator {
 
   private tick(): void {
     if (this.builds.size === 0) return;
-    const input = this.schedulerInput();
+    const agents = [...this.agents.values()].map((agent) => ({ info: agent.info, running: agent.attempts.size }));
+    const input = this.inputs.build(this.builds.values(), agents, this.holders, this.now);
     const output = schedule(input);
     for (const decision of output.decisions) this.apply(decision);
     if (output.wakeAt !== undefined && output.wakeAt !== this.wakeAt) {
@@ -369,53 +335,6 @@ class CoordinatorImpl implements Coordinator {
         this.tick();
       }, Math.max(0, output.wakeAt - this.now));
     }
-  }
-
-  private schedulerInput(): SchedulerInput {
-    const ready: ReadyJob[] = [];
-    const pipelines: SchedulerInput['pipelines'] = [];
-    let newest: BuildRun | undefined;
-    for (const build of this.builds.values()) {
-      newest = build;
-      for (const id of build.ready) {
-        const job = build.jobs.get(id)!;
-        ready.push((job.scheduling ??= this.readyJob(build, job)));
-      }
-      for (const pipeline of build.pipelines.values()) {
-        if (pipeline.plan.concurrency !== undefined) {
-          pipelines.push({ build: build.id, pipeline: pipeline.plan.name, running: pipeline.running, concurrency: pipeline.plan.concurrency });
-        }
-      }
-    }
-    const builds = [...this.builds.values()].map((build) => ({
-      id: build.id,
-      order: build.order,
-      running: [...build.pipelines.values()].reduce((sum, p) => sum + p.running, 0),
-    }));
-    const agents = [...this.agents.values()].map((agent) => ({
-      id: agent.info.id, pools: agent.info.pools, labels: agent.info.labels, executors: agent.info.executors,
-      free: agent.info.slots - agent.attempts.size, running: agent.attempts.size,
-    }));
-    const groupSettings = this.groupSettingsFor(newest?.plan.resourceGroups ?? []);
-    return { now: this.now, ready, builds, pipelines, agents, holders: this.holders, groupSettings };
-  }
-
-  private settingsCache?: { entries: Plan['resourceGroups']; lookup: SchedulerInput['groupSettings'] };
-
-  /** The group settings lookup of a plan, made once per plan rather than once per scheduling round. */
-  private groupSettingsFor(entries: Plan['resourceGroups']): SchedulerInput['groupSettings'] {
-    if (this.settingsCache?.entries !== entries) this.settingsCache = { entries, lookup: groupSettingsLookup(entries) };
-    return this.settingsCache.lookup;
-  }
-
-  /** What the scheduler needs to know of a ready job; made once, as none of it changes while it waits. */
-  private readyJob(build: BuildRun, job: JobRun): ReadyJob {
-    const plan = job.plan;
-    return {
-      build: build.id, job: plan.id, pipeline: plan.pipeline, pool: plan.pool, labels: plan.labels,
-      executor: plan.image ? 'docker' : 'shell', criticalPath: plan.criticalPath, readyAt: job.readyAt ?? build.createdAt,
-      resourceGroup: plan.resourceGroup, pipelineResourceGroup: build.pipelines.get(plan.pipeline)?.plan.resourceGroup, batch: plan.batch,
-    };
   }
 
   private apply(decision: Decision): void {
@@ -470,24 +389,7 @@ class CoordinatorImpl implements Coordinator {
       this.change(build, job, 'running', batch ? `in batch ${batch} of ${members.length}` : undefined);
       if (first) this.hook(build, build.pipelines.get(job.plan.pipeline)!.plan.onStart, 'running');
     });
-    agent.channel.send({ type: 'assign', attempt: this.attemptSpec(id, build, members, batch) });
-  }
-
-  private attemptSpec(id: string, build: BuildRun, members: JobRun[], batch?: string): AttemptSpec {
-    const lead = members[0]!.plan;
-    const env: Record<string, string> = { ...lead.env, FARMHAND: 'true', FARMHAND_BUILD_ID: build.id, FARMHAND_PIPELINE: lead.pipeline, FARMHAND_JOB: lead.name, FARMHAND_JOB_ID: lead.id };
-    if (batch) {
-      // The format's contract: member job names, one a line; the full ids too, for batches that span pipelines.
-      env.FARMHAND_BATCH = members.map((job) => job.plan.name).join('\n');
-      env.FARMHAND_BATCH_IDS = members.map((job) => job.plan.id).join('\n');
-      env.FARMHAND_BATCH_SIZE = String(members.length);
-    }
-    return {
-      id, build: build.id, job: lead.id, run: lead.run, image: lead.image, pool: lead.pool, env, workingDirectory: lead.workingDirectory,
-      timeoutMs: lead.timeoutMs, workspace: { kind: 'local', root: build.root },
-      outputs: [...new Set(members.flatMap((job) => job.plan.outputs))],
-      batch: batch ? { id: batch, members: members.map((job) => job.plan.id) } : undefined,
-    };
+    agent.channel.send({ type: 'assign', attempt: attemptSpecOf(id, build, members, batch) });
   }
 
   private onResult(agent: ConnectedAgent, attemptId: string, outcome: AttemptOutcome): void {
@@ -527,12 +429,12 @@ class CoordinatorImpl implements Coordinator {
     const kind = outcome.reason === 'timeout' ? 'timeout' : outcome.reason === 'agent_lost' ? 'agent_lost' : 'failure';
     const retry = job.plan.retry;
     if (!build.canceled && job.attempts <= retry.max && retry.when.includes(kind)) {
-      this.change(build, job, 'queued', `retry ${job.attempts}/${retry.max} after ${describe(outcome)}`);
+      this.change(build, job, 'queued', `retry ${job.attempts}/${retry.max} after ${describeOutcome(outcome)}`);
       build.ready.add(job.plan.id);
       return;
     }
     const state = outcome.reason === 'agent_lost' ? 'lost' : 'failed';
-    this.change(build, job, state, describe(outcome) + inBatch, { exitCode: outcome.exitCode });
+    this.change(build, job, state, describeOutcome(outcome) + inBatch, { exitCode: outcome.exitCode });
     const pipeline = build.pipelines.get(job.plan.pipeline)!;
     if (state === 'failed' && !job.plan.allowFailure && pipeline.plan.failFast) {
       for (const other of build.jobs.values()) {
@@ -544,18 +446,4 @@ class CoordinatorImpl implements Coordinator {
   }
 }
 
-function describe(outcome: AttemptOutcome): string {
-  if (outcome.message) return outcome.message;
-  switch (outcome.reason) {
-    case 'exit':
-      return `exit code ${outcome.exitCode}`;
-    case 'timeout':
-      return 'timed out';
-    case 'oom':
-      return 'killed: out of memory';
-    case 'agent_lost':
-      return 'agent lost';
-    default:
-      return outcome.reason ?? 'failed';
-  }
-}
+

@@ -1,0 +1,42 @@
+// The coordinator's public face: what it is made from and what it offers.
+import type { Plan } from '../plan/types';
+import type { AgentMessage, Channel, CoordinatorMessage, FarmEvent } from '../protocol/types';
+import type { ArtifactStore, BuildOptions, Store } from '../store/types';
+
+export interface Clock {
+  now(): number;
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export interface HookRequest {
+  commands: string[];
+  env: Record<string, string>;
+  cwd: string;
+}
+
+export interface CoordinatorOptions {
+  store: Store;
+  artifacts: ArtifactStore;
+  clock: Clock;
+  name?: string;
+  /** Runs a pipeline's on_start / on_success / on_failure commands on the coordinator's machine. */
+  runHook?: (hook: HookRequest) => Promise<void>;
+  warn?: (message: string) => void;
+}
+
+export interface StartBuildRequest {
+  root: string;
+  plan: Plan;
+  options: BuildOptions;
+}
+
+export interface Coordinator {
+  attachAgent(channel: Channel<AgentMessage, CoordinatorMessage>): void;
+  startBuild(request: StartBuildRequest): string;
+  cancelBuild(id: string, reason?: string): boolean;
+  subscribe(listener: (event: FarmEvent) => void): () => void;
+  /** Resolves with the build's final status once every job and hook is done. */
+  finished(id: string): Promise<'success' | 'failed' | 'canceled'>;
+  close(): Promise<void>;
+}
