@@ -1,11 +1,12 @@
-// Job outputs, content-addressed: a file with SHA-256 `abcdef...` lives at `<dir>/ab/cdef...`.
-// Every write goes to a temporary file in the same file system and is renamed into place, so a
-// reader never sees half a file, and a crash leaves at most a stray file in `<dir>/tmp`.
+// Job outputs, content-addressed: a large file with SHA-256 `abcdef...` lives at `<dir>/ab/cdef...`,
+// small ones (up to 1 MiB) in append-only packs under `<dir>/packs` (see blob-packs.ts). File writes
+// go to a temporary file in the same file system and are renamed into place, so a reader never sees
+// half a file, and a crash leaves at most a stray file in `<dir>/tmp`.
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, writeSync, chmodSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, writeFileSync, writeSync, chmodSync } from 'node:fs';
 import { copyFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, posix, win32 } from 'node:path';
-import { createArtifactWriter } from './artifact-writer';
+import { openBlobPacks } from './blob-packs';
 import type { ArtifactStore } from './types';
 
 const chunkSize = 1 << 16;
@@ -17,7 +18,7 @@ export function openArtifactStore(dir: string): ArtifactStore {
   mkdirSync(tmpDir, { recursive: true });
   /** Shard folders known to exist, so storing a blob does not ask again. */
   const shards = new Set<string>();
-  const writer = createArtifactWriter();
+  const packs = openBlobPacks(join(dir, 'packs'));
   const blobPath = (sha256: string): string => {
     if (!sha256Pattern.test(sha256)) throw new Error(`not a SHA-256 digest: ${JSON.stringify(sha256)}`);
     return join(dir, sha256.slice(0, 2), sha256.slice(2));
@@ -44,12 +45,13 @@ export function openArtifactStore(dir: string): ArtifactStore {
     },
     restore(file, absoluteDestination) {
       if (!isAbsolute(absoluteDestination)) throw new Error(`restore needs an absolute destination, got ${JSON.stringify(absoluteDestination)}`);
+      const packed = packs.read(file.sha256);
       const source = blobPath(file.sha256);
-      if (!existsSync(source)) throw new Error(`artifact ${file.sha256} (${file.path}) is not in the store at ${dir}`);
+      if (!packed && !existsSync(source)) throw new Error(`artifact ${file.sha256} (${file.path}) is not in the store at ${dir}`);
       mkdirSync(dirname(absoluteDestination), { recursive: true });
       const temp = `${absoluteDestination}.farmhand-${uniqueName()}`;
       try {
-        const copied = copyHashing(source, temp, file.mode & 0o7777);
+        const copied = packed ? writeHashing(packed, temp, file.mode & 0o7777) : copyHashing(source, temp, file.mode & 0o7777);
         if (copied.sha256 !== file.sha256) throw new Error(`artifact ${file.sha256} is corrupt: its content hashes to ${copied.sha256}`);
         // The mode given to open() is masked by the umask; set it exactly.
         chmodSync(temp, file.mode & 0o7777);
@@ -59,9 +61,9 @@ export function openArtifactStore(dir: string): ArtifactStore {
         throw error;
       }
     },
-    close: () => writer.close(),
+    close: async () => packs.close(),
     has(sha256) {
-      return sha256Pattern.test(sha256) && existsSync(blobPath(sha256));
+      return sha256Pattern.test(sha256) && (packs.has(sha256) || existsSync(blobPath(sha256)));
     },
     describe(absolutePath, relativePath) {
       const path = checkRelativePath(relativePath);
@@ -69,22 +71,21 @@ export function openArtifactStore(dir: string): ArtifactStore {
       return { file: { path, size, sha256, mode }, content };
     },
     async putDescribed(absolutePath, file, content) {
+      if (content) {
+        packs.append(file.sha256, content);
+        return true;
+      }
       const target = blobPath(file.sha256);
       if (existsSync(target)) return true;
       const temp = join(tmpDir, uniqueName());
       try {
-        // A small file's bytes go to the writer thread; a large file is copied on libuv's threads and checked.
-        if (content) {
-          await writer.write(temp, target, content);
-          return true;
-        } else {
-          await copyFile(absolutePath, temp);
-          if (hashFile(temp).sha256 !== file.sha256) {
-            rmSync(temp, { force: true });
-            return false;
-          }
-          chmodSync(temp, 0o444);
+        // A large file is copied on libuv's threads, then checked against what was described.
+        await copyFile(absolutePath, temp);
+        if (hashFile(temp).sha256 !== file.sha256) {
+          rmSync(temp, { force: true });
+          return false;
         }
+        chmodSync(temp, 0o444);
         const shard = dirname(target);
         if (!shards.has(shard)) {
           mkdirSync(shard, { recursive: true });
@@ -165,6 +166,12 @@ function copyHashing(from: string, to: string, createMode: number): { sha256: st
   } finally {
     closeSync(input);
   }
+}
+
+/** Writes bytes to a new file, returning their digest (for restoring from a pack). */
+function writeHashing(content: Buffer, to: string, createMode: number): { sha256: string; size: number } {
+  writeFileSync(to, content, { flag: 'wx', mode: createMode });
+  return { sha256: createHash('sha256').update(content).digest('hex'), size: content.length };
 }
 
 function uniqueName(): string {

@@ -145,6 +145,6 @@ export interface ArtifactStore {
   /** Writes the stored content of `file` to `absoluteDestination`, with its mode. */
   restore(file: OutputFile, absoluteDestination: string): void;
   has(sha256: string): boolean;
-  /** Ends the background writer (after the writes the caller waited for). */
+  /** Closes the files it keeps open (after the writes the caller waited for). */
   close(): Promise<void>;
 }
