@@ -128,11 +128,8 @@ class CoordinatorImpl implements Coordinator {
       const seq = this.options.store.appendLog({ build: attempt.build.id, job: lead.plan.id, attempt: attempt.id, stream: message.stream, data: message.data, at });
       this.publish({ type: 'log', build: attempt.build.id, job: lead.plan.id, seq, stream: message.stream, data: message.data, at });
     } else if (message.type === 'started') {
-      const attempt = agent.attempts.get(message.attempt);
-      for (const job of attempt?.members ?? []) {
-        job.startedAt = message.at;
-        this.options.store.updateJob(attempt!.build.id, job.plan.id, { startedAt: message.at }, this.now);
-      }
+      // The agent's own start time; it is written with the job's next state change.
+      for (const job of agent.attempts.get(message.attempt)?.members ?? []) job.startedAt = message.at;
     } else if (message.type === 'result') {
       this.onResult(agent, message.attempt, message.outcome);
     }
