@@ -7,6 +7,9 @@ import type { ProjectFiles } from '../spec/types';
 /** Folders that are never part of a project's files. */
 export const skippedFolders: ReadonlySet<string> = new Set(['.git', 'node_modules']);
 
+/** The file that marks a folder as a Farmhand state dir (core/store/state-dir.ts). */
+const stateDatabase = 'farmhand.db';
+
 /** True for a POSIX path relative to the root that stays inside it. */
 function isProjectPath(path: string): boolean {
   if (path === '' || path.startsWith('/') || path.includes('\\') || path.includes('\0')) return false;
@@ -35,6 +38,9 @@ function walk(root: string): string[] {
     } catch {
       continue; // unreadable folder: its files are simply not part of the project
     }
+    // A Farmhand state dir kept inside the project (--state-dir .farmhand-state) is not project
+    // content: hashing its database into `**` inputs would change every key on every run.
+    if (folder !== '' && entries.some((entry) => entry.name === stateDatabase && entry.isFile())) continue;
     for (const entry of entries) {
       const path = folder === '' ? entry.name : `${folder}/${entry.name}`;
       if (entry.isDirectory()) {
@@ -49,7 +55,7 @@ function walk(root: string): string[] {
 }
 
 /**
- * The files under `root`, listed once on first use (skipping `.git` and `node_modules`), with hashes
+ * The files under `root`, listed once on first use (skipping `.git`, `node_modules` and state dirs), with hashes
  * memoised. Paths outside the root read as missing.
  */
 export function diskFiles(root: string): ProjectFiles {

@@ -10,7 +10,7 @@ let root: string;
 
 beforeAll(() => {
   root = mkdtempSync(join(tmpdir(), 'farmhand-files-'));
-  for (const path of ['b.txt', 'a/z.txt', 'a/b/c.txt', '.git/HEAD', 'node_modules/x/index.js', 'sub/node_modules/y.js', 'B.txt']) {
+  for (const path of ['b.txt', 'a/z.txt', 'a/b/c.txt', '.git/HEAD', 'node_modules/x/index.js', 'sub/node_modules/y.js', 'B.txt', '.state/farmhand.db', '.state/cas/packs/x.pack']) {
     mkdirSync(join(root, path, '..'), { recursive: true });
     writeFileSync(join(root, path), `content of ${path}`);
   }
@@ -23,7 +23,7 @@ afterAll(() => {
 });
 
 describe('diskFiles', () => {
-  it('lists regular files sorted by code unit, skipping .git, node_modules and folder links', () => {
+  it('lists regular files sorted by code unit, skipping .git, node_modules, state dirs and folder links', () => {
     expect(diskFiles(root).list()).toEqual(['B.txt', 'a/b/c.txt', 'a/z.txt', 'b.txt', 'link-to-file']);
   });
 
