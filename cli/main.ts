@@ -9,7 +9,11 @@ const program = new Command('farmhand')
   .description('Plan and run build pipelines on this machine and on spare machines of your LAN.')
   .version('0.1.0')
   .exitOverride()
-  .configureOutput({ writeErr: (text) => process.stderr.write(text) })
+  .configureOutput({
+    writeErr: (text) => process.stderr.write(text),
+    // One line: `farmhand: unknown option '--bogus' (did you mean --logs?)`.
+    outputError: (text, write) => write(`farmhand: ${text.replace(/^error: /, '').replace(/\n\(Did you mean (.*)\?\)/, ' (did you mean $1?)')}`),
+  })
   .showSuggestionAfterError(true);
 
 registerPlan(program);
