@@ -25,24 +25,6 @@ export function openArtifactStore(dir: string): ArtifactStore {
   };
 
   return {
-    put(absolutePath, relativePath) {
-      const path = checkRelativePath(relativePath);
-      const temp = join(tmpDir, uniqueName());
-      try {
-        const { sha256, size, mode } = copyHashing(absolutePath, temp, 0o444);
-        const target = blobPath(sha256);
-        if (existsSync(target)) {
-          rmSync(temp, { force: true });
-        } else {
-          mkdirSync(dirname(target), { recursive: true });
-          renameSync(temp, target);
-        }
-        return { path, size, sha256, mode };
-      } catch (error) {
-        rmSync(temp, { force: true });
-        throw error;
-      }
-    },
     restore(file, absoluteDestination) {
       if (!isAbsolute(absoluteDestination)) throw new Error(`restore needs an absolute destination, got ${JSON.stringify(absoluteDestination)}`);
       const packed = packs.read(file.sha256);

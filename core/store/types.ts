@@ -129,8 +129,6 @@ export interface Store {
 
 /** Content-addressed files (job outputs), stored under the state dir. */
 export interface ArtifactStore {
-  /** Copies a file in (if not there yet) and returns its description. */
-  put(absolutePath: string, relativePath: string): OutputFile;
   /**
    * Describes a file (hash, size, mode) without storing it. A small file's bytes come back too, so
    * that storing it later needs no second read.
