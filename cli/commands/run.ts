@@ -101,7 +101,7 @@ async function run(root: string, flags: RunFlags): Promise<number> {
   const write = (text: string) => process.stdout.write(text);
   let stopView = () => {};
   if (tty) {
-    const view = createTtyView({ write, now: clock.now, columns: () => process.stdout.columns ?? 80, total: plan.jobs.length });
+    const view = createTtyView({ write, now: clock.now, columns: () => process.stdout.columns || 80, total: plan.jobs.length });
     coordinator.subscribe(view.onEvent);
     const timer = setInterval(view.render, 200);
     stopView = () => {
@@ -139,9 +139,10 @@ async function run(root: string, flags: RunFlags): Promise<number> {
   const report = buildReport(state.store, build);
   if (flags.report) writeFileSync(flags.report, `${JSON.stringify(report, null, 2)}\n`);
   if (!flags.logs) printFailedLogs(state.store, build, report.jobs.filter((job) => job.status === 'failed').map((job) => job.id));
-  const counts = new Map<string, number>();
-  for (const job of report.jobs) counts.set(job.status, (counts.get(job.status) ?? 0) + 1);
-  process.stdout.write(`${build} ${status}: ${[...counts].map(([s, n]) => `${n} ${s}`).join(', ')}\n`);
+  const counts = ['success', 'cached', 'failed', 'skipped', 'canceled', 'lost']
+    .map((state) => [state, report.jobs.filter((job) => job.status === state).length] as const)
+    .filter(([, count]) => count > 0);
+  process.stdout.write(`${build} ${status}: ${counts.map(([state, count]) => `${count} ${state}`).join(', ')}\n`);
   state.close();
   if (interrupted) return exitCodes.interrupted;
   return status === 'success' ? exitCodes.success : exitCodes.buildFailed;

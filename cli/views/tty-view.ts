@@ -43,7 +43,9 @@ export function createTtyView(options: TtyViewOptions) {
       const detail = row.state === 'running'
         ? seconds(now - row.at)
         : row.waiting ? `${row.waiting.group}: held by ${row.waiting.holders.map((h) => `${h.build} ${h.job}`).join(', ') || '-'}, place ${row.waiting.position}` : '';
-      lines.push(`  ${paint(row.state, row.state.padEnd(8))} ${job}  ${detail}`.slice(0, width + 12));
+      // Cut to the terminal's width by visible characters, then colour the state word.
+      const text = `  ${row.state.padEnd(8)} ${job}  ${detail}`.slice(0, width);
+      lines.push(`  ${paint(row.state, row.state.padEnd(8))}${text.slice(10)}`);
     }
     if (active.length > 20) lines.push(`  ... and ${active.length - 20} more`);
     return lines;
