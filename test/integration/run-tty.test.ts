@@ -14,6 +14,8 @@ describe('farmhand run on a terminal', () => {
     try {
       const command = `node ${farmhandBin} run ${project.dir} --state-dir ${project.stateDir}; echo "exit=$?"`;
       const screen = execFileSync('script', ['-qfec', command, '/dev/null'], { encoding: 'utf8', timeout: 30_000 });
+      // Strip the terminal's colour and cursor codes (ESC [ ... letter) to read the text.
+      // eslint-disable-next-line no-control-regex
       const plain = screen.replace(/\u001b\[[0-9;]*[A-Za-z]/g, '');
       expect(plain).toMatch(/farmhand {2}\d\/3 done/);
       expect(plain).toMatch(/running +deploy\/(eu|us) +\d+\.\ds/);
