@@ -22,6 +22,18 @@ export function globBase(glob: string): string {
   return fixed.join('/');
 }
 
+const matchers = new Map<string, (path: string) => boolean>();
+
+/** A compiled glob, kept: the same output globs come back with every run of a job. */
+function matcher(glob: string): (path: string) => boolean {
+  let isMatch = matchers.get(glob);
+  if (!isMatch) {
+    isMatch = picomatch(glob, { dot: true });
+    matchers.set(glob, isMatch);
+  }
+  return isMatch;
+}
+
 function walk(root: string, relative: string, found: string[]): void {
   const absolute = relative ? join(root, relative) : root;
   let entries;
@@ -42,7 +54,6 @@ function walk(root: string, relative: string, found: string[]): void {
 export function matchFiles(root: string, globs: readonly string[]): string[] {
   const found = new Set<string>();
   for (const glob of globs) {
-    const isMatch = picomatch(glob, { dot: true });
     const base = globBase(glob);
     if (base && !existsSync(join(root, base))) continue;
     if (!patternCharacters.test(glob)) {
@@ -57,6 +68,7 @@ export function matchFiles(root: string, globs: readonly string[]): string[] {
     }
     const candidates: string[] = [];
     walk(root, base, candidates);
+    const isMatch = matcher(glob);
     for (const path of candidates) if (isMatch(path)) found.add(path);
   }
   return [...found].sort();
