@@ -10,8 +10,15 @@ import { openStore } from '../core/store/sqlite-store';
 export function wouldRunFromState(stateDir: string): WouldRun {
   const database = join(stateDir, 'farmhand.db');
   if (!existsSync(database)) return alwaysRun;
-  const store = openStore(database);
-  const artifacts = openArtifactStore(join(stateDir, 'cas'));
+  let store: ReturnType<typeof openStore>;
+  let artifacts: ReturnType<typeof openArtifactStore>;
+  try {
+    store = openStore(database);
+    artifacts = openArtifactStore(join(stateDir, 'cas'));
+  } catch (error) {
+    process.stderr.write(`farmhand: cannot read earlier results in ${stateDir} (every job shown as run): ${(error instanceof Error ? error.message : String(error)).split('\n')[0]}\n`);
+    return alwaysRun;
+  }
   const hasSuccess = (key: string) => {
     const entry = store.getCacheEntry(key);
     return entry !== undefined && entry.outputs.every((file) => artifacts.has(file.sha256));

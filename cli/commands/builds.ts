@@ -17,7 +17,12 @@ function openExisting(flags: ReadFlags) {
     process.stderr.write(`farmhand: no builds yet in ${dir} (run \`farmhand run\` first, or pass --state-dir)\n`);
     return undefined;
   }
-  return openState(dir);
+  try {
+    return openState(dir);
+  } catch (error) {
+    process.stderr.write(`farmhand: cannot read the state dir ${dir}: ${(error instanceof Error ? error.message : String(error)).split('\n')[0]}\n`);
+    return undefined;
+  }
 }
 
 /** Registers `farmhand builds` and `farmhand logs`. */

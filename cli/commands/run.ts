@@ -11,7 +11,7 @@ import type { Executor } from '../../agent/executors/types';
 import { createCoordinator } from '../../core/coordinator/coordinator';
 import { createChannelPair } from '../../core/protocol/channel';
 import type { AgentMessage, CoordinatorMessage } from '../../core/protocol/types';
-import { openState, resolveStateDir } from '../../core/store/state-dir';
+import { openState, resolveStateDir, type State } from '../../core/store/state-dir';
 import { recoverBuilds } from '../../core/store/recover';
 import type { Store } from '../../core/store/types';
 import { exitCodes } from '../exit-codes';
@@ -89,7 +89,13 @@ async function run(root: string, flags: RunFlags): Promise<number> {
 
   const warn = (message: string) => process.stderr.write(`farmhand: ${message}\n`);
   // A write the database refuses is a bug to report, not a reason to stop the jobs that run.
-  const state = openState(stateDir, { onError: (error) => warn(`could not record state: ${oneLineError(error)}`) });
+  let state: State;
+  try {
+    state = openState(stateDir, { onError: (error) => warn(`could not record state: ${oneLineError(error)}`) });
+  } catch (error) {
+    process.stderr.write(`farmhand run: cannot use the state dir ${stateDir}: ${oneLineError(error)}\n`);
+    return exitCodes.badInput;
+  }
   recoverLeftovers(state.store);
   const clock = systemClock;
   const coordinator = createCoordinator({ store: state.store, artifacts: state.artifacts, clock, runHook, warn });

@@ -1,7 +1,7 @@
 // Where Farmhand keeps its state (the SQLite file and the artifact store), and opening it.
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { homedir as osHomedir } from 'node:os';
-import { join, posix, win32 } from 'node:path';
+import { dirname, join, posix, win32 } from 'node:path';
 import { openArtifactStore } from './artifact-store';
 import { openStore } from './sqlite-store';
 import type { StoreOptions } from './sqlite-store';
@@ -37,9 +37,29 @@ export interface State {
   close(): void;
 }
 
+/**
+ * `mkdir -p` that always ends: Node's recursive mkdirSync spins forever on a path it can never
+ * create, such as one under /proc. Creates missing parents one level at a time.
+ */
+export function makeDirectory(path: string): void {
+  try {
+    mkdirSync(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') {
+      if (!statSync(path).isDirectory()) throw new Error(`${path} exists and is not a folder`);
+      return;
+    }
+    const parent = dirname(path);
+    if (code !== 'ENOENT' || parent === path) throw error;
+    makeDirectory(parent);
+    mkdirSync(path);
+  }
+}
+
 /** Opens the state in `dir` (`farmhand.db` and `cas/`), creating the directories it needs. */
 export function openState(dir: string, options: StoreOptions = {}): State {
-  mkdirSync(dir, { recursive: true });
+  makeDirectory(dir);
   const artifacts = openArtifactStore(join(dir, 'cas'));
   const store = openStore(join(dir, 'farmhand.db'), options);
   return {

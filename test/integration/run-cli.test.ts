@@ -186,6 +186,22 @@ describe('farmhand run', () => {
     }
   });
 
+  it('refuses a state dir it cannot use, in one line and without hanging', async () => {
+    const project = tempProject({ 'farmhand.yml': 'name: p\njobs:\n  a:\n    run: echo a\n' });
+    try {
+      // Node's own recursive mkdir never returns for a path under /proc.
+      const proc = await runCli(['run', project.dir, '--state-dir', '/proc/farmhand-nope/state'], { timeoutMs: 15_000 });
+      expect(proc.code).toBe(2);
+      expect(proc.stderr).toMatch(/^farmhand run: cannot use the state dir \/proc\/farmhand-nope\/state: ENOENT.*\n$/);
+      project.write('../state/farmhand.db', 'x'.repeat(8192));
+      const corrupt = await runCli(['run', project.dir, '--state-dir', project.stateDir]);
+      expect(corrupt.code).toBe(2);
+      expect(corrupt.stderr).toBe(`farmhand run: cannot use the state dir ${project.stateDir}: file is not a database\n`);
+    } finally {
+      project.close();
+    }
+  });
+
   it('refuses bad flags with exit code 2', async () => {
     const result = await runCli(['run', '--jobs', 'many']);
     expect(result.code).toBe(2);
