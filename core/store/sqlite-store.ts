@@ -12,7 +12,7 @@ import Database from 'better-sqlite3';
 import { migrate } from './migrations';
 import type { AgentRow, AttemptRow, BuildRow, CacheRow, JobRow } from './rows';
 import { jobPatchColumns, toAgent, toAttempt, toBuild, toCacheEntry, toHolder, toJob, toLogChunk } from './rows';
-import type { LogChunk, Store } from './types';
+import type { LogChunk, Store, CacheEntry } from './types';
 import type { Timer, WriteOp } from './write-queue';
 import { createWriteQueue } from './write-queue';
 
@@ -48,6 +48,8 @@ export function openStore(path: string, options: StoreOptions = {}): Store {
 }
 
 function createSqliteStore(db: Database.Database, options: StoreOptions): Store {
+  /** Cache entries put but not committed yet, so a lookup needs no commit. */
+  const queuedCacheEntries = new Map<string, CacheEntry>();
   const queue = createWriteQueue(db, {
     intervalMs: options.flushIntervalMs ?? 15,
     maxOps: options.maxBatch ?? 500,
@@ -185,13 +187,22 @@ function createSqliteStore(db: Database.Database, options: StoreOptions): Store 
     },
     listHolders: () => read(() => (sql.listHolders.all() as Parameters<typeof toHolder>[0][]).map(toHolder)),
 
-    getCacheEntry: (key) => read(() => {
+    // Looked up for every job that becomes ready: answered from the queued puts, then from the
+    // file, without committing the queue first (a commit per ready job would cost more than the job).
+    getCacheEntry(key) {
+      open();
+      const queued = queuedCacheEntries.get(key);
+      if (queued) return structuredClone(queued);
       const row = sql.getCacheEntry.get(key) as CacheRow | undefined;
       return row && toCacheEntry(row);
-    }),
+    },
     putCacheEntry(entry) {
       const outputs = JSON.stringify(entry.outputs);
-      enqueue(`putCacheEntry ${entry.key}`, () => sql.putCacheEntry.run(entry.key, entry.build, entry.job, outputs, entry.createdAt));
+      queuedCacheEntries.set(entry.key, structuredClone(entry));
+      enqueue(`putCacheEntry ${entry.key}`, () => {
+        sql.putCacheEntry.run(entry.key, entry.build, entry.job, outputs, entry.createdAt);
+        queuedCacheEntries.delete(entry.key);
+      });
     },
 
     unfinishedBuilds: () => read(() => (sql.unfinishedBuilds.all() as BuildRow[]).map(toBuild)),

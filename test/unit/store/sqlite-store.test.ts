@@ -136,6 +136,23 @@ describe('builds and jobs', () => {
     store.putCacheEntry(entry);
     expect(store.getCacheEntry('k1')).toEqual(entry);
     expect(store.getCacheEntry('k2')).toBeUndefined();
+    store.flush();
+    expect(store.getCacheEntry('k1')).toEqual(entry);
+  });
+
+  it('finds a queued cache entry before any commit, and keeps it after reopening', () => {
+    const file = join(scratch.dir(), 'c.db');
+    const store = openStore(file, { flushIntervalMs: 60_000 });
+    const id = store.nextBuildId();
+    const entry = { key: 'k9', build: id, job: 'p/a', outputs: [], createdAt: 1 };
+    store.putCacheEntry(entry);
+    const committed = new Database(file, { readonly: true });
+    expect(committed.prepare('SELECT COUNT(*) AS n FROM cache_entries').get()).toEqual({ n: 0 });
+    committed.close();
+    expect(store.getCacheEntry('k9')).toEqual(entry);
+    store.close();
+    const reopened = scratch.track(openStore(file));
+    expect(reopened.getCacheEntry('k9')).toEqual(entry);
   });
 });
 
