@@ -6,7 +6,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
-    setupFiles: ['test/setup/isolate-state.ts'],
+    setupFiles: ['test/setup/isolate-state.ts', 'test/setup/no-leftovers.ts'],
     reporters: ['default', './test/setup/summary-reporter.ts'],
   },
 });

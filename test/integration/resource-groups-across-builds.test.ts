@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createAgent, type Agent } from '../../agent/agent';
 import { createShellExecutor } from '../../agent/executors/shell-executor';
+import type { Executor } from '../../agent/executors/types';
 import { createCoordinator, type Coordinator } from '../../core/coordinator/coordinator';
 import { createChannelPair } from '../../core/protocol/channel';
 import type { AgentMessage, CoordinatorMessage, FarmEvent } from '../../core/protocol/types';
@@ -18,6 +19,7 @@ let dir: string;
 let state: State;
 let coordinator: Coordinator;
 let agent: Agent;
+let shell: Executor;
 let events: FarmEvent[];
 
 beforeEach(() => {
@@ -28,16 +30,18 @@ beforeEach(() => {
   coordinator.subscribe((event) => events.push(event));
   const [coordinatorEnd, agentEnd] = createChannelPair<CoordinatorMessage, AgentMessage>();
   coordinator.attachAgent(coordinatorEnd);
+  shell = createShellExecutor({ killGraceMs: 500 });
   agent = createAgent({
     info: { id: 'local', name: 'test', pools: ['*'], labels: ['*'], slots: 8, executors: ['shell'] },
     channel: agentEnd,
-    executors: { shell: createShellExecutor({ killGraceMs: 500 }) },
+    executors: { shell },
     now: Date.now,
   });
 });
 
 afterEach(async () => {
   await agent.close();
+  await shell.close();
   await coordinator.close();
   state.close();
   rmSync(dir, { recursive: true, force: true });

@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { build } from 'esbuild';
+import { build, stop as stopEsbuild } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../../core/store/sqlite-store';
 import { createScratch, planOf } from './store-fixtures';
@@ -28,7 +28,11 @@ beforeAll(async () => {
   });
   writeFileSync(join(dir, 'child.mjs'), childSource());
 });
-afterAll(() => scratch.cleanup());
+afterAll(async () => {
+  scratch.cleanup();
+  // esbuild's JS API keeps a service process until told to stop.
+  await stopEsbuild();
+});
 
 /** Writes `count` chunks and state changes, flushes, queues more it never flushes, then waits to be killed. */
 function childSource(): string {
