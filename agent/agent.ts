@@ -21,7 +21,7 @@ export interface AgentOptions {
 export interface Agent {
   /** Attempts running now. */
   running(): string[];
-  /** Cancels what runs, waits for it to stop, and closes the channel. */
+  /** Cancels what runs, waits for it to stop, and closes the channel (the executors stay open: they are the caller's). */
   close(): Promise<void>;
 }
 
