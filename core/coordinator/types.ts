@@ -23,6 +23,8 @@ export interface CoordinatorOptions {
   /** Runs a pipeline's on_start / on_success / on_failure commands on the coordinator's machine. */
   runHook?: (hook: HookRequest) => Promise<void>;
   warn?: (message: string) => void;
+  /** How long events gather before one commit and delivery (default 15 ms). */
+  eventDelayMs?: number;
 }
 
 export interface StartBuildRequest {
