@@ -322,6 +322,8 @@ class CoordinatorImpl implements Coordinator {
   private tick(): void {
     if (this.builds.size === 0) return;
     const agents = [...this.agents.values()].map((agent) => ({ info: agent.info, running: agent.attempts.size }));
+    // Every slot taken: nothing can start, and the next job to end asks again.
+    if (!agents.some(({ info, running }) => running < info.slots)) return;
     const input = this.inputs.build(this.builds.values(), agents, this.holders, this.now);
     const output = schedule(input);
     for (const decision of output.decisions) this.apply(decision);
