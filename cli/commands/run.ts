@@ -12,7 +12,7 @@ import { createCoordinator } from '../../core/coordinator/coordinator';
 import { createChannelPair } from '../../core/protocol/channel';
 import type { AgentMessage, CoordinatorMessage } from '../../core/protocol/types';
 import { openState, resolveStateDir, type State } from '../../core/store/state-dir';
-import { recoverBuilds } from '../../core/store/recover';
+import { closeAbandonedBuilds } from '../../core/store/recover';
 import type { Store } from '../../core/store/types';
 import { exitCodes } from '../exit-codes';
 import { systemClock } from '../clock';
@@ -158,18 +158,11 @@ function oneLineError(error: unknown): string {
   return (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '';
 }
 
-/** Marks builds left running by a coordinator that died: finished jobs stay, the rest are lost. */
+/** Ends builds left running by a coordinator that died: finished jobs stay, the rest end. */
 function recoverLeftovers(store: Store): void {
-  const now = Date.now();
-  for (const recovered of recoverBuilds(store, 'lost', now)) {
-    // This build will not go on: what never started is canceled, so that every job of it has ended.
-    for (const job of store.listJobs(recovered.build)) {
-      if (job.state === 'queued') store.updateJob(recovered.build, job.id, { state: 'canceled', reason: 'the coordinator stopped before it ran' }, now);
-    }
-    store.updateBuild(recovered.build, { status: 'failed', finishedAt: now });
-    process.stderr.write(`farmhand: build ${recovered.build} was left running by a coordinator that stopped; ${recovered.lost.length} unfinished job(s) marked lost\n`);
+  for (const closed of closeAbandonedBuilds(store, Date.now())) {
+    process.stderr.write(`farmhand: build ${closed.build} was left running by a coordinator that stopped; ${closed.lost.length} unfinished job(s) marked lost\n`);
   }
-  store.flush();
 }
 
 function printFailedLogs(store: Store, build: string, jobs: string[]): void {

@@ -39,14 +39,40 @@ export function recoverBuilds(store: Store, policy: RecoveryPolicy, at: number):
     }
     results.push(result);
   }
-  releaseHolders(store, released);
+  releaseHolders(store, (holder) => released.has(`${holder.build}\0${holder.job}`));
   store.flush();
   return results;
 }
 
-/** Removes holders whose job was interrupted, group by group. */
-function releaseHolders(store: Store, released: Set<string>): void {
-  if (released.size === 0) return;
+export interface ClosedBuild extends RecoveredBuild {
+  canceled: string[];
+}
+
+/**
+ * Ends every unfinished build for good (the local `farmhand run`, which starts a new build instead
+ * of resuming): running jobs become `lost`, jobs that never started `canceled`, every resource-group
+ * hold of the build (a pipeline's too) is released, and the build is `failed`.
+ */
+export function closeAbandonedBuilds(store: Store, at: number): ClosedBuild[] {
+  const closed: ClosedBuild[] = [];
+  for (const recovered of recoverBuilds(store, 'lost', at)) {
+    const canceled: string[] = [];
+    for (const job of store.listJobs(recovered.build)) {
+      if (job.state !== 'queued') continue;
+      store.updateJob(recovered.build, job.id, { state: 'canceled', reason: 'the coordinator stopped before it ran' }, at);
+      canceled.push(job.id);
+    }
+    store.updateBuild(recovered.build, { status: 'failed', finishedAt: at });
+    closed.push({ ...recovered, canceled });
+  }
+  const ended = new Set(closed.map((build) => build.build));
+  releaseHolders(store, (holder) => ended.has(holder.build));
+  store.flush();
+  return closed;
+}
+
+/** Removes the holders that match, group by group. */
+function releaseHolders(store: Store, release: (holder: { build: string; job: string }) => boolean): void {
   const byGroup = new Map<string, ReturnType<Store['listHolders']>>();
   for (const holder of store.listHolders()) {
     const list = byGroup.get(holder.group) ?? [];
@@ -54,7 +80,7 @@ function releaseHolders(store: Store, released: Set<string>): void {
     byGroup.set(holder.group, list);
   }
   for (const [group, holders] of byGroup) {
-    const kept = holders.filter((h) => !released.has(`${h.build}\0${h.job}`));
+    const kept = holders.filter((holder) => !release(holder));
     if (kept.length !== holders.length) store.setHolders(group, kept);
   }
 }

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { JobState } from '../../../core/protocol/types';
-import { recoverBuilds } from '../../../core/store/recover';
+import { closeAbandonedBuilds, recoverBuilds } from '../../../core/store/recover';
 import { openStore } from '../../../core/store/sqlite-store';
 import type { Store } from '../../../core/store/types';
 import { createScratch, createTestBuild } from './store-fixtures';
@@ -67,5 +67,19 @@ describe('recoverBuilds', () => {
   it('does nothing when no build is unfinished', () => {
     const store = scratch.track(openStore(join(scratch.dir(), 'f.db')));
     expect(recoverBuilds(store, 'requeue', 1)).toEqual([]);
+  });
+});
+
+describe('closeAbandonedBuilds', () => {
+  it('ends the build: running jobs lost, never-started ones canceled, every hold of the build released, build failed', () => {
+    const { store, id, done } = leftByADeadCoordinator();
+    store.setHolders('env', [{ group: 'env', build: id, job: 'pipeline:s', since: 12 }]);
+    expect(closeAbandonedBuilds(store, 100)).toEqual([{ build: id, requeued: [], lost: ['s/waiting', 's/running'], canceled: ['s/queued'] }]);
+    const jobs = new Map(store.listJobs(id).map((j) => [j.id, j.state]));
+    expect([jobs.get('s/queued'), jobs.get('s/running'), jobs.get('s/waiting'), jobs.get('s/success')]).toEqual(['canceled', 'lost', 'lost', 'success']);
+    expect(store.listHolders()).toEqual([]);
+    expect(store.getBuild(id)).toMatchObject({ status: 'failed', finishedAt: 100 });
+    expect(store.getBuild(done)?.finishedAt).toBe(3);
+    expect(closeAbandonedBuilds(store, 200)).toEqual([]);
   });
 });
