@@ -116,7 +116,7 @@ async function run(root: string, flags: RunFlags): Promise<number> {
     };
   } else {
     const out = bufferedWriter(write);
-    const view = createLineView({ write: out.write, logs: flags.logs, now: clock.now });
+    const view = createLineView({ write: out.write, logs: flags.logs });
     coordinator.subscribe(view.onEvent);
     stopView = () => {
       view.flush();

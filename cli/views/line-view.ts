@@ -5,7 +5,6 @@ import type { FarmEvent } from '../../core/protocol/types';
 export interface LineViewOptions {
   write: (text: string) => void;
   logs: boolean;
-  now: () => number;
 }
 
 /** Returns an event listener that prints plain lines, and a flush for partial log lines. */

@@ -9,7 +9,6 @@ export interface ExpressionRef {
 }
 
 const expressionPattern = /\$\{\{\s*([^}]*?)\s*\}\}/g;
-const namePattern = /^(matrix\.[A-Za-z_][A-Za-z0-9_-]*|env\.[A-Za-z_][A-Za-z0-9_]*|version|pipeline\.name|job\.name)$/;
 
 /** Every `${{ ... }}` in a string, in order. */
 export function findExpressions(text: string): ExpressionRef[] {
@@ -18,11 +17,6 @@ export function findExpressions(text: string): ExpressionRef[] {
     found.push({ name: match[1] ?? '', offset: match.index ?? 0 });
   }
   return found;
-}
-
-/** True when a name has the shape of a known expression (the value may still be undefined in context). */
-export function isKnownExpressionShape(name: string): boolean {
-  return namePattern.test(name);
 }
 
 /**
