@@ -1,5 +1,6 @@
 // What `plan` says of each job: `cached` when an earlier run stored a result for its key (and the
 // artifacts are still there), else `run`. Reads the state dir; creates nothing in it.
+import { oneLine } from '../agent/executors/messages';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { wouldRunWithCache, type WouldRun, alwaysRun } from '../core/plan/format-plan';
@@ -16,7 +17,7 @@ export function wouldRunFromState(stateDir: string): WouldRun {
     store = openStore(database);
     artifacts = openArtifactStore(join(stateDir, 'cas'));
   } catch (error) {
-    process.stderr.write(`farmhand: cannot read earlier results in ${stateDir} (every job shown as run): ${(error instanceof Error ? error.message : String(error)).split('\n')[0]}\n`);
+    process.stderr.write(`farmhand: cannot read earlier results in ${stateDir} (every job shown as run): ${oneLine(error)}\n`);
     return alwaysRun;
   }
   const hasSuccess = (key: string) => {

@@ -1,4 +1,5 @@
 // `farmhand builds` and `farmhand logs`: read builds and logs from the state dir.
+import { oneLine } from '../../agent/executors/messages';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
@@ -20,7 +21,7 @@ function openExisting(flags: ReadFlags) {
   try {
     return openState(dir);
   } catch (error) {
-    process.stderr.write(`farmhand: cannot read the state dir ${dir}: ${(error instanceof Error ? error.message : String(error)).split('\n')[0]}\n`);
+    process.stderr.write(`farmhand: cannot read the state dir ${dir}: ${oneLine(error)}\n`);
     return undefined;
   }
 }

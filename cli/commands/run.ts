@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
 import { defaultAgentConfig, isolationFor, parseAgentConfig, type AgentConfig } from '../../agent/config';
 import { startLocalAgent } from '../../agent/local-agent';
+import { oneLine } from '../../agent/executors/messages';
 import { createShellExecutor } from '../../agent/executors/shell-executor';
 import type { Executor } from '../../agent/executors/types';
 import { createCoordinator } from '../../core/coordinator/coordinator';
@@ -91,9 +92,9 @@ async function run(root: string, flags: RunFlags): Promise<number> {
   // A write the database refuses is a bug to report, not a reason to stop the jobs that run.
   let state: State;
   try {
-    state = openState(stateDir, { onError: (error) => warn(`could not record state: ${oneLineError(error)}`) });
+    state = openState(stateDir, { onError: (error) => warn(`could not record state: ${oneLine(error)}`) });
   } catch (error) {
-    process.stderr.write(`farmhand run: cannot use the state dir ${stateDir}: ${oneLineError(error)}\n`);
+    process.stderr.write(`farmhand run: cannot use the state dir ${stateDir}: ${oneLine(error)}\n`);
     return exitCodes.badInput;
   }
   recoverLeftovers(state.store);
@@ -152,10 +153,6 @@ async function run(root: string, flags: RunFlags): Promise<number> {
   state.close();
   if (interrupted) return exitCodes.interrupted;
   return status === 'success' ? exitCodes.success : exitCodes.buildFailed;
-}
-
-function oneLineError(error: unknown): string {
-  return (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '';
 }
 
 /** Ends builds left running by a coordinator that died: finished jobs stay, the rest end. */
