@@ -2,13 +2,13 @@
 // (walking only below each glob's fixed prefix), store them content-addressed, restore them on a
 // cache hit.
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { chmodSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import picomatch from 'picomatch';
+import { listProjectFiles } from '../project/disk-files';
 import type { OutputFile } from '../protocol/types';
 import type { ArtifactStore } from '../store/types';
 
-const skippedDirectories = new Set(['.git', 'node_modules']);
 
 const patternCharacters = /[*?[\]{}()!+@]/;
 
@@ -34,42 +34,18 @@ function matcher(glob: string): (path: string) => boolean {
   return isMatch;
 }
 
-function walk(root: string, relative: string, found: string[]): void {
-  const absolute = relative ? join(root, relative) : root;
-  let entries;
-  try {
-    entries = readdirSync(absolute, { withFileTypes: true });
-  } catch {
-    return;
-  }
-  for (const entry of entries) {
-    const path = relative ? `${relative}/${entry.name}` : entry.name;
-    if (entry.isDirectory()) {
-      if (!skippedDirectories.has(entry.name)) walk(root, path, found);
-    } else if (entry.isFile()) found.push(path);
-  }
-}
-
 /** Project-relative paths of the files matching any of the globs, sorted, without duplicates. */
 export function matchFiles(root: string, globs: readonly string[]): string[] {
   const found = new Set<string>();
   for (const glob of globs) {
-    const base = globBase(glob);
-    if (base && !existsSync(join(root, base))) continue;
     if (!patternCharacters.test(glob)) {
       const stat = statSafe(join(root, glob));
       if (stat?.isFile()) found.add(glob);
-      else if (stat?.isDirectory()) {
-        const inside: string[] = [];
-        walk(root, glob, inside);
-        inside.forEach((path) => found.add(path));
-      }
+      else if (stat?.isDirectory()) listProjectFiles(root, glob).forEach((path) => found.add(path));
       continue;
     }
-    const candidates: string[] = [];
-    walk(root, base, candidates);
     const isMatch = matcher(glob);
-    for (const path of candidates) if (isMatch(path)) found.add(path);
+    for (const path of listProjectFiles(root, globBase(glob))) if (isMatch(path)) found.add(path);
   }
   return [...found].sort();
 }

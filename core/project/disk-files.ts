@@ -27,9 +27,13 @@ function isRegularFile(entry: Dirent, absolute: string): boolean {
   }
 }
 
-function walk(root: string): string[] {
+/**
+ * The project files under `folder` (relative to `root`, '' for all), sorted: regular files and links
+ * to them, skipping `.git`, `node_modules` and state dirs. A missing folder has no files.
+ */
+export function listProjectFiles(root: string, folder = ''): string[] {
   const found: string[] = [];
-  const pending: string[] = [''];
+  const pending: string[] = [folder];
   while (pending.length > 0) {
     const folder = pending.pop()!;
     let entries: Dirent[];
@@ -62,7 +66,7 @@ export function diskFiles(root: string): ProjectFiles {
   let listed: string[] | undefined;
   const hashes = new Map<string, string>();
   return {
-    list: () => (listed ??= walk(root)),
+    list: () => (listed ??= listProjectFiles(root)),
     readText(path) {
       if (!isProjectPath(path)) return undefined;
       try {
