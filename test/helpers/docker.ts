@@ -1,14 +1,12 @@
 // Docker for tests: a real engine, or a loud skip (locally) / a failure (CI) when there is none.
-import Dockerode from 'dockerode';
-import { checkDocker } from '../../agent/executors/docker-engine';
+import type Dockerode from 'dockerode';
+import { checkDocker, defaultDocker } from '../../agent/executors/docker-engine';
 
 /** The local test image, built from the host's static busybox by scripts/docker-test-setup.sh. */
 export const testImage = 'farmhand-test/busybox:1';
 
-/** A client for the engine the tests use (DOCKER_HOST, else /var/run/docker.sock). */
-export function testDocker(): Dockerode {
-  return process.env.DOCKER_HOST ? new Dockerode() : new Dockerode({ socketPath: '/var/run/docker.sock' });
-}
+/** A client for the engine the tests use: the same one the docker executor finds. */
+export const testDocker = defaultDocker;
 
 /**
  * Checks that Docker and the test image are there. Resolves true when they are. When they are not:
