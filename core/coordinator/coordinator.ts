@@ -170,6 +170,7 @@ class CoordinatorImpl implements Coordinator {
     if (!this.builds.has(id) && record && (record.status === 'success' || record.status === 'failed' || record.status === 'canceled')) {
       return Promise.resolve(record.status);
     }
+    if (!this.builds.has(id) && !this.pending.has(id)) return Promise.reject(new Error(record ? `build ${id} is not run by this coordinator` : `no build ${id}`));
     return new Promise((resolve) => this.waiters.set(id, [...(this.waiters.get(id) ?? []), resolve]));
   }
 
@@ -300,12 +301,7 @@ class CoordinatorImpl implements Coordinator {
     const list = (this.holders.get(group) ?? []).filter((h) => !(h.build === holder.build && h.job === holder.job));
     if (list.length > 0) this.holders.set(group, list);
     else this.holders.delete(group);
-    this.persistHolders(group);
-  }
-
-  private persistHolders(group: string): void {
-    const since = this.now;
-    this.options.store.setHolders(group, (this.holders.get(group) ?? []).map((h) => ({ group, build: h.build, job: h.job, since })));
+    this.options.store.removeHolder(group, holder.build, holder.job);
   }
 
   // --- scheduling -------------------------------------------------------------------------------
@@ -372,7 +368,8 @@ class CoordinatorImpl implements Coordinator {
     const batch = members.length > 1 ? `${build.id}.batch${this.attemptCounter}` : undefined;
     for (const { group, holder } of decision.acquire) {
       this.holders.set(group, [...(this.holders.get(group) ?? []), holder]);
-      this.persistHolders(group);
+      // One row per holder: another build's holders of the group are never rewritten.
+      this.options.store.addHolder({ group, build: holder.build, job: holder.job, since: this.now });
     }
     const attempt: Attempt = { id, build, members, batch, acquired: decision.acquire, lastSeq: 0 };
     agent.attempts.set(id, attempt);
