@@ -19,19 +19,31 @@ export interface ApiClient {
   post<T>(path: string, body: unknown): Promise<T>;
   /** Opens the event stream; resolves once it is connected, so nothing after that is missed. */
   follow(onEvents: (events: FarmEvent[]) => void, onClose: (reason: string) => void): Promise<{ close(): void }>;
+  /** Gives up every request still under way. */
+  abort(): void;
 }
 
 /** A client for the coordinator at `address`. */
 export function createApiClient(address: OwnerAddress): ApiClient {
+  const inFlight = new Set<AbortController>();
   const headers = { authorization: `Bearer ${address.token}`, 'content-type': 'application/json' };
   const request = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
     let response: Response;
+    let text: string;
+    // A timer that keeps the process alive and bounds the wait: a coordinator that dies mid-request
+    // must not leave a promise that nothing will ever settle.
+    const abort = new AbortController();
+    inFlight.add(abort);
+    const timer = setTimeout(() => abort.abort(), 30_000);
     try {
-      response = await fetch(`${address.url}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+      response = await fetch(`${address.url}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal: abort.signal });
+      text = await response.text();
     } catch (error) {
       throw new ApiError(`cannot reach the coordinator at ${address.url} (pid ${address.pid}): ${error instanceof Error ? error.message : String(error)}`, 0);
+    } finally {
+      clearTimeout(timer);
+      inFlight.delete(abort);
     }
-    const text = await response.text();
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);
@@ -44,6 +56,7 @@ export function createApiClient(address: OwnerAddress): ApiClient {
   return {
     get: (path) => request('GET', path),
     post: (path, body) => request('POST', path, body),
+    abort: () => inFlight.forEach((controller) => controller.abort()),
     follow(onEvents, onClose) {
       const url = `${address.url.replace(/^http/, 'ws')}/api/events`;
       const socket = new WebSocket(url, { headers: { authorization: headers.authorization } });
@@ -61,7 +74,9 @@ export function createApiClient(address: OwnerAddress): ApiClient {
           if (!open) reject(new ApiError(`cannot follow the coordinator's events at ${url}: ${error.message}`, 0));
         });
         socket.on('close', () => {
-          if (open && !ended) onClose(`the coordinator (pid ${address.pid}) closed the connection`);
+          // Closed before it said hello (the owner is stopping): the caller may try the next owner.
+          if (!open) reject(new ApiError(`the coordinator at ${url} closed the event stream before it opened`, 0));
+          else if (!ended) onClose(`the coordinator (pid ${address.pid}) closed the connection`);
         });
       });
     },

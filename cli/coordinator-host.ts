@@ -118,6 +118,7 @@ export async function startOwner(options: OwnerOptions): Promise<Owner> {
   const agent = startLocalAgent({ channel: agentEnd, slots: options.jobs, shell, docker: options.docker, config: options.agentConfig, now: systemClock.now, warn: options.warn });
 
   const accepted = new Set<string>();
+  let closing = false;
   const farm = createFarmApi({
     coordinator,
     store: state.store,
@@ -132,6 +133,8 @@ export async function startOwner(options: OwnerOptions): Promise<Owner> {
       return { ...report, jobs: report.jobs.map((job) => ({ ...job, needs: needs.get(job.id) ?? [] })) };
     },
     onBuild: (build) => accepted.add(build),
+    // Once this owner is on its way out, a submitter must wait for the next owner instead.
+    accepting: () => !closing,
     describe: () => ({ pid: process.pid, kind: options.kind, version: '0.1.0' }),
   });
   const token = options.token ?? randomBytes(24).toString('base64url');
@@ -149,6 +152,14 @@ export async function startOwner(options: OwnerOptions): Promise<Owner> {
   options.lock.describe({ pid: process.pid, startedAt: processStartedAt, url: api.url, kind: options.kind });
 
   let closed = false;
+  const allFinished = async () => {
+    // Builds may be submitted while others end: loop until a pass finds nothing unfinished.
+    for (;;) {
+      const open = [...accepted].filter((build) => !isEnded(state, build));
+      if (open.length === 0) return;
+      await Promise.all(open.map((build) => coordinator.finished(build)));
+    }
+  };
   return {
     state,
     coordinator,
@@ -156,17 +167,13 @@ export async function startOwner(options: OwnerOptions): Promise<Owner> {
     api,
     token,
     accepted,
-    async allFinished() {
-      // Builds may be submitted while others end: loop until a pass finds nothing unfinished.
-      for (;;) {
-        const open = [...accepted].filter((build) => !isEnded(state, build));
-        if (open.length === 0) return;
-        await Promise.all(open.map((build) => coordinator.finished(build)));
-      }
-    },
+    allFinished,
     async close() {
       if (closed) return;
       closed = true;
+      closing = true;
+      // A build accepted just before closing began still runs to its end.
+      await allFinished();
       events.flush();
       await api.close();
       events.close();

@@ -3,6 +3,8 @@ import { Command, CommanderError } from 'commander';
 import { registerPlan } from './commands/plan';
 import { registerRun } from './commands/run';
 import { registerBuilds } from './commands/builds';
+import { registerCancel } from './commands/cancel';
+import { registerServe } from './commands/serve';
 import { exitCodes } from './exit-codes';
 
 const program = new Command('farmhand')
@@ -19,6 +21,8 @@ const program = new Command('farmhand')
 registerPlan(program);
 registerRun(program);
 registerBuilds(program);
+registerCancel(program);
+registerServe(program);
 
 try {
   await program.parseAsync(process.argv);

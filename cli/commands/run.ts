@@ -75,18 +75,20 @@ async function run(root: string, flags: RunFlags): Promise<number> {
   }
   const needsDocker = plan.jobs.some((job) => isolationFor(config.config, job) === 'docker');
   let claim: Claim;
-  try {
-    claim = await claimStateDir(stateDir);
-  } catch (error) {
-    process.stderr.write(`farmhand run: cannot use the state dir ${stateDir}: ${oneLine(error)}\n`);
-    return exitCodes.badInput;
-  }
-  if (!claim.owner) {
+  // An owner that is just stopping refuses new builds: then this run claims the state dir again.
+  for (let round = 0; ; round++) {
+    try {
+      claim = await claimStateDir(stateDir);
+    } catch (error) {
+      process.stderr.write(`farmhand run: cannot use the state dir ${stateDir}: ${oneLine(error)}\n`);
+      return exitCodes.badInput;
+    }
+    if (claim.owner) break;
     if ('error' in claim) {
       process.stderr.write(`farmhand run: ${claim.error}\n`);
       return exitCodes.unreachable;
     }
-    if (needsDocker) {
+    if (needsDocker && round === 0) {
       const found = await startDocker(config.config, false);
       if ('message' in found) {
         process.stderr.write(`farmhand run: ${found.message}\n`);
@@ -94,7 +96,9 @@ async function run(root: string, flags: RunFlags): Promise<number> {
       }
       await found.executor.close();
     }
-    return joinRun(claim.address, root, plan.jobs.length, flags);
+    const joined = await joinRun(claim.address, root, plan.jobs.length, flags, round < 40);
+    if (joined !== 'retry') return joined;
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
 
   let docker: Executor | undefined;
@@ -205,7 +209,7 @@ function startView(flags: RunFlags, total: number): { onEvent: (event: FarmEvent
  * run`, or `farmhand serve`): submitted over its local API and followed there, with the same view,
  * report and exit code as a build run here.
  */
-async function joinRun(address: OwnerAddress, root: string, total: number, flags: RunFlags): Promise<number> {
+async function joinRun(address: OwnerAddress, root: string, total: number, flags: RunFlags, mayRetry: boolean): Promise<number | 'retry'> {
   const client = createApiClient(address);
   const view = startView(flags, total);
   let build = '';
@@ -217,7 +221,10 @@ async function joinRun(address: OwnerAddress, root: string, total: number, flags
     view.onEvent(event);
     if (event.type === 'build' && ended(event.state)) finish(event.state);
   };
-  let follower: { close(): void };
+  let follower: { close(): void } | undefined;
+  let lostBeforeAccepted: (error: Error) => void = () => {};
+  const lost = new Promise<never>((_, reject) => (lostBeforeAccepted = reject));
+  lost.catch(() => {});
   try {
     follower = await client.follow(
       (events) => {
@@ -226,12 +233,17 @@ async function joinRun(address: OwnerAddress, root: string, total: number, flags
           else show(event);
         }
       },
-      (reason) => finish(`lost: ${reason}`),
+      (reason) => (build ? finish(`lost: ${reason}`) : lostBeforeAccepted(new ApiError(reason, 0))),
     );
-    build = (await client.post<{ build: string }>('/api/builds', { dir: root, only: flags.only, no_cache: !flags.cache, origin: `farmhand run (pid ${process.pid})` })).build;
+    const submit = client.post<{ build: string }>('/api/builds', { dir: root, only: flags.only, no_cache: !flags.cache, origin: `farmhand run (pid ${process.pid})` });
+    build = (await Promise.race([submit, lost])).build;
   } catch (error) {
     view.stop();
     const status = error instanceof ApiError ? error.status : 0;
+    // The owner went away (or is going) before it took the build: nothing ran, so try again.
+    client.abort();
+    follower?.close();
+    if (mayRetry && (status === 0 || status === 503)) return 'retry';
     process.stderr.write(`farmhand run: ${oneLine(error)}\n`);
     return status === 422 || status === 400 ? exitCodes.badInput : exitCodes.unreachable;
   }
@@ -249,7 +261,7 @@ async function joinRun(address: OwnerAddress, root: string, total: number, flags
   process.on('SIGTERM', interrupt);
   process.on('SIGHUP', interrupt);
   const status = await done;
-  follower.close();
+  follower?.close();
   view.stop();
   process.off('SIGINT', interrupt);
   process.off('SIGTERM', interrupt);

@@ -38,6 +38,8 @@ export interface FarmApiOptions {
   pair?(agent: string, code: string): Promise<{ body: unknown } | Failure>;
   /** Called when a build is accepted, so an owner can wait for it before exiting. */
   onBuild?(build: string): void;
+  /** False while the owner is stopping: new builds are refused with 503 so the caller retries. */
+  accepting?(): boolean;
   describe(): { pid: number; kind: string; version: string };
 }
 
@@ -91,6 +93,7 @@ export function createFarmApi(options: FarmApiOptions): FarmApi {
       return { body: loaded.plan };
     },
     async startBuild(request) {
+      if (options.accepting && !options.accepting()) return { error: 'the coordinator of this state dir is stopping; try again', status: 503 };
       const dir = dirOf(request);
       if (!dir) return { error: `no project ${request.project}`, status: 404 };
       const loaded = options.loadPlan(dir, request.only);
