@@ -105,7 +105,7 @@ describe('farmhand serve', () => {
     const projects = (await api('/api/projects')).body as unknown as { id: string }[];
     const started = await api('/api/builds', { method: 'POST', body: JSON.stringify({ project: projects[0]!.id, only: ['app/build'] }) });
     expect(started.status).toBe(201);
-    const build = (started.body as { build: string }).build;
+    const build = (started.body as unknown as { build: string }).build;
     const all = () => batches.flatMap((batch) => batch.events);
     await until(() => all().some((event) => event.type === 'build' && event.build === build && event.state === 'success'));
     socket.close();
@@ -131,7 +131,7 @@ describe('farmhand serve', () => {
 
   it('cancels a running build through the API', async () => {
     const started = await api('/api/builds', { method: 'POST', body: JSON.stringify({ dir: project.dir, only: ['app/slow'] }) });
-    const build = (started.body as { build: string }).build;
+    const build = (started.body as unknown as { build: string }).build;
     let state = '';
     await until(() => {
       void api(`/api/builds/${build}`).then((reply) => (state = ((reply.body as unknown as { jobs: { status: string }[] }).jobs[0]!.status)));
