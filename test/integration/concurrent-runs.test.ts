@@ -69,6 +69,7 @@ describe('two farmhand runs on one state dir', () => {
     await waitFor(() => /ship\/deploy running/.test(first.stdout()), 'the first deploy to run');
     const second = await runCli(['run', dir, '--state-dir', stateDir, '--report', join(dir, '../r2.json')]);
     await first.done;
+    expect(second.stderr).toMatch(/runs on the coordinator of this state dir/);
     const skipped = report(join(dir, '../r2.json')).jobs.find((job) => job.id === 'ship/deploy')!;
     expect(skipped.status).toBe('skipped');
     expect(skipped.reason).toMatch(/deploy/);
