@@ -4,11 +4,13 @@ import { registerPlan } from './commands/plan';
 import { registerRun } from './commands/run';
 import { registerBuilds } from './commands/builds';
 import { exitCodes } from './exit-codes';
+import { helpSettings } from './help';
 
 const program = new Command('farmhand')
   .description('Plan and run build pipelines on this machine and on spare machines of your LAN.')
   .version('0.1.0')
   .exitOverride()
+  .configureHelp(helpSettings)
   .configureOutput({
     writeErr: (text) => process.stderr.write(text),
     // One line: `farmhand: unknown option '--bogus' (did you mean --logs?)`.

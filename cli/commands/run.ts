@@ -1,6 +1,6 @@
 // `farmhand run [DIR]`: plan the project and run it here, through an embedded coordinator and an
 // embedded local agent that talk over the same protocol a LAN agent will use.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism, hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
@@ -18,8 +18,9 @@ import type { Store } from '../../core/store/types';
 import { exitCodes } from '../exit-codes';
 import { systemClock } from '../clock';
 import { runHook } from '../hooks';
-import { loadPlan } from '../load';
-import { buildReport } from '../report';
+import { collectSelectors, loadPlan } from '../load';
+import { buildReport, failedJobs, reportPathProblem, summaryLine, writeReport } from '../report';
+import { formatFailedLogs } from '../views/job-log';
 import { bufferedWriter } from '../views/buffered-writer';
 import { createLineView } from '../views/line-view';
 import { createTtyView } from '../views/tty-view';
@@ -42,8 +43,6 @@ export function positiveInteger(value: string): number {
   return number;
 }
 
-const collect = (value: string, previous: string[]) => [...previous, value];
-
 /** Registers `farmhand run`. */
 export function registerRun(program: Command): void {
   program
@@ -51,7 +50,7 @@ export function registerRun(program: Command): void {
     .description('plan and run the pipelines of DIR (default: the current folder) on this machine')
     .option('--state-dir <dir>', 'where the database, cache and logs live (env FARMHAND_STATE_DIR)')
     .option('--jobs <n>', 'slots of the local agent (default: cores)', positiveInteger, availableParallelism())
-    .option('--only <pipeline[/job]>', 'run only this pipeline or job and what it needs (repeatable)', collect, [])
+    .option('--only <pipeline[/job]>', 'run only this pipeline or job and what it needs (repeatable, or comma-separated)', collectSelectors, [])
     .option('--no-cache', 'run every job even when its key was built before')
     .option('--report <file>', 'write the JSON run report here')
     .option('--logs', 'print job output, each line prefixed by its job (when not a terminal)', false)
@@ -69,6 +68,11 @@ async function run(root: string, flags: RunFlags): Promise<number> {
   }
   const loaded = loadPlan(root, flags.only, { stderr: (text) => process.stderr.write(text), cwd: process.cwd() });
   if ('exitCode' in loaded) return loaded.exitCode;
+  const reportProblem = flags.report === undefined ? undefined : reportPathProblem(flags.report);
+  if (reportProblem) {
+    process.stderr.write(`farmhand run: --report ${flags.report} ${reportProblem}\n`);
+    return exitCodes.badInput;
+  }
   const { plan } = loaded;
 
   const stateDir = resolveStateDir(flags.stateDir, process.env);
@@ -144,12 +148,11 @@ async function run(root: string, flags: RunFlags): Promise<number> {
   process.off('SIGTERM', interrupt);
 
   const report = buildReport(state.store, build);
-  if (flags.report) writeFileSync(flags.report, `${JSON.stringify(report, null, 2)}\n`);
-  if (!flags.logs) printFailedLogs(state.store, build, report.jobs.filter((job) => job.status === 'failed').map((job) => job.id));
-  const counts = ['success', 'cached', 'failed', 'skipped', 'canceled', 'lost']
-    .map((state) => [state, report.jobs.filter((job) => job.status === state).length] as const)
-    .filter(([, count]) => count > 0);
-  process.stdout.write(`${build} ${status}: ${counts.map(([state, count]) => `${count} ${state}`).join(', ')}\n`);
+  const reportError = flags.report ? writeReport(flags.report, report) : undefined;
+  if (reportError) warn(reportError);
+  const failed = failedJobs(state.store, report);
+  if (!flags.logs) process.stdout.write(formatFailedLogs(state.store, build, failed));
+  process.stdout.write(`${summaryLine(report, failed)}\n`);
   state.close();
   if (interrupted) return exitCodes.interrupted;
   return status === 'success' ? exitCodes.success : exitCodes.buildFailed;
@@ -159,17 +162,6 @@ async function run(root: string, flags: RunFlags): Promise<number> {
 function recoverLeftovers(store: Store): void {
   for (const closed of closeAbandonedBuilds(store, Date.now())) {
     process.stderr.write(`farmhand: build ${closed.build} was left running by a coordinator that stopped; ${closed.lost.length} unfinished job(s) marked lost\n`);
-  }
-}
-
-function printFailedLogs(store: Store, build: string, jobs: string[]): void {
-  for (const job of jobs) {
-    const chunks = store.readLog(build, job);
-    process.stdout.write(`\n--- ${job} (failed) ---\n`);
-    const tail = chunks.slice(-200);
-    if (tail.length < chunks.length) process.stdout.write(`... ${chunks.length - tail.length} earlier chunks: farmhand logs ${build} ${job}\n`);
-    for (const chunk of tail) process.stdout.write(chunk.data);
-    if (tail.length && !tail[tail.length - 1]!.data.endsWith('\n')) process.stdout.write('\n');
   }
 }
 
