@@ -2,6 +2,7 @@
 // user would open them, exit code 2 on bad input.
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
+import { planWarnings } from '../core/plan/plan-warnings';
 import { selectJobs, unknownSelectors } from '../core/plan/select-jobs';
 import type { Plan } from '../core/plan/types';
 import { loadProject, type LoadedProject } from '../core/project/load-project';
@@ -107,5 +108,11 @@ export function loadPlan(dir: string | undefined, only: readonly string[], io: L
     io.stderr(`farmhand: --only ${unknown.join(', ')} names no pipeline or job of this project (pipelines: ${pipelines})\n`);
     return { exitCode: exitCodes.badInput };
   }
-  return { root, project, plan: selectJobs(project.plan, only) };
+  const plan = selectJobs(project.plan, only);
+  if (project.spec) {
+    for (const warning of planWarnings(project.spec, plan, project.files)) {
+      io.stderr(`${formatDiagnostic(fromCwd({ ...warning, message: `warning: ${warning.message}` }, root, io.cwd))}\n`);
+    }
+  }
+  return { root, project, plan };
 }
