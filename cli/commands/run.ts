@@ -112,7 +112,7 @@ async function run(root: string, flags: RunFlags): Promise<number> {
   const write = (text: string) => process.stdout.write(text);
   let stopView = () => {};
   if (tty) {
-    const view = createTtyView({ write, now: clock.now, columns: () => process.stdout.columns || 80, total: plan.jobs.length });
+    const view = createTtyView({ write, now: clock.now, columns: () => process.stdout.columns || 80, rows: () => process.stdout.rows || 24, total: plan.jobs.length });
     coordinator.subscribe(view.onEvent);
     const timer = setInterval(view.render, 200);
     stopView = () => {
