@@ -70,7 +70,7 @@ export function reportPathProblem(path: string): string | undefined {
     return undefined;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code !== 'ENOENT') return `cannot be written (${code ?? String(error)})`;
+    if (code !== 'ENOENT' && code !== 'ENOTDIR') return `cannot be written (${code ?? String(error)})`;
   }
   const folder = dirname(absolute);
   try {
