@@ -1,5 +1,6 @@
-// Loading a project for a command (plan, run): diagnostics printed one a line with paths as the
-// user would open them, exit code 2 on bad input.
+// Loading a project for a command (plan, run): diagnostics and warnings printed one a line with
+// paths as the user would open them, exit code 2 on bad input (a folder that is missing, a file, or
+// holds no pipelines included); and the `--only` selectors both commands take.
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { planWarnings } from '../core/plan/plan-warnings';
