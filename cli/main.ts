@@ -6,11 +6,13 @@ import { registerBuilds } from './commands/builds';
 import { registerCancel } from './commands/cancel';
 import { registerServe } from './commands/serve';
 import { exitCodes } from './exit-codes';
+import { helpSettings } from './help';
 
 const program = new Command('farmhand')
   .description('Plan and run build pipelines on this machine and on spare machines of your LAN.')
   .version('0.1.0')
   .exitOverride()
+  .configureHelp(helpSettings)
   .configureOutput({
     writeErr: (text) => process.stderr.write(text),
     // One line: `farmhand: unknown option '--bogus' (did you mean --logs?)`.

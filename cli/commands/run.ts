@@ -1,6 +1,6 @@
 // `farmhand run [DIR]`: plan the project and run it here, through an embedded coordinator and an
 // embedded local agent that talk over the same protocol a LAN agent will use.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism, hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
@@ -8,14 +8,16 @@ import { defaultAgentConfig, isolationFor, parseAgentConfig, type AgentConfig } 
 import { oneLine } from '../../agent/executors/messages';
 import type { Executor } from '../../agent/executors/types';
 import type { FarmEvent } from '../../core/protocol/types';
+import { openStore } from '../../core/store/sqlite-store';
 import { resolveStateDir } from '../../core/store/state-dir';
 import type { Store } from '../../core/store/types';
 import { ApiError, createApiClient } from '../api-client';
 import { claimStateDir, ownerTag, startOwner, type Claim, type Owner, type OwnerAddress } from '../coordinator-host';
 import { exitCodes } from '../exit-codes';
 import { systemClock } from '../clock';
-import { loadPlan } from '../load';
-import { buildReport } from '../report';
+import { collectSelectors, loadPlan } from '../load';
+import { buildReport, failedJobs, reportPathProblem, summaryLine, writeReport } from '../report';
+import { formatFailedLogs } from '../views/job-log';
 import { bufferedWriter } from '../views/buffered-writer';
 import { createLineView } from '../views/line-view';
 import { createTtyView } from '../views/tty-view';
@@ -38,8 +40,6 @@ export function positiveInteger(value: string): number {
   return number;
 }
 
-const collect = (value: string, previous: string[]) => [...previous, value];
-
 /** Registers `farmhand run`. */
 export function registerRun(program: Command): void {
   program
@@ -47,7 +47,7 @@ export function registerRun(program: Command): void {
     .description('plan and run the pipelines of DIR (default: the current folder) on this machine')
     .option('--state-dir <dir>', 'where the database, cache and logs live (env FARMHAND_STATE_DIR)')
     .option('--jobs <n>', 'slots of the local agent (default: cores)', positiveInteger, availableParallelism())
-    .option('--only <pipeline[/job]>', 'run only this pipeline or job and what it needs (repeatable)', collect, [])
+    .option('--only <pipeline[/job]>', 'run only this pipeline or job and what it needs (repeatable, or comma-separated)', collectSelectors, [])
     .option('--no-cache', 'run every job even when its key was built before')
     .option('--report <file>', 'write the JSON run report here')
     .option('--logs', 'print job output, each line prefixed by its job (when not a terminal)', false)
@@ -65,6 +65,11 @@ async function run(root: string, flags: RunFlags): Promise<number> {
   }
   const loaded = loadPlan(root, flags.only, { stderr: (text) => process.stderr.write(text), cwd: process.cwd() });
   if ('exitCode' in loaded) return loaded.exitCode;
+  const reportProblem = flags.report === undefined ? undefined : reportPathProblem(flags.report);
+  if (reportProblem) {
+    process.stderr.write(`farmhand run: --report ${flags.report} ${reportProblem}\n`);
+    return exitCodes.badInput;
+  }
   const { plan } = loaded;
 
   const stateDir = resolveStateDir(flags.stateDir, process.env);
@@ -96,7 +101,7 @@ async function run(root: string, flags: RunFlags): Promise<number> {
       }
       await found.executor.close();
     }
-    const joined = await joinRun(claim.address, root, plan.jobs.length, flags, round < 40);
+    const joined = await joinRun(claim.address, stateDir, root, plan.jobs.length, flags, round < 40);
     if (joined !== 'retry') return joined;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
@@ -154,10 +159,7 @@ async function run(root: string, flags: RunFlags): Promise<number> {
   await new Promise((resolve) => setTimeout(resolve, 30));
   view.stop();
 
-  const report = buildReport(state.store, build);
-  if (flags.report) writeFileSync(flags.report, `${JSON.stringify(report, null, 2)}\n`);
-  if (!flags.logs) printFailedLogs(state.store, build, report.jobs.filter((job) => job.status === 'failed').map((job) => job.id));
-  process.stdout.write(`${build} ${status}: ${summarize(report.jobs)}\n`);
+  finishReport(state.store, build, flags);
   const others = [...owner.accepted].filter((other) => other !== build && !ended(state.store.getBuild(other)?.status));
   if (others.length > 0) process.stderr.write(`farmhand: keeping the coordinator up for ${others.join(', ')}, started from another terminal (Ctrl-C cancels them)\n`);
   await owner.allFinished();
@@ -171,19 +173,21 @@ async function run(root: string, flags: RunFlags): Promise<number> {
 
 const ended = (status: string | undefined) => status === 'success' || status === 'failed' || status === 'canceled';
 
-function summarize(jobs: { status: string }[]): string {
-  return ['success', 'cached', 'failed', 'skipped', 'canceled', 'lost']
-    .map((state) => [state, jobs.filter((job) => job.status === state).length] as const)
-    .filter(([, count]) => count > 0)
-    .map(([state, count]) => `${count} ${state}`)
-    .join(', ');
+/** The report file, the failed jobs' logs and the summary line, from the store after the build. */
+function finishReport(store: Store, build: string, flags: RunFlags): void {
+  const report = buildReport(store, build);
+  const reportError = flags.report ? writeReport(flags.report, report) : undefined;
+  if (reportError) process.stderr.write(`farmhand: ${reportError}\n`);
+  const failed = failedJobs(store, report);
+  if (!flags.logs) process.stdout.write(formatFailedLogs(store, build, failed));
+  process.stdout.write(`${summaryLine(report, failed)}\n`);
 }
 
 /** The live view: a TTY frame redrawn 5 times a second, or one line per state change. */
 function startView(flags: RunFlags, total: number): { onEvent: (event: FarmEvent) => void; stop: () => void } {
   const write = (text: string) => process.stdout.write(text);
   if (process.stdout.isTTY) {
-    const view = createTtyView({ write, now: systemClock.now, columns: () => process.stdout.columns || 80, total });
+    const view = createTtyView({ write, now: systemClock.now, columns: () => process.stdout.columns || 80, rows: () => process.stdout.rows || 24, total });
     const timer = setInterval(view.render, 200);
     return {
       onEvent: view.onEvent,
@@ -209,7 +213,7 @@ function startView(flags: RunFlags, total: number): { onEvent: (event: FarmEvent
  * run`, or `farmhand serve`): submitted over its local API and followed there, with the same view,
  * report and exit code as a build run here.
  */
-async function joinRun(address: OwnerAddress, root: string, total: number, flags: RunFlags, mayRetry: boolean): Promise<number | 'retry'> {
+async function joinRun(address: OwnerAddress, stateDir: string, root: string, total: number, flags: RunFlags, mayRetry: boolean): Promise<number | 'retry'> {
   const client = createApiClient(address);
   const view = startView(flags, total);
   let build = '';
@@ -270,29 +274,15 @@ async function joinRun(address: OwnerAddress, root: string, total: number, flags
     process.stderr.write(`farmhand run: ${status.slice(6)} before ${build} ended; its next start ends the build\n`);
     return exitCodes.unreachable;
   }
-  const report = await client.get<ReturnType<typeof buildReport>>(`/api/builds/${build}`);
-  if (flags.report) writeFileSync(flags.report, `${JSON.stringify(report, null, 2)}\n`);
-  if (!flags.logs) {
-    for (const job of report.jobs.filter((entry) => entry.status === 'failed')) {
-      const log = await client.get<{ lines: { text: string }[] }>(`/api/builds/${build}/jobs/${encodeURIComponent(job.id)}/log?limit=50000`);
-      printLogTail(build, job.id, log.lines.map((line) => line.text));
-    }
+  // The owner committed the build before it said it ended: read it here as a run that owned it would.
+  const store = openStore(join(stateDir, 'farmhand.db'));
+  try {
+    finishReport(store, build, flags);
+  } finally {
+    store.close();
   }
-  process.stdout.write(`${build} ${status}: ${summarize(report.jobs)}\n`);
   if (interrupted) return exitCodes.interrupted;
   return status === 'success' ? exitCodes.success : exitCodes.buildFailed;
-}
-
-function printFailedLogs(store: Store, build: string, jobs: string[]): void {
-  for (const job of jobs) printLogTail(build, job, store.readLog(build, job).map((chunk) => chunk.data));
-}
-
-function printLogTail(build: string, job: string, chunks: string[]): void {
-  process.stdout.write(`\n--- ${job} (failed) ---\n`);
-  const tail = chunks.slice(-200);
-  if (tail.length < chunks.length) process.stdout.write(`... ${chunks.length - tail.length} earlier chunks: farmhand logs ${build} ${job}\n`);
-  for (const chunk of tail) process.stdout.write(chunk);
-  if (tail.length && !tail[tail.length - 1]!.endsWith('\n')) process.stdout.write('\n');
 }
 
 async function startDocker(config: AgentConfig, cleanup: boolean): Promise<{ executor: Executor } | { message: string }> {

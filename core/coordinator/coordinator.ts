@@ -206,6 +206,8 @@ class CoordinatorImpl implements Coordinator {
         attempts: job.attempts,
         batch: job.batch ?? null,
         waiting: job.waiting ?? null,
+        // When it entered the queue for a slot (its needs done); before that, when its build was made.
+        queuedAt: job.readyAt ?? job.queuedAt,
         startedAt: job.startedAt ?? null,
         finishedAt: job.finishedAt ?? null,
         exitCode: job.exitCode ?? null,
