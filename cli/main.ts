@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { registerPlan } from './commands/plan';
 import { registerRun } from './commands/run';
 import { registerBuilds } from './commands/builds';
+import { registerInit } from './commands/init';
 import { exitCodes } from './exit-codes';
 
 const program = new Command('farmhand')
@@ -19,6 +20,7 @@ const program = new Command('farmhand')
 registerPlan(program);
 registerRun(program);
 registerBuilds(program);
+registerInit(program);
 
 try {
   await program.parseAsync(process.argv);
