@@ -6,7 +6,7 @@
 //   # invalid: TEXT         the project must fail to parse or plan, with TEXT in a message or remedy
 //   # file: agent.yml       a machine's agent settings (not a project file), read by agent/config
 // A block without `# file:` is a whole farmhand.yml of its own.
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** One ```yaml block as written. */
