@@ -91,6 +91,9 @@ describe('farmhand init', () => {
     const second = await runCli(['init', withFolder.dir]);
     expect(second.code).toBe(2);
     expect(second.stderr).toContain('.farmhand/ already holds pipelines (ci.yml)');
+    const third = await runCli(['init', join(withFile.dir, 'farmhand.yml')]);
+    expect(third.code).toBe(2);
+    expect(third.stderr).toContain('farmhand.yml is not a folder');
   });
 
   it('says which file is broken when package.json is not JSON', async () => {
