@@ -184,7 +184,7 @@ export function findProject(dir: string): FoundProject {
 function existingSpec(dir: string): string | undefined {
   if (existsSync(join(dir, 'farmhand.yml'))) return `${join(dir, 'farmhand.yml')} already exists; edit it, or remove it to start over`;
   const folder = join(dir, '.farmhand');
-  const inFolder = existsSync(folder) && statSync(folder).isDirectory() ? readdirSync(folder).filter((name) => /\.ya?ml$/.test(name)) : [];
+  const inFolder = existsSync(folder) && statSync(folder).isDirectory() ? readdirSync(folder).filter((name) => /\.ya?ml$/.test(name) && !/^settings\.ya?ml$/.test(name)) : [];
   if (inFolder.length > 0) return `${folder}/ already holds pipelines (${inFolder.join(', ')}); a farmhand.yml beside it would be ambiguous`;
   return undefined;
 }

@@ -70,6 +70,11 @@ describe('farmhand init', () => {
     expect(go.text).toContain('# Also found: Makefile');
   });
 
+  it('writes beside a .farmhand/ folder that holds only settings', async () => {
+    const { jobs } = await initAndPlan({ '.farmhand/settings.yml': 'resource_groups:\n  db: { capacity: 2 }\n', 'go.mod': 'module x\n' });
+    expect(jobs.map((job) => job.id)).toEqual(['project/build', 'project/test', 'project/vet']);
+  });
+
   it('writes a generic starter when it recognises nothing, and into a folder it creates', async () => {
     const made = project({});
     const init = await runCli(['init', 'fresh'], { cwd: made.dir });
