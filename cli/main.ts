@@ -5,6 +5,7 @@ import { registerRun } from './commands/run';
 import { registerBuilds } from './commands/builds';
 import { registerCancel } from './commands/cancel';
 import { registerServe } from './commands/serve';
+import { registerInit } from './commands/init';
 import { exitCodes } from './exit-codes';
 import { helpSettings } from './help';
 
@@ -25,6 +26,7 @@ registerRun(program);
 registerBuilds(program);
 registerCancel(program);
 registerServe(program);
+registerInit(program);
 
 try {
   await program.parseAsync(process.argv);
