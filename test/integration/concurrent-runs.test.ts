@@ -1,7 +1,7 @@
 // Two terminals, one state dir: real `farmhand run` processes. The first owns the state dir, the
 // second submits to it; resource groups, on_busy and exit codes hold across them, nothing is lost.
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildCli, farmhandBin, maxOverlap, runCli, tempProject, type CliResult, type ReportJob, type TempProject } from '../helpers/cli';
@@ -13,6 +13,8 @@ afterEach(() => project?.close());
 
 const settings = (onBusy: string) => `kind: settings\nresource_groups:\n  deploy: { capacity: 1, on_busy: ${onBusy} }\n---\n`;
 const deployPipeline = (seconds: number) => `version: 1\nname: ship\njobs:\n  deploy:\n    resource_group: deploy\n    run: ["echo deploying; sleep ${seconds}; echo done"]\n  lint:\n    run: ["echo lint"]\n`;
+/** A deploy that holds its group until the test creates the gate file: no race with a loaded machine. */
+const gatedPipeline = `version: 1\nname: ship\njobs:\n  deploy:\n    resource_group: deploy\n    run: ["echo deploying; while [ ! -f ../gate ]; do sleep 0.05; done; sleep 0.3; echo done"]\n  lint:\n    run: ["echo lint"]\n`;
 
 interface Report {
   build: string;
@@ -42,33 +44,34 @@ const waitFor = async (condition: () => boolean, what: string, ms = 20_000) => {
 
 describe('two farmhand runs on one state dir', () => {
   it('both succeed, the second joins the first, and a capacity-1 group never overlaps', async () => {
-    project = tempProject({ 'farmhand.yml': settings('wait') + deployPipeline(3) });
+    project = tempProject({ 'farmhand.yml': settings('wait') + gatedPipeline });
     const { dir, stateDir } = project;
     const first = startRun([dir, '--state-dir', stateDir, '--report', join(dir, '../r1.json')]);
     await waitFor(() => /ship\/deploy running/.test(first.stdout()), 'the first deploy to run');
-    const second = await runCli(['run', dir, '--state-dir', stateDir, '--report', join(dir, '../r2.json')]);
-    const firstResult = await first.done;
+    const second = startRun([dir, '--state-dir', stateDir, '--report', join(dir, '../r2.json')]);
+    await waitFor(() => /runs on the coordinator of this state dir \(farmhand run, pid \d+\)/.test(second.stderr()), 'the second run to join');
+    writeFileSync(join(dir, '../gate'), '');
+    const [firstResult, secondResult] = await Promise.all([first.done, second.done]);
 
-    expect(second.code, second.stderr).toBe(0);
+    expect(secondResult.code, secondResult.stderr).toBe(0);
     expect(firstResult.code, firstResult.stderr).toBe(0);
-    expect(second.stderr).toMatch(/runs on the coordinator of this state dir \(farmhand run, pid \d+\)/);
-    expect(second.stdout).toMatch(/b-0002 success: 2 success/);
+    expect(secondResult.stdout).toMatch(/b-0002 success: 2 success/);
     const [one, two] = [report(join(dir, '../r1.json')), report(join(dir, '../r2.json'))];
     expect([one.build, one.status, two.build, two.status]).toEqual(['b-0001', 'success', 'b-0002', 'success']);
     const deploys = [...one.jobs, ...two.jobs].filter((job) => job.id === 'ship/deploy');
     expect(deploys.map((job) => job.status)).toEqual(['success', 'success']);
     expect(maxOverlap(deploys)).toBe(1);
-    expect(firstResult.stderr + second.stderr).not.toMatch(/lost|left running/);
+    expect(firstResult.stderr + secondResult.stderr).not.toMatch(/lost|left running/);
   });
 
   it('on_busy: skip holds across terminals: the second build skips the busy group', async () => {
-    project = tempProject({ 'farmhand.yml': settings('skip') + deployPipeline(3) });
+    project = tempProject({ 'farmhand.yml': settings('skip') + gatedPipeline });
     const { dir, stateDir } = project;
     const first = startRun([dir, '--state-dir', stateDir]);
-    // The second starts once the first's deploy holds the group.
     await waitFor(() => /ship\/deploy running/.test(first.stdout()), 'the first deploy to run');
     const second = await runCli(['run', dir, '--state-dir', stateDir, '--report', join(dir, '../r2.json')]);
-    await first.done;
+    writeFileSync(join(dir, '../gate'), '');
+    expect((await first.done).code).toBe(0);
     expect(second.stderr).toMatch(/runs on the coordinator of this state dir/);
     const skipped = report(join(dir, '../r2.json')).jobs.find((job) => job.id === 'ship/deploy')!;
     expect(skipped.status).toBe('skipped');
