@@ -100,8 +100,10 @@ export interface Owner {
 /** Opens the store under the lock and starts the coordinator, the local agent and the API. */
 export async function startOwner(options: OwnerOptions): Promise<Owner> {
   let state: State;
+  // The first refused write (a full disk) is reported once and fails the builds; the rest are counted.
+  let storeFailed: (error: unknown) => void = () => {};
   try {
-    state = openState(options.stateDir, { onError: (error) => options.warn(`could not record state: ${oneLine(error)}`) });
+    state = openState(options.stateDir, { onError: (error) => storeFailed(error) });
   } catch (error) {
     options.lock.release();
     throw error;
@@ -110,6 +112,13 @@ export async function startOwner(options: OwnerOptions): Promise<Owner> {
     options.warn(`build ${closed.build} was left running by a coordinator that stopped; ${closed.lost.length} unfinished job(s) marked lost`);
   }
   const coordinator = createCoordinator({ store: state.store, artifacts: state.artifacts, clock: systemClock, runHook, warn: options.warn, name: hostname() });
+  let refused = 0;
+  storeFailed = (error) => {
+    if (refused++ > 0) return;
+    const reason = `the state dir ${options.stateDir} refused a write (${storeErrorLine(error)})`;
+    options.warn(`${reason}; failing the running builds (later write errors are not shown)`);
+    coordinator.failAll(reason);
+  };
   const events = createEventStream();
   coordinator.subscribe((event) => events.push(event));
   const [coordinatorEnd, agentEnd] = createChannelPair<CoordinatorMessage, AgentMessage>();
@@ -152,12 +161,14 @@ export async function startOwner(options: OwnerOptions): Promise<Owner> {
   options.lock.describe({ pid: process.pid, startedAt: processStartedAt, url: api.url, kind: options.kind });
 
   let closed = false;
+  const ended = new Set<string>();
   const allFinished = async () => {
-    // Builds may be submitted while others end: loop until a pass finds nothing unfinished.
+    // Builds may be submitted while others end: loop until a pass finds nothing unfinished. The
+    // coordinator's word counts, not the store's (which a full disk may have left behind).
     for (;;) {
-      const open = [...accepted].filter((build) => !isEnded(state, build));
+      const open = [...accepted].filter((build) => !ended.has(build));
       if (open.length === 0) return;
-      await Promise.all(open.map((build) => coordinator.finished(build)));
+      await Promise.all(open.map((build) => coordinator.finished(build).finally(() => ended.add(build)).catch(() => {})));
     }
   };
   return {
@@ -185,10 +196,14 @@ export async function startOwner(options: OwnerOptions): Promise<Owner> {
   };
 }
 
-function isEnded(state: State, build: string): boolean {
-  const status = state.store.getBuild(build)?.status;
-  return status === 'success' || status === 'failed' || status === 'canceled';
+/** The cause of a refused store write in a few words: `database or disk is full (SQLITE_FULL)`. */
+function storeErrorLine(error: unknown): string {
+  const failures = (error as { failures?: { error: unknown }[] }).failures;
+  const cause = failures?.[0]?.error ?? error;
+  const code = (cause as { code?: string }).code;
+  return `${cause instanceof Error ? cause.message : String(cause)}${code ? ` (${code})` : ''}`;
 }
+
 
 /** The owner's description as other processes read it (for `farmhand cancel` and friends). */
 export function findOwner(stateDir: string): OwnerAddress | undefined {

@@ -159,7 +159,7 @@ async function run(root: string, flags: RunFlags): Promise<number> {
   await new Promise((resolve) => setTimeout(resolve, 30));
   view.stop();
 
-  finishReport(state.store, build, flags);
+  finishReport(state.store, build, flags, status);
   const others = [...owner.accepted].filter((other) => other !== build && !ended(state.store.getBuild(other)?.status));
   if (others.length > 0) process.stderr.write(`farmhand: keeping the coordinator up for ${others.join(', ')}, started from another terminal (Ctrl-C cancels them)\n`);
   await owner.allFinished();
@@ -174,8 +174,10 @@ async function run(root: string, flags: RunFlags): Promise<number> {
 const ended = (status: string | undefined) => status === 'success' || status === 'failed' || status === 'canceled';
 
 /** The report file, the failed jobs' logs and the summary line, from the store after the build. */
-function finishReport(store: Store, build: string, flags: RunFlags): void {
+function finishReport(store: Store, build: string, flags: RunFlags, status?: string): void {
   const report = buildReport(store, build);
+  // The coordinator's word wins when the store could not record the end (a full disk).
+  if (status) report.status = status;
   const reportError = flags.report ? writeReport(flags.report, report) : undefined;
   if (reportError) process.stderr.write(`farmhand: ${reportError}\n`);
   const failed = failedJobs(store, report);

@@ -85,7 +85,12 @@ class CoordinatorImpl implements Coordinator {
 
   private deliver(): void {
     if (this.outbox.length === 0) return;
-    this.options.store.flush();
+    try {
+      this.options.store.flush();
+    } catch (error) {
+      // A store without an error handler throws here; the events still go out (what else could).
+      this.warn(`could not record state: ${error instanceof Error ? error.message : String(error)}`);
+    }
     const events = this.outbox;
     this.outbox = [];
     for (const event of events) this.bus.publish(event);
@@ -169,6 +174,19 @@ class CoordinatorImpl implements Coordinator {
     }
     this.checkBuildDone(build);
     return true;
+  }
+
+  failAll(reason: string): void {
+    for (const build of [...this.builds.values()]) {
+      if (build.failure !== undefined) continue;
+      build.failure = reason;
+      build.canceled = true;
+      for (const job of build.jobs.values()) {
+        if (job.state === 'running') this.cancelJob(build, job, reason);
+        else if (!isFinished(job.state)) this.change(build, job, 'canceled', reason);
+      }
+      this.checkBuildDone(build);
+    }
   }
 
   finished(id: string): Promise<'success' | 'failed' | 'canceled'> {
