@@ -8,7 +8,6 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { AgentConfig } from '../agent/config';
 import { startLocalAgent } from '../agent/local-agent';
-import { oneLine } from '../agent/executors/messages';
 import { createShellExecutor } from '../agent/executors/shell-executor';
 import type { Executor } from '../agent/executors/types';
 import { createCoordinator, type Coordinator } from '../core/coordinator/coordinator';
