@@ -48,3 +48,10 @@ export function generate(dir, { jobs = 200, layers = 10, seed = 1 } = {}) {
   writeFileSync(join(dir, 'Makefile'), make.join('\n') + '\n');
   return dag;
 }
+
+/** Writes a flat fan-out: `jobs` independent jobs that run `true` (the scheduler's cost per job, nothing else). */
+export function generateFanOut(dir, jobs) {
+  const yaml = ['name: fan-out', 'jobs:'];
+  for (let i = 0; i < jobs; i++) yaml.push(`  j${String(i).padStart(5, '0')}: { run: "true" }`);
+  writeFileSync(join(dir, 'farmhand.yml'), yaml.join('\n') + '\n');
+}

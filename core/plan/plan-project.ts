@@ -3,13 +3,17 @@
 import type { Diagnostic, PipelineSpec, ProjectFiles, ProjectSpec, RecipeSpec } from '../spec/types';
 import { cacheKey, InputMatcher } from './cache-key';
 import { diagnosticAt, draftPipelineJobs, draftWorkspaceJobs, type DraftJob } from './draft-jobs';
-import { criticalPaths, findCycle, topologicalOrder, type NeedsGraph, type NodeWeight } from './graph';
+import { estimateDurations, estimateWeight, type MeasuredDurations } from './estimates';
+import { criticalPaths, findCycle, topologicalOrder, type NeedsGraph } from './graph';
 import { buildNeedsIndex, resolveEdges } from './resolve-edges';
 import type { PlannedJob, PlannedPipeline, PlanResult } from './types';
 
 export interface PlanOptions {
-  /** Estimated weight of a job for its critical path; unit weights by default (later: historical durations). */
-  weight?: NodeWeight;
+  /**
+   * Durations measured in earlier builds (job id -> ms), read by the caller from the store: critical
+   * paths are weighted by them (see estimates.ts). Without any, every job weighs 1 unit.
+   */
+  durations?: MeasuredDurations;
 }
 
 function checkNames(spec: ProjectSpec, recipes: readonly RecipeSpec[], diagnostics: Diagnostic[]): void {
@@ -45,7 +49,7 @@ function computeKeys(order: readonly string[], drafts: ReadonlyMap<string, Draft
   return keys;
 }
 
-function plannedJob(draft: DraftJob, key: string, criticalPath: number): PlannedJob {
+function plannedJob(draft: DraftJob, key: string, criticalPath: number, estimateMs: number | undefined): PlannedJob {
   const job: PlannedJob = {
     id: draft.id,
     pipeline: draft.pipeline,
@@ -55,6 +59,7 @@ function plannedJob(draft: DraftJob, key: string, criticalPath: number): Planned
     key,
     criticalPath,
   };
+  if (estimateMs !== undefined) job.estimateMs = estimateMs;
   if (job.image === undefined) delete job.image;
   if (draft.matrix) job.matrix = draft.matrix;
   if (draft.version !== undefined) job.version = draft.version;
@@ -113,8 +118,9 @@ export function planProject(spec: ProjectSpec, files: ProjectFiles, options: Pla
   if (cycle) return { diagnostics: [cycleDiagnostic(cycle, drafts)] };
   const order = topologicalOrder(graph)!;
   const keys = computeKeys(order, drafts, files);
-  const critical = criticalPaths(graph, options.weight);
-  const jobs = order.map((id) => plannedJob(drafts.get(id)!, keys.get(id)!, critical.get(id)!));
+  const estimates = estimateDurations([...drafts.values()], options.durations);
+  const critical = criticalPaths(graph, (id) => estimateWeight(estimates.get(id)));
+  const jobs = order.map((id) => plannedJob(drafts.get(id)!, keys.get(id)!, critical.get(id)!, estimates.get(id)));
   // One pass over the jobs rather than one per pipeline: a workspace has a pipeline per recipe.
   const jobsOf = new Map<string, string[]>();
   for (const job of jobs) {
