@@ -1,17 +1,39 @@
 // Loading a project for a command (plan, run): diagnostics printed one a line with paths as the
 // user would open them, exit code 2 on bad input.
-import { statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
+import { oneLine } from '../agent/executors/messages';
+import type { MeasuredDurations } from '../core/plan/estimates';
 import { selectJobs, unknownSelectors } from '../core/plan/select-jobs';
 import type { Plan } from '../core/plan/types';
 import { loadProject, type LoadedProject } from '../core/project/load-project';
 import { formatDiagnostic, sortDiagnostics } from '../core/spec/diagnostics';
+import { openStore } from '../core/store/sqlite-store';
 import type { Diagnostic } from '../core/spec/types';
 import { exitCodes } from './exit-codes';
 
 export interface LoadIo {
   stderr: (text: string) => void;
   cwd: string;
+  /** The state dir whose earlier builds give job durations for priorities; none: unit weights. */
+  stateDir?: string;
+}
+
+/** Durations measured in earlier builds of the project at `root`; empty when there is no database yet. */
+function measuredDurations(stateDir: string | undefined, root: string, io: LoadIo): MeasuredDurations {
+  const database = stateDir === undefined ? undefined : join(stateDir, 'farmhand.db');
+  if (database === undefined || !existsSync(database)) return new Map();
+  try {
+    const store = openStore(database);
+    try {
+      return store.jobDurations(root);
+    } finally {
+      store.close();
+    }
+  } catch (error) {
+    io.stderr(`farmhand: cannot read earlier durations in ${stateDir} (jobs weigh 1 each): ${oneLine(error)}\n`);
+    return new Map();
+  }
 }
 
 /** A diagnostic with its file shown relative to where the user stands, so `file:line:col` can be opened as printed. */
@@ -39,7 +61,7 @@ export function loadPlan(dir: string | undefined, only: readonly string[], io: L
   }
   let project: LoadedProject;
   try {
-    project = loadProject(root);
+    project = loadProject(root, { durations: measuredDurations(io.stateDir, root, io) });
   } catch (error) {
     // Not a spec mistake but the disk refusing (permissions, a file vanishing mid-read): still one line.
     io.stderr(`farmhand: could not read the project in ${dir ?? root}: ${error instanceof Error ? error.message : String(error)}\n`);

@@ -35,9 +35,9 @@ export function estimateDurations(jobs: readonly { id: string; pipeline: string 
 }
 
 /**
- * A job's weight on the critical path: its estimate in ms. A measured duration of 0 ms still counts a
- * little, so that a chain of instant jobs is longer than one of them.
+ * A job's weight on the critical path: its estimate in ms, at least 1 ms, so that a chain of
+ * instant jobs is still longer than one of them.
  */
 export function estimateWeight(estimateMs: number | undefined): number {
-  return estimateMs === undefined ? 1 : Math.max(estimateMs, 0.001);
+  return estimateMs === undefined ? 1 : Math.max(estimateMs, 1);
 }
