@@ -1,11 +1,11 @@
 // `npm run bench`: farmhand run against make -j on the same generated DAG, in this one script,
 // printed as ratios. Not a test: numbers vary with the machine; the ratios are what to compare.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { generate, generateFanOut } from './generate.mjs';
+import { generate, generateFanOut, generateSkewed } from './generate.mjs';
 
 const bin = fileURLToPath(new URL('../bin/farmhand.cjs', import.meta.url));
 const slots = availableParallelism();
@@ -31,7 +31,7 @@ try {
 
 if (cases.has('make')) benchMake();
 if (cases.has('fan-out')) benchFanOut();
-if (cases.has("priorities") && typeof benchPriorities === "function") await benchPriorities();
+if (cases.has('priorities')) benchPriorities();
 
 function benchMake() {
   console.log(`farmhand bench: ${slots} slots, ${rounds} rounds each, medians in ms`);
@@ -91,4 +91,41 @@ function benchFanOut() {
   }
   const [a, b] = perJob;
   console.log(`per-job cost ${large} vs ${small}: ${(b.whole / a.whole).toFixed(2)}x whole command, ${(b.run / a.run).toFixed(2)}x without start-up and planning (target <= 1.5)`);
+}
+
+/** Makespan of a run report and its lower bound max(critical path, work / slots), from the measured durations. */
+function makespanOf(report, dag, prioritySlots) {
+  const jobs = new Map(report.jobs.map((job) => [job.id.replace(/^skewed\//, ''), job]));
+  const ms = (id) => jobs.get(id).finished_at - jobs.get(id).started_at;
+  const start = Math.min(...report.jobs.map((job) => job.started_at));
+  const end = Math.max(...report.jobs.map((job) => job.finished_at));
+  const path = new Map();
+  // dag is in an order where needs come first: the heaviest path ending at each job.
+  for (const job of dag) path.set(job.id, ms(job.id) + Math.max(0, ...job.needs.map((need) => path.get(need))));
+  const critical = Math.max(...path.values());
+  const work = dag.reduce((sum, job) => sum + ms(job.id), 0);
+  return { makespan: end - start, bound: Math.max(critical, work / prioritySlots), critical, work };
+}
+
+/**
+ * Priorities from history: a DAG with skewed durations run twice with the same slots. The first run
+ * has no history (every job weighs 1, so the long jobs that nothing needs start last); the second
+ * weights critical paths by the first run's durations. Each is printed against its lower bound.
+ */
+function benchPriorities() {
+  const prioritySlots = Number(process.env.BENCH_PRIORITY_SLOTS ?? 4);
+  const dir = mkdtempSync(join(tmpdir(), 'farmhand-priorities-'));
+  try {
+    const dag = generateSkewed(dir);
+    console.log(`priorities bench: ${dag.length} sleep jobs with skewed durations, ${prioritySlots} slots; makespan vs max(critical path, work/slots), ms`);
+    console.log('run                       makespan  bound  critical  work/slots  makespan/bound');
+    for (const label of ['1: no history (unit)', '2: weighted by run 1']) {
+      const reportPath = join(dir, 'report.json');
+      time('node', [bin, 'run', dir, '--state-dir', join(dir, '.state'), '--jobs', String(prioritySlots), '--report', reportPath], dir);
+      const { makespan, bound, critical, work } = makespanOf(JSON.parse(readFileSync(reportPath, 'utf8')), dag, prioritySlots);
+      console.log(`${label.padEnd(24)}  ${makespan.toFixed(0).padStart(8)}  ${bound.toFixed(0).padStart(5)}  ${critical.toFixed(0).padStart(8)}  ${(work / prioritySlots).toFixed(0).padStart(10)}  ${(makespan / bound).toFixed(2).padStart(13)}x`);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
