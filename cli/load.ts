@@ -2,7 +2,6 @@
 // user would open them, exit code 2 on bad input.
 import { existsSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
-import { oneLine } from '../agent/executors/messages';
 import type { MeasuredDurations } from '../core/plan/estimates';
 import { selectJobs, unknownSelectors } from '../core/plan/select-jobs';
 import type { Plan } from '../core/plan/types';
@@ -19,8 +18,12 @@ export interface LoadIo {
   stateDir?: string;
 }
 
-/** Durations measured in earlier builds of the project at `root`; empty when there is no database yet. */
-function measuredDurations(stateDir: string | undefined, root: string, io: LoadIo): MeasuredDurations {
+/**
+ * Durations measured in earlier builds of the project at `root`; empty when there is no database yet
+ * or it cannot be read. Silent then: they only order jobs, and the command that goes on to use the
+ * state dir (run's store, plan's cache view) says what is wrong with it, once.
+ */
+function measuredDurations(stateDir: string | undefined, root: string): MeasuredDurations {
   const database = stateDir === undefined ? undefined : join(stateDir, 'farmhand.db');
   if (database === undefined || !existsSync(database)) return new Map();
   try {
@@ -30,8 +33,7 @@ function measuredDurations(stateDir: string | undefined, root: string, io: LoadI
     } finally {
       store.close();
     }
-  } catch (error) {
-    io.stderr(`farmhand: cannot read earlier durations in ${stateDir} (jobs weigh 1 each): ${oneLine(error)}\n`);
+  } catch {
     return new Map();
   }
 }
@@ -61,7 +63,7 @@ export function loadPlan(dir: string | undefined, only: readonly string[], io: L
   }
   let project: LoadedProject;
   try {
-    project = loadProject(root, { durations: measuredDurations(io.stateDir, root, io) });
+    project = loadProject(root, { durations: measuredDurations(io.stateDir, root) });
   } catch (error) {
     // Not a spec mistake but the disk refusing (permissions, a file vanishing mid-read): still one line.
     io.stderr(`farmhand: could not read the project in ${dir ?? root}: ${error instanceof Error ? error.message : String(error)}\n`);

@@ -1,6 +1,7 @@
-// The scheduler: from (ready jobs, agents, holders, now) to decisions. Pure; the coordinator
-// applies the decisions. Priority is the longest remaining critical path, then age; between
-// builds running at once, the build with the fewest running jobs goes first (fair share).
+// The scheduler: from (ready jobs, agents, holders, now) to decisions. Pure (a round borrows the
+// caller's ready queues and leaves them as they were); the coordinator applies the decisions.
+// Priority is the longest remaining critical path, then age; between builds running at once, the
+// build with the fewest running jobs goes first (fair share).
 import { formUnits, type Unit } from './batching';
 import { ReadyQueues } from './ready-queues';
 import { orderWaiters, sameHolder, type Waiter } from './resource-groups';

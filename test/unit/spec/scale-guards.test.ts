@@ -87,3 +87,14 @@ describe('total size of the spec files', () => {
     ]);
   });
 });
+
+describe('versions listed by a workspace', () => {
+  it('stops expanding versions once all entries together list more than 10,000, at the entry that does', () => {
+    const entries = [0, 1, 2, 3].map((index) => `  - { path: packages/r${index}/recipe.yml, versions: ["${index}.{0..4999}"] }`);
+    const record: Record<string, string> = { 'farmhand.workspace.yml': `kind: workspace\nrecipes:\n${entries.join('\n')}\n` };
+    for (let index = 0; index < 4; index += 1) record[`packages/r${index}/recipe.yml`] = `kind: recipe\nname: r${index}\nrun: make\n`;
+    expect(formatted(memoryFiles(record))).toEqual([
+      'farmhand.workspace.yml:5:48: the workspace lists more than 10000 versions in all; the limit is 10000 recipe jobs (list fewer versions, or split the workspace)',
+    ]);
+  });
+});
