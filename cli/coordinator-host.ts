@@ -132,7 +132,7 @@ export async function startOwner(options: OwnerOptions): Promise<Owner> {
     store: state.store,
     loadPlan: (dir, only) => {
       const errors: string[] = [];
-      const loaded = loadPlan(dir, only, { stderr: (text) => errors.push(text.trimEnd()), cwd: dir });
+      const loaded = loadPlan(dir, only, { stderr: (text) => errors.push(text.trimEnd()), cwd: dir, stateDir: options.stateDir });
       return 'exitCode' in loaded ? { error: errors.join('\n') || `could not plan ${dir}` } : { root: loaded.root, plan: loaded.plan };
     },
     report: (build) => {

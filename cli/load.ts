@@ -3,18 +3,42 @@
 // holds no pipelines included); and the `--only` selectors both commands take.
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
+import type { MeasuredDurations } from '../core/plan/estimates';
 import { planWarnings } from '../core/plan/plan-warnings';
 import { selectJobs, unknownSelectors } from '../core/plan/select-jobs';
 import type { Plan } from '../core/plan/types';
 import { loadProject, type LoadedProject } from '../core/project/load-project';
 import { formatDiagnostic, sortDiagnostics } from '../core/spec/diagnostics';
 import { folder, rootFile, workspaceFile } from '../core/spec/project-files';
+import { openStore } from '../core/store/sqlite-store';
 import type { Diagnostic } from '../core/spec/types';
 import { exitCodes } from './exit-codes';
 
 export interface LoadIo {
   stderr: (text: string) => void;
   cwd: string;
+  /** The state dir whose earlier builds give job durations for priorities; none: unit weights. */
+  stateDir?: string;
+}
+
+/**
+ * Durations measured in earlier builds of the project at `root`; empty when there is no database yet
+ * or it cannot be read. Silent then: they only order jobs, and the command that goes on to use the
+ * state dir (run's store, plan's cache view) says what is wrong with it, once.
+ */
+function measuredDurations(stateDir: string | undefined, root: string): MeasuredDurations {
+  const database = stateDir === undefined ? undefined : join(stateDir, 'farmhand.db');
+  if (database === undefined || !existsSync(database)) return new Map();
+  try {
+    const store = openStore(database);
+    try {
+      return store.jobDurations(root);
+    } finally {
+      store.close();
+    }
+  } catch {
+    return new Map();
+  }
 }
 
 /** A diagnostic with its file shown relative to where the user stands, so `file:line:col` can be opened as printed. */
@@ -93,7 +117,7 @@ export function loadPlan(dir: string | undefined, only: readonly string[], io: L
   }
   let project: LoadedProject;
   try {
-    project = loadProject(root);
+    project = loadProject(root, { durations: measuredDurations(io.stateDir, root) });
   } catch (error) {
     // Not a spec mistake but the disk refusing (permissions, a file vanishing mid-read): still one line.
     io.stderr(`farmhand: could not read the project in ${shown}: ${error instanceof Error ? error.message : String(error)}\n`);

@@ -35,9 +35,10 @@ const formatters = { text: formatPlanText, json: formatPlanJson, dot: formatPlan
 
 /** Runs `farmhand plan`; returns the exit code. */
 export function planCommand(dir: string | undefined, options: PlanCommandOptions, io: PlanCommandIo): number {
-  const loaded = loadPlan(dir, options.only, io);
+  const stateDir = resolveStateDir(options.stateDir, process.env);
+  const loaded = loadPlan(dir, options.only, { ...io, stateDir });
   if ('exitCode' in loaded) return loaded.exitCode;
-  const wouldRun = options.cache === false ? alwaysRun : (io.wouldRunFor?.(loaded.project) ?? wouldRunFromState(resolveStateDir(options.stateDir, process.env)));
+  const wouldRun = options.cache === false ? alwaysRun : (io.wouldRunFor?.(loaded.project) ?? wouldRunFromState(stateDir));
   io.stdout(formatters[options.json ? 'json' : options.format](loaded.plan, wouldRun));
   return exitCodes.success;
 }

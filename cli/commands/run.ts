@@ -63,7 +63,7 @@ async function run(root: string, flags: RunFlags): Promise<number> {
     process.stderr.write('farmhand run: --connect is not available yet; run without it to use an embedded coordinator\n');
     return exitCodes.badInput;
   }
-  const loaded = loadPlan(root, flags.only, { stderr: (text) => process.stderr.write(text), cwd: process.cwd() });
+  const loaded = loadPlan(root, flags.only, { stderr: (text) => process.stderr.write(text), cwd: process.cwd(), stateDir: resolveStateDir(flags.stateDir, process.env) });
   if ('exitCode' in loaded) return loaded.exitCode;
   const reportProblem = flags.report === undefined ? undefined : reportPathProblem(flags.report);
   if (reportProblem) {

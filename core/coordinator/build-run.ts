@@ -4,6 +4,7 @@ import type { Plan, PlannedJob, PlannedPipeline } from '../plan/types';
 import { finishedJobStates, type JobState, type WaitingInfo } from '../protocol/types';
 import type { BuildOptions } from '../store/types';
 import type { ReadyJob } from '../schedule/types';
+import { ReadySet } from './scheduler-input';
 
 export interface JobRun {
   plan: PlannedJob;
@@ -51,7 +52,8 @@ export interface JobChange {
 export class BuildRun {
   readonly jobs = new Map<string, JobRun>();
   readonly pipelines = new Map<string, PipelineRun>();
-  readonly ready = new Set<string>();
+  /** Ready job ids; a ReadySet so that the scheduler's queues follow it. */
+  readonly ready: Set<string> = new ReadySet();
   canceled = false;
   /** Set when the build had to stop for a reason outside its jobs (the store refused writes). */
   failure?: string;

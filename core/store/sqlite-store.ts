@@ -9,6 +9,7 @@
 // one transaction per flush (see write-queue.ts). Every read flushes first, so reads always
 // see earlier writes. Build ids and cache entries are committed at once.
 import Database from 'better-sqlite3';
+import { readJobDurations } from './durations';
 import { migrate } from './migrations';
 import type { AgentRow, AttemptRow, BuildRow, CacheRow, JobRow } from './rows';
 import { jobPatchColumns, toAgent, toAttempt, toBuild, toCacheEntry, toHolder, toJob, toLogChunk } from './rows';
@@ -206,6 +207,7 @@ function createSqliteStore(db: Database.Database, options: StoreOptions): Store 
       });
     },
 
+    jobDurations: (project) => read(() => readJobDurations(db, project)),
     unfinishedBuilds: () => read(() => (sql.unfinishedBuilds.all() as BuildRow[]).map(toBuild)),
 
     close() {

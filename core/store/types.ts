@@ -127,6 +127,9 @@ export interface Store {
   getCacheEntry(key: string): CacheEntry | undefined;
   putCacheEntry(entry: CacheEntry): void;
 
+  /** Job id -> median ms of its last 5 successful attempts in builds of `project` (the root), for priorities. */
+  jobDurations(project: string): Map<string, number>;
+
   /** Builds whose status is queued or running: left so by a coordinator that died. */
   unfinishedBuilds(): BuildRecord[];
 
