@@ -135,6 +135,8 @@ export const latestSchemaVersion = migrations.length;
  * dir at once take turns instead of both creating the same tables.
  */
 export function migrate(db: Database.Database, file: string): number {
+  // Up to date (the common case): no write lock taken, so readers beside a busy coordinator never wait.
+  if ((db.pragma('user_version', { simple: true }) as number) === latestSchemaVersion) return latestSchemaVersion;
   for (;;) {
     const stepped = db.transaction(() => {
       const current = db.pragma('user_version', { simple: true }) as number;
