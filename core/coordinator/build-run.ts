@@ -55,6 +55,8 @@ export class BuildRun {
   /** Ready job ids; a ReadySet so that the scheduler's queues follow it. */
   readonly ready: Set<string> = new ReadySet();
   canceled = false;
+  /** Its jobs that need a resource group (found once), for the scheduler's upcoming waiters. */
+  groupJobs?: JobRun[];
   /** Set when the build had to stop for a reason outside its jobs (the store refused writes). */
   failure?: string;
   private unfinished: number;

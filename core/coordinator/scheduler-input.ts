@@ -5,7 +5,7 @@ import type { Plan } from '../plan/types';
 import type { AgentInfo } from '../protocol/types';
 import { ReadyQueues } from '../schedule/ready-queues';
 import { groupSettingsLookup } from '../schedule/resource-groups';
-import type { Holder, ReadyJob, SchedulerInput } from '../schedule/types';
+import type { Holder, ReadyJob, SchedulerInput, UpcomingJob } from '../schedule/types';
 import type { BuildRun, JobRun } from './build-run';
 
 export interface AgentLoad {
@@ -81,6 +81,7 @@ export class SchedulerInputs {
   build(builds: Iterable<BuildRun>, agents: Iterable<AgentLoad>, holders: Map<string, Holder[]>, now: number): SchedulerInput {
     const pipelines: SchedulerInput['pipelines'] = [];
     const buildViews: SchedulerInput['builds'] = [];
+    const upcoming: UpcomingJob[] = [];
     const current = new Set<string>();
     let newest: BuildRun | undefined;
     for (const build of builds) {
@@ -95,6 +96,9 @@ export class SchedulerInputs {
         }
       }
       buildViews.push({ id: build.id, order: build.order, running });
+      for (const job of (build.groupJobs ??= [...build.jobs.values()].filter((candidate) => candidate.plan.resourceGroup !== undefined))) {
+        if (job.state === 'queued' && !build.ready.has(job.plan.id)) upcoming.push({ build: build.id, job: job.plan.id, group: job.plan.resourceGroup! });
+      }
     }
     for (const [id, ready] of this.followed) {
       if (current.has(id)) continue;
@@ -105,7 +109,7 @@ export class SchedulerInputs {
     const agentSlots = [...agents].map(({ info, running }) => ({
       id: info.id, pools: info.pools, labels: info.labels, executors: info.executors, free: info.slots - running, running,
     }));
-    return { now, ready: this.queues, builds: buildViews, pipelines, agents: agentSlots, holders, groupSettings: this.groupSettingsFor(newest?.plan.resourceGroups ?? []) };
+    return { now, ready: this.queues, builds: buildViews, pipelines, agents: agentSlots, holders, groupSettings: this.groupSettingsFor(newest?.plan.resourceGroups ?? []), upcoming };
   }
 
   private groupSettingsFor(entries: Plan['resourceGroups']): SchedulerInput['groupSettings'] {

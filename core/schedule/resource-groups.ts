@@ -36,7 +36,8 @@ export const sameHolder = (a: Holder, b: Holder): boolean => a.build === b.build
  * With `on_busy: cancel` the newest build goes next, since it is the one that canceled the holder.
  */
 export function orderWaiters(waiters: readonly Waiter[], settings: GroupSettings): Waiter[] {
-  const byReady = (a: Waiter, b: Waiter) => a.readyAt - b.readyAt || compareHolders(a.holder, b.holder);
+  // Upcoming waiters have readyAt Infinity: compare so that Infinity - Infinity (NaN) never decides.
+  const byReady = (a: Waiter, b: Waiter) => (a.readyAt === b.readyAt ? 0 : a.readyAt < b.readyAt ? -1 : 1) || compareHolders(a.holder, b.holder);
   const compare: Record<string, (a: Waiter, b: Waiter) => number> = {
     unordered: byReady,
     oldest_first: (a, b) => a.buildOrder - b.buildOrder || byReady(a, b),

@@ -93,6 +93,15 @@ class SchedulingState {
         this.waiters.set(need.group, list);
       }
     }
+    // Upcoming jobs hold places in order-keeping groups; they rank after every ready job of their build.
+    for (const upcoming of input.upcoming ?? []) {
+      const settings = input.groupSettings(upcoming.group);
+      if (settings.onBusy === 'parallel' || (settings.processMode !== 'oldest_first' && settings.processMode !== 'newest_first')) continue;
+      const list = this.waiters.get(upcoming.group) ?? new Map<string, Waiter>();
+      const holder = { build: upcoming.build, job: upcoming.job };
+      if (!list.has(holderKey(holder))) list.set(holderKey(holder), { holder, buildOrder: this.buildOrder.get(upcoming.build) ?? 0, readyAt: Number.POSITIVE_INFINITY });
+      this.waiters.set(upcoming.group, list);
+    }
   }
 
   /** True while some unit could still get a lock-related decision (wait/skip) without a free slot. */

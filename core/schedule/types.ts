@@ -71,6 +71,17 @@ export interface SchedulerInput {
   holders: Map<string, Holder[]>;
   /** Settings of a group by name (defaults applied by the caller). */
   groupSettings: (group: string) => GroupSettings;
+  /**
+   * Jobs that need a resource group and are not ready yet (their needs run). `oldest_first` and
+   * `newest_first` keep their places in the group's queue, as GitLab orders every upcoming job.
+   */
+  upcoming?: readonly UpcomingJob[];
+}
+
+export interface UpcomingJob {
+  build: string;
+  job: string;
+  group: string;
 }
 
 export interface JobRef {
