@@ -63,7 +63,7 @@ export async function createCertificate(commonName: string): Promise<{ certPem: 
   // need only node:crypto. reflect-metadata must come first (@peculiar/x509 v2 needs a Reflect polyfill).
   await import('reflect-metadata');
   const x509 = await import('@peculiar/x509');
-  x509.cryptoProvider.set(webcrypto as unknown as Crypto);
+  x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
   const keys = (await webcrypto.subtle.generateKey({ name: 'Ed25519' }, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
   const day = 864e5;
   const certificate = await x509.X509CertificateGenerator.createSelfSigned({
@@ -72,7 +72,7 @@ export async function createCertificate(commonName: string): Promise<{ certPem: 
     notBefore: new Date(Date.now() - day),
     notAfter: new Date(Date.now() + 20 * 365 * day),
     signingAlgorithm: { name: 'Ed25519' },
-    keys: keys as unknown as CryptoKeyPair,
+    keys: keys as unknown as Parameters<typeof x509.X509CertificateGenerator.createSelfSigned>[0]["keys"],
     extensions: [
       new x509.BasicConstraintsExtension(false, undefined, true),
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
