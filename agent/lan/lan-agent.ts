@@ -105,7 +105,7 @@ export async function startLanAgent(options: LanAgentOptions): Promise<LanAgent>
     beginPairing: () => gate.begin(),
     onSession,
     onPairing: (ws, fingerprint, channelBinding) =>
-      servePairing({ socket: frameSocketOf(ws, undefined), gate, identity, coordinatorFingerprint: fingerprint, channelBinding, now, onPaired: trust, log }),
+      servePairing({ socket: frameSocketOf(ws, null), gate, identity, coordinatorFingerprint: fingerprint, channelBinding, now, onPaired: trust, log }),
     log,
   });
   if (options.mdns) advertiser = startAdvertiser({ advertisement: advertisement(), port: server.port, probe: options.mdnsProbe, log });

@@ -26,6 +26,11 @@ export interface CoordinatorIdentity {
   trustAgent(peer: TrustedPeer): void;
 }
 
+/** The agents paired with the coordinator of this state dir, without creating an identity. */
+export function readPairedAgents(stateDir: string): TrustedPeer[] {
+  return readTrustedPeers(privateFolderFiles(join(stateDir, 'coordinator-identity')));
+}
+
 /** Loads (or creates on first use) the coordinator's identity in the state dir. */
 export async function openCoordinatorIdentity(stateDir: string, name = hostname()): Promise<CoordinatorIdentity> {
   const files = privateFolderFiles(join(stateDir, 'coordinator-identity'));

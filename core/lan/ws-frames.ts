@@ -12,7 +12,7 @@ export interface HeartbeatOptions {
 export const defaultHeartbeat: HeartbeatOptions = { intervalMs: 1000, timeoutMs: 3000 };
 
 /** Adapts an open WebSocket; text frames only (binary frames are read as UTF-8). */
-export function frameSocketOf(ws: WebSocket, heartbeat: HeartbeatOptions | undefined = defaultHeartbeat): FrameSocket {
+export function frameSocketOf(ws: WebSocket, heartbeat: HeartbeatOptions | null = defaultHeartbeat): FrameSocket {
   let heard = Date.now();
   const alive = () => void (heard = Date.now());
   ws.on('pong', alive);
