@@ -3,6 +3,9 @@ import { Command, CommanderError } from 'commander';
 import { registerPlan } from './commands/plan';
 import { registerRun } from './commands/run';
 import { registerBuilds } from './commands/builds';
+import { registerAgent } from './commands/agent';
+import { registerAgents } from './commands/agents';
+import { registerPair } from './commands/pair';
 import { exitCodes } from './exit-codes';
 
 const program = new Command('farmhand')
@@ -19,6 +22,9 @@ const program = new Command('farmhand')
 registerPlan(program);
 registerRun(program);
 registerBuilds(program);
+registerAgent(program);
+registerAgents(program);
+registerPair(program);
 
 try {
   await program.parseAsync(process.argv);

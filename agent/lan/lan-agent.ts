@@ -31,7 +31,8 @@ export interface LanAgentOptions {
   /** false skips mDNS probing (tests: ~20 ms to be seen instead of ~900 ms). */
   mdnsProbe?: boolean;
   pairing: boolean;
-  executors: Partial<Record<'shell' | 'docker', Executor>>;
+  /** Called once the identity is known (Docker labels its containers with the agent id). */
+  createExecutors(identity: Identity): Promise<Partial<Record<'shell' | 'docker', Executor>>>;
   config: AgentConfig;
   version: string;
   now: () => number;
@@ -53,6 +54,7 @@ export interface LanAgent {
 export async function startLanAgent(options: LanAgentOptions): Promise<LanAgent> {
   const { log, now } = options;
   const { identity, isTrusted, trust } = await openAgentIdentity(options.stateDir, options.name);
+  const executors = await options.createExecutors(identity);
   const gate = createPairingGate({ enabled: options.pairing, now });
   const workspaces = createWorkspaces(join(options.stateDir, 'workspaces'));
   const info: AgentInfo = {
@@ -61,7 +63,7 @@ export async function startLanAgent(options: LanAgentOptions): Promise<LanAgent>
     pools: options.pools,
     labels: options.labels,
     slots: options.slots,
-    executors: Object.keys(options.executors) as AgentInfo['executors'],
+    executors: Object.keys(executors) as AgentInfo['executors'],
   };
   const sessions = new Set<Agent>();
   const busy = new Set<string>();
@@ -87,7 +89,7 @@ export async function startLanAgent(options: LanAgentOptions): Promise<LanAgent>
       validate: validateCoordinatorMessage,
       log: (line) => log(`${who}: ${line}`),
     });
-    const agent = createAgent({ info, channel: counted(withLocalWorkspaces(channel, workspaces)), executors: options.executors, config: options.config, now, warn: (line) => log(`${who}: ${line}`) });
+    const agent = createAgent({ info, channel: counted(withLocalWorkspaces(channel, workspaces)), executors, config: options.config, now, warn: (line) => log(`${who}: ${line}`) });
     sessions.add(agent);
     channel.onClose((reason) => {
       log(`${who} disconnected: ${reason}`);
@@ -119,6 +121,7 @@ export async function startLanAgent(options: LanAgentOptions): Promise<LanAgent>
       await advertiser?.close();
       await Promise.all([...sessions].map((agent) => agent.close()));
       await server.close();
+      await Promise.all(Object.values(executors).map((executor) => executor.close()));
     },
   };
 }

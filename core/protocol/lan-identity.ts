@@ -62,7 +62,9 @@ export async function createCertificate(commonName: string): Promise<{ certPem: 
   // Loaded only when a device is first set up: the library costs ~100 ms to load, and later starts
   // need only node:crypto. reflect-metadata must come first (@peculiar/x509 v2 needs a Reflect polyfill).
   await import('reflect-metadata');
-  const x509 = await import('@peculiar/x509');
+  const loaded = await import('@peculiar/x509');
+  // Bundled (esbuild) the CommonJS build arrives as the default export; under vitest as named exports.
+  const x509 = ('cryptoProvider' in loaded ? loaded : (loaded as { default: typeof loaded }).default) as typeof loaded;
   x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
   const keys = (await webcrypto.subtle.generateKey({ name: 'Ed25519' }, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
   const day = 864e5;
