@@ -1,0 +1,110 @@
+// A simulated LAN of namespaces (test/helpers/netns-lan): a coordinator host and two agent hosts,
+// each agent its own process and state dir. Discovery and `agents --json`; pairing by name, a wrong
+// code, the lock after 5; a spoofed advertisement; a crashed agent dropped by the watchdog.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AgentListing } from '../../core/protocol/lan';
+import { buildCli, repoRoot } from '../helpers/cli';
+import { canUseNamespaces, createLan, runFarmhand, startAgentProcess, type AgentProcess, type Lan } from '../helpers/netns-lan';
+
+const usable = canUseNamespaces();
+let lan: Lan;
+let base: string;
+let alpha: AgentProcess;
+let beta: AgentProcess;
+const coordinatorState = () => join(base, 'coordinator');
+
+beforeAll(async () => {
+  if (!usable) return;
+  buildCli();
+  base = mkdtempSync(join(tmpdir(), 'farmhand-lan-ns-'));
+  lan = createLan(3);
+  const common = ['--no-mdns-probe', '--slots', '3'];
+  [alpha, beta] = await Promise.all([
+    startAgentProcess(['--state-dir', join(base, 'alpha'), '--name', 'alpha', '--pool', 'linux', '--labels', 'gpu,big', ...common], lan.hosts[1]),
+    startAgentProcess(['--state-dir', join(base, 'beta'), '--name', 'beta', ...common], lan.hosts[2]),
+  ]);
+});
+
+afterAll(async () => {
+  if (!usable) return;
+  await Promise.all([alpha?.stop('SIGKILL'), beta?.stop('SIGKILL')]);
+  lan?.close();
+  rmSync(base, { recursive: true, force: true });
+});
+
+async function agentsJson(wait = '1'): Promise<AgentListing[]> {
+  const result = await runFarmhand(['agents', '--json', '--wait', wait, '--state-dir', coordinatorState()], lan.hosts[0]);
+  expect(result.code, result.stderr).toBe(0);
+  return JSON.parse(result.stdout) as AgentListing[];
+}
+
+describe.skipIf(!usable)('LAN agents in network namespaces', () => {
+  it('are discovered, and `farmhand agents --json` lists what they advertise', async () => {
+    const listings = await agentsJson();
+    expect(listings.map((agent) => agent.name)).toEqual(['alpha', 'beta']);
+    expect(listings[0]).toEqual({
+      id: alpha.id, name: 'alpha', address: '10.77.0.2', port: 4747, pools: ['linux'], labels: ['gpu', 'big'], slots: 3, busy: 0,
+      fingerprint: alpha.fingerprint, paired: false, online: true, last_seen: expect.any(Number), warning: null,
+    });
+    expect(listings[1]).toMatchObject({ id: beta.id, address: '10.77.0.3', pools: ['default'], paired: false, online: true });
+  });
+
+  it('pairs by name: a wrong code exits 2, the right one pins both sides', async () => {
+    const wrong = await runFarmhand(['pair', 'alpha', 'AAAA-AAAA', '--state-dir', coordinatorState()], lan.hosts[0]);
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toBe('farmhand pair: wrong pairing code for the agent at 10.77.0.2:4747 (4 tries left)\n');
+    const right = await runFarmhand(['pair', 'alpha', alpha.code!.toLowerCase(), '--state-dir', coordinatorState()], lan.hosts[0]);
+    expect(right.stderr).toBe('');
+    expect(right.stdout).toBe(`paired with alpha (id ${alpha.id}, fingerprint ${alpha.fingerprint})\n`);
+    expect(right.code).toBe(0);
+    const listings = await agentsJson();
+    expect(listings.find((agent) => agent.id === alpha.id)).toMatchObject({ paired: true, online: true, warning: null });
+    expect(listings.find((agent) => agent.id === beta.id)).toMatchObject({ paired: false });
+  });
+
+  it('locks pairing after 5 wrong codes, even for the right code, until the agent restarts', async () => {
+    const target = `${lan.hosts[2]!.address}:4747`;
+    for (let attempt = 1; attempt <= 5; attempt++) {
+      const wrong = await runFarmhand(['pair', target, 'ZZZZ-ZZZZ', '--state-dir', join(base, 'guesser')], lan.hosts[0]);
+      expect(wrong.code).toBe(2);
+      expect(wrong.stderr).toContain(attempt === 5 ? 'now locked until it restarts' : `${5 - attempt} tr`);
+    }
+    const right = await runFarmhand(['pair', target, beta.code!, '--state-dir', coordinatorState()], lan.hosts[0]);
+    expect(right.code).toBe(2);
+    expect(right.stderr).toBe(`farmhand pair: agent at ${target} refused: pairing is locked after 5 wrong codes; restart the agent for a new code\n`);
+  });
+
+  it('refuses an advertisement claiming a paired agent id with another certificate, and shows a warning', async () => {
+    const spoofer = spawn('ip', ['netns', 'exec', lan.hosts[2]!.namespace, process.execPath, '-e', `
+      const { Bonjour } = require('bonjour-service');
+      const bonjour = new Bonjour({}, () => {});
+      bonjour.publish({ name: 'spoof', type: 'farmhand', port: 4747, host: 'spoof.local', disableIPv6: true, probe: false,
+        txt: { id: ${JSON.stringify(alpha.id)}, name: 'alpha', version: '0.1.0', protocol: '1', pools: 'linux', labels: '', slots: '64', busy: '0', fingerprint: '${'e'.repeat(64)}' } });
+      setInterval(() => {}, 1000);`], { cwd: repoRoot, stdio: 'ignore' });
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const listings = await agentsJson('1.5');
+      const entry = listings.filter((agent) => agent.id === alpha.id);
+      expect(entry).toHaveLength(1);
+      // The genuine advertisement is used, the spoof is refused and named in the warning.
+      expect(entry[0]).toMatchObject({ fingerprint: alpha.fingerprint, address: '10.77.0.2', slots: 3, paired: true });
+      expect(entry[0]!.warning).toBe(`10.77.0.3:4747 advertises this agent's id with another certificate (${'e'.repeat(16)}); refused`);
+    } finally {
+      spoofer.kill('SIGKILL');
+      await new Promise((resolve) => spoofer.once('close', resolve));
+    }
+  });
+
+  it('drops a crashed agent (which never says goodbye) by its liveness watchdog', async () => {
+    const listing = runFarmhand(['agents', '--json', '--wait', '6', '--state-dir', coordinatorState()], lan.hosts[0]);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(await beta.stop('SIGKILL')).toBeNull();
+    const result = await listing;
+    const listings = JSON.parse(result.stdout) as AgentListing[];
+    expect(listings.map((agent) => agent.name)).toEqual(['alpha']);
+  });
+});
