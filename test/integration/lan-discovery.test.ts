@@ -100,11 +100,40 @@ describe.skipIf(!usable)('LAN agents in network namespaces', () => {
   });
 
   it('drops a crashed agent (which never says goodbye) by its liveness watchdog', async () => {
-    const listing = runFarmhand(['agents', '--json', '--wait', '6', '--state-dir', coordinatorState()], lan.hosts[0]);
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    // Killed 3 s in (the browser has heard it by then; a CLI starts in about 1 s here), listed at ~8 s:
+    // without the watchdog bonjour-service would keep the record for 8 hours.
+    const listing = runFarmhand(['agents', '--json', '--wait', '7', '--state-dir', coordinatorState()], lan.hosts[0]);
+    await new Promise((resolve) => setTimeout(resolve, 3000));
     expect(await beta.stop('SIGKILL')).toBeNull();
     const result = await listing;
     const listings = JSON.parse(result.stdout) as AgentListing[];
     expect(listings.map((agent) => agent.name)).toEqual(['alpha']);
+  });
+
+  it('withdraws its advertisement on SIGTERM: a browser hears the goodbye at once', async () => {
+    // A plain bonjour browser (no watchdog), so only a goodbye can make it say `down`.
+    const browser = spawn('ip', ['netns', 'exec', lan.hosts[0]!.namespace, process.execPath, '-e', `
+      const { Bonjour } = require('bonjour-service');
+      const bonjour = new Bonjour({}, () => {});
+      const browser = bonjour.find({ type: 'farmhand' });
+      browser.on('up', (s) => console.log('up ' + s.txt.name));
+      browser.on('down', (s) => console.log('down ' + s.txt.name));`], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'ignore'] });
+    let heard = '';
+    const until = (line: string) => new Promise<void>((resolve) => {
+      const check = () => heard.includes(line) && resolve();
+      browser.stdout!.on('data', (data) => ((heard += data), check()));
+      check();
+    });
+    try {
+      await until('up alpha\n');
+      const stoppedAt = Date.now();
+      expect(await alpha.stop('SIGTERM')).toBe(0);
+      await until('down alpha\n');
+      expect(Date.now() - stoppedAt).toBeLessThan(3000);
+      expect(alpha.stderr()).toContain('SIGTERM: withdrawing the advertisement and stopping');
+    } finally {
+      browser.kill('SIGKILL');
+      await new Promise((resolve) => browser.once('close', resolve));
+    }
   });
 });
