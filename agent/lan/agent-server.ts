@@ -17,6 +17,8 @@ export interface AgentServerOptions {
   isTrusted(fingerprint: string): boolean;
   /** Why pairing is refused now, or undefined to let it start (and take the gate). */
   beginPairing(): string | undefined;
+  /** The pairing that began never became a WebSocket (a bad upgrade request): free the gate. */
+  abandonPairing(): void;
   onSession(ws: WebSocket, peerFingerprint: string): void;
   onPairing(ws: WebSocket, peerFingerprint: string, channelBinding: Uint8Array): void;
   log(line: string): void;
@@ -69,7 +71,12 @@ export function startAgentServer(options: AgentServerOptions): Promise<AgentServ
         return refuse(socket, 403, refusal);
       }
       const binding = new Uint8Array(tls.exportKeyingMaterial(32, pairingExporterLabel, Buffer.alloc(0)));
-      return wss.handleUpgrade(request, socket, head, (ws) => options.onPairing(ws, fingerprint, binding));
+      let upgraded = false;
+      socket.once('close', () => upgraded || options.abandonPairing());
+      return wss.handleUpgrade(request, socket, head, (ws) => {
+        upgraded = true;
+        options.onPairing(ws, fingerprint, binding);
+      });
     }
     return refuse(socket, 404, 'unknown path');
   });

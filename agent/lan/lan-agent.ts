@@ -105,6 +105,7 @@ export async function startLanAgent(options: LanAgentOptions): Promise<LanAgent>
     port: options.port,
     isTrusted,
     beginPairing: () => gate.begin(),
+    abandonPairing: () => void gate.end('aborted'),
     onSession,
     onPairing: (ws, fingerprint, channelBinding) =>
       servePairing({ socket: frameSocketOf(ws, null), gate, identity, coordinatorFingerprint: fingerprint, channelBinding, now, onPaired: trust, log }),
