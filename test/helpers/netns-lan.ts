@@ -3,7 +3,9 @@
 // carry the test process id, so parallel runs never share one, and leftovers of a killed run are
 // removed by the next. Also: starting `farmhand agent` processes (in a namespace or on loopback).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { farmhandBin } from './cli';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { farmhandBin, repoRoot } from './cli';
 
 export interface LanHost {
   namespace: string;
@@ -160,6 +162,43 @@ export function startAgentProcess(args: string[], host?: LanHost): Promise<Agent
           return exited;
         },
       });
+    });
+  });
+}
+
+/**
+ * Bundles a TypeScript script (imports relative to the repo root) into test/.tmp (the caller removes it), so a test can run
+ * repo code as a process inside a namespace (the test process itself stays in the root namespace).
+ */
+export async function bundleScript(source: string): Promise<string> {
+  const { build, stop } = await import('esbuild');
+  // Inside the repo, so the external packages resolve from its node_modules.
+  const outDir = join(repoRoot, 'test/.tmp');
+  mkdirSync(outDir, { recursive: true });
+  const outfile = join(outDir, `script-${process.pid}-${++lanCounter}.mjs`);
+  await build({
+    stdin: { contents: source, resolveDir: repoRoot, loader: 'ts', sourcefile: 'lan-script.ts' },
+    bundle: true, platform: 'node', target: 'node20', format: 'esm', outfile, logLevel: 'warning',
+    external: ['better-sqlite3', 'dockerode', 'bonjour-service', 'ws', 'cpu-features', 'ssh2'],
+    banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+  });
+  // esbuild keeps a service process for later builds: stop it (a test leaves no process behind).
+  await stop();
+  return outfile;
+}
+
+/** Runs `node FILE ...args` inside a namespace; resolves with its output when it ends. */
+export function runNodeIn(host: LanHost, file: string, args: string[], timeoutMs = 30_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn('ip', ['netns', 'exec', host.namespace, process.execPath, file, ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (data) => (stdout += data));
+    child.stderr.on('data', (data) => (stderr += data));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
     });
   });
 }

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AgentListing } from '../../core/protocol/lan';
 import { buildCli, repoRoot } from '../helpers/cli';
-import { canUseNamespaces, createLan, runFarmhand, startAgentProcess, type AgentProcess, type Lan } from '../helpers/netns-lan';
+import { bundleScript, canUseNamespaces, createLan, runFarmhand, runNodeIn, startAgentProcess, type AgentProcess, type Lan } from '../helpers/netns-lan';
 
 const usable = canUseNamespaces();
 let lan: Lan;
@@ -99,6 +99,32 @@ describe.skipIf(!usable)('LAN agents in network namespaces', () => {
     }
   });
 
+  it('runs a job sent by its paired coordinator across the LAN, re-advertising its busy slots', async () => {
+    // The coordinator side runs as a process in the coordinator's namespace (repo code, bundled).
+    const driver = await bundleScript(coordinatorDriver);
+    const browser = spawn('ip', ['netns', 'exec', lan.hosts[0]!.namespace, process.execPath, '-e', `
+      const { Bonjour } = require('bonjour-service');
+      const bonjour = new Bonjour({}, () => {});
+      const browser = bonjour.find({ type: 'farmhand' });
+      const show = (s) => console.log('busy ' + s.txt.name + ' ' + s.txt.busy);
+      browser.on('up', show);
+      browser.on('txt-update', show);
+      setInterval(() => browser.update(), 300);`], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'ignore'] });
+    let heard = '';
+    browser.stdout!.on('data', (data) => (heard += data));
+    try {
+      const result = await runNodeIn(lan.hosts[0]!, driver, [coordinatorState(), '10.77.0.2', '4747', alpha.fingerprint]);
+      expect(result.stderr).toBe('');
+      // It ran in the agent's own workspace, in the agent's state dir.
+      expect(JSON.parse(result.stdout)).toEqual({ status: 'success', log: expect.stringMatching(new RegExp(`^ran in ${join(base, 'alpha', 'workspaces')}/[0-9a-f]+\\n$`)) });
+      await expect.poll(() => heard.split('\n').filter((line) => line.startsWith('busy alpha'))).toEqual(['busy alpha 0', 'busy alpha 1', 'busy alpha 0']);
+    } finally {
+      browser.kill('SIGKILL');
+      await new Promise((resolve) => browser.once('close', resolve));
+      rmSync(driver, { force: true });
+    }
+  });
+
   it('drops a crashed agent (which never says goodbye) by its liveness watchdog', async () => {
     // Killed 3 s in (the browser has heard it by then; a CLI starts in about 1 s here), listed at ~8 s:
     // without the watchdog bonjour-service would keep the record for 8 hours.
@@ -137,3 +163,30 @@ describe.skipIf(!usable)('LAN agents in network namespaces', () => {
     }
   });
 });
+
+/** A coordinator process: dials the pinned agent, attaches it unchanged, runs one job, prints the outcome. */
+const coordinatorDriver = `
+import { join } from 'node:path';
+import { createCoordinator } from './core/coordinator/coordinator';
+import { openCoordinatorIdentity } from './core/lan/coordinator-identity';
+import { connectAgent } from './core/lan/dial';
+import { openState } from './core/store/state-dir';
+import { makePlan } from './test/helpers/plans';
+const [stateDir, host, port, fingerprint] = process.argv.slice(2);
+const { identity } = await openCoordinatorIdentity(stateDir);
+const connected = await connectAgent({ identity, host, port: Number(port), fingerprint, log: (line) => process.stderr.write(line + '\\n') });
+if ('failure' in connected) throw new Error(connected.failure.message);
+const state = openState(join(stateDir, 'store'));
+const clock = { now: () => Date.now(), setTimeout: (f, ms) => setTimeout(f, ms), clearTimeout: (h) => clearTimeout(h) };
+const coordinator = createCoordinator({ store: state.store, artifacts: state.artifacts, clock });
+coordinator.attachAgent(connected.channel);
+const plan = makePlan({ 'p/remote': { pool: 'linux', run: ['sleep 1.5', 'echo "ran in $(pwd)"'] } });
+const build = coordinator.startBuild({ root: '/nonexistent', plan, options: { noCache: true, only: [] } });
+const status = await coordinator.finished(build);
+const log = state.store.readLog(build, 'p/remote').map((chunk) => chunk.data).join('');
+await coordinator.close();
+connected.channel.close();
+state.close();
+process.stdout.write(JSON.stringify({ status, log }));
+process.exit(0);
+`;
