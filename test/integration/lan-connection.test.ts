@@ -64,8 +64,11 @@ describe('a LAN agent on loopback', () => {
     expect(log).toContain('hello from hello');
     // The job ran in the agent's own workspace, not at the coordinator's path.
     expect(log).toContain(join(base, 'agent', 'workspaces'));
-    await coordinator.close();
+    // Disconnect first: the coordinator records the agent going offline in the store.
+    const closed = new Promise((resolve) => dialed.ws.once('close', resolve));
     dialed.ws.close();
+    await closed;
+    await coordinator.close();
     state.close();
   });
 
@@ -131,5 +134,31 @@ describe('a LAN agent on loopback', () => {
     expect(await reply).toMatchObject({ type: 'result', attempt: 'x2', outcome: { status: 'failed', message: expect.stringContaining('refuses new work') } });
     await expect.poll(() => agent.stderr()).toContain('coordinator speaks protocol 999');
     ws.close();
+  });
+
+  it('closes the connection (1009) on a frame too large to buffer, and goes on serving others', async () => {
+    const { ws } = await dialPaired();
+    await nextMessage(ws); // hello
+    const closed = new Promise<number>((resolve) => ws.once('close', (code: number) => resolve(code)));
+    ws.send('x'.repeat(9 << 20));
+    expect(await closed).toBe(1009);
+    const again = await dialPaired();
+    expect(await nextMessage(again.ws)).toMatchObject({ type: 'hello', agent: { id: agent.id } });
+    again.ws.close();
+  });
+
+  it('with --no-pairing prints no code and refuses pairing; a mistyped code is refused before dialing', async () => {
+    const closed = await startAgentProcess(['--state-dir', join(base, 'closed'), '--no-mdns', '--no-pairing', '--listen', '127.0.0.1', '--port', '0']);
+    try {
+      expect(closed.code).toBeUndefined();
+      const refused = await runFarmhand(['pair', `127.0.0.1:${closed.port}`, 'AAAA-AAAA', '--state-dir', join(base, 'coordinator')]);
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toBe(`farmhand pair: agent at 127.0.0.1:${closed.port} refused: pairing is disabled on this agent (--no-pairing)\n`);
+      const mistyped = await runFarmhand(['pair', `127.0.0.1:${closed.port}`, 'AAAA-AAA', '--state-dir', join(base, 'coordinator')]);
+      expect(mistyped.code).toBe(2);
+      expect(mistyped.stderr).toContain('"AAAA-AAA" is not a pairing code');
+    } finally {
+      expect(await closed.stop('SIGINT')).toBe(0);
+    }
   });
 });
