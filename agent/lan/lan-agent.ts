@@ -110,6 +110,10 @@ export async function startLanAgent(options: LanAgentOptions): Promise<LanAgent>
     onPairing: (ws, fingerprint, channelBinding) =>
       servePairing({ socket: frameSocketOf(ws, null), gate, identity, coordinatorFingerprint: fingerprint, channelBinding, now, onPaired: trust, log }),
     log,
+  }).catch(async (error: unknown) => {
+    // Not listening (port taken, no such address): release the executors, or their processes keep this one alive.
+    await Promise.all(Object.values(executors).map((executor) => executor.close()));
+    throw error;
   });
   if (options.mdns) advertiser = startAdvertiser({ advertisement: advertisement(), port: server.port, probe: options.mdnsProbe, log });
 

@@ -23,10 +23,15 @@ beforeAll(async () => {
   base = mkdtempSync(join(tmpdir(), 'farmhand-lan-ns-'));
   lan = createLan(3);
   const common = ['--no-mdns-probe', '--slots', '3'];
-  [alpha, beta] = await Promise.all([
+  const started = await Promise.allSettled([
     startAgentProcess(['--state-dir', join(base, 'alpha'), '--name', 'alpha', '--pool', 'linux', '--labels', 'gpu,big', ...common], lan.hosts[1]),
     startAgentProcess(['--state-dir', join(base, 'beta'), '--name', 'beta', ...common], lan.hosts[2]),
   ]);
+  // Keep whichever started, so afterAll stops it even when the other did not.
+  const [first, second] = started.map((result) => (result.status === 'fulfilled' ? result.value : undefined));
+  alpha = first as AgentProcess;
+  beta = second as AgentProcess;
+  for (const result of started) if (result.status === 'rejected') throw result.reason;
 });
 
 afterAll(async () => {
