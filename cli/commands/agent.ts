@@ -3,7 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism, hostname } from 'node:os';
 import { join } from 'node:path';
-import { type Command, Option } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import { defaultAgentConfig, parseAgentConfig, type AgentConfig } from '../../agent/config';
 import { oneLine } from '../../agent/executors/messages';
 import { createShellExecutor } from '../../agent/executors/shell-executor';
@@ -34,7 +34,7 @@ const collect = (value: string, previous: string[]) => [...previous, value];
 
 function portNumber(value: string): number {
   const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`expected a port from 0 to 65535, got "${value}"`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError(`expected a port from 0 to 65535, got "${value}"`);
   return port;
 }
 

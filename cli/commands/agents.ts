@@ -1,5 +1,5 @@
 // `farmhand agents`: browse the LAN for agents for --wait seconds and list them with the paired ones.
-import type { Command } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
 import { listAgents } from '../../core/lan/agent-list';
 import { readPairedAgents } from '../../core/lan/coordinator-identity';
 import { startDiscovery } from '../../core/lan/discovery';
@@ -16,9 +16,10 @@ interface AgentsFlags {
   wait: number;
 }
 
-function seconds(value: string): number {
+/** Parses a number of seconds for --wait. */
+export function seconds(value: string): number {
   const number = Number(value);
-  if (!Number.isFinite(number) || number < 0 || number > 3600) throw new Error(`expected seconds from 0 to 3600, got "${value}"`);
+  if (!Number.isFinite(number) || number < 0 || number > 3600) throw new InvalidArgumentError(`expected seconds from 0 to 3600, got "${value}"`);
   return number;
 }
 

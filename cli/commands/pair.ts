@@ -2,6 +2,7 @@
 // name or id heard on the LAN (mDNS), or HOST:PORT. Exit 0 paired, 2 wrong code or refused, 3 unreachable.
 import type { Command } from 'commander';
 import { oneLine } from '../../agent/executors/messages';
+import { seconds } from './agents';
 import { findAgent, listAgents } from '../../core/lan/agent-list';
 import { openCoordinatorIdentity } from '../../core/lan/coordinator-identity';
 import { startDiscovery } from '../../core/lan/discovery';
@@ -23,7 +24,7 @@ export function registerPair(program: Command): void {
     .command('pair <agent> <code>')
     .description('pair this coordinator with an agent (name, id or HOST:PORT) using the code it printed')
     .option('--state-dir <dir>', 'where the coordinator identity lives (env FARMHAND_STATE_DIR)')
-    .option('--wait <seconds>', 'how long to look for the agent on the LAN', (value) => Math.max(0, Number(value) || 0), 3)
+    .option('--wait <seconds>', 'how long to look for the agent on the LAN', seconds, 3)
     .action(async (agent: string, code: string, flags: PairFlags) => {
       process.exitCode = await pair(agent, code, flags);
     });
