@@ -104,6 +104,21 @@ describe.skipIf(!usable)('LAN agents in network namespaces', () => {
     }
   });
 
+  it('refuses strangers across the LAN: an unpaired coordinator, raw TLS without a certificate or with an unpaired one', async () => {
+    const probe = await bundleScript(strangerProbe);
+    try {
+      const result = await runNodeIn(lan.hosts[0]!, probe, [join(base, 'stranger'), '10.77.0.2', '4747', alpha.fingerprint]);
+      expect(result.stderr).toBe('');
+      expect(JSON.parse(result.stdout)).toEqual({
+        coordinator: { failure: { kind: 'refused', status: 403, message: expect.stringContaining('not paired with this agent') } },
+        rawWithoutCertificate: 'HTTP/1.1 401 Unauthorized',
+        rawWithUnpairedCertificate: 'HTTP/1.1 403 Forbidden',
+      });
+    } finally {
+      rmSync(probe, { force: true });
+    }
+  });
+
   it('runs a job sent by its paired coordinator across the LAN, re-advertising its busy slots', async () => {
     // The coordinator side runs as a process in the coordinator's namespace (repo code, bundled).
     const driver = await bundleScript(coordinatorDriver);
@@ -193,5 +208,27 @@ await coordinator.close();
 connected.channel.close();
 state.close();
 process.stdout.write(JSON.stringify({ status, log }));
+process.exit(0);
+`;
+
+/** A stranger on the coordinator's host: dials as an unpaired coordinator, then as raw TLS clients. */
+const strangerProbe = `
+import { connect } from 'node:tls';
+import { openCoordinatorIdentity } from './core/lan/coordinator-identity';
+import { dialAgent } from './core/lan/dial';
+const [stateDir, host, port, fingerprint] = process.argv.slice(2);
+const { identity } = await openCoordinatorIdentity(stateDir);
+const coordinator = await dialAgent({ identity, host, port: Number(port), path: '/ws', fingerprint });
+const raw = (certificate) => new Promise((resolve, reject) => {
+  const socket = connect({ host, port: Number(port), rejectUnauthorized: false, ...certificate }, () => socket.write(
+    'GET /ws HTTP/1.1\\r\\nHost: x\\r\\nUpgrade: websocket\\r\\nConnection: Upgrade\\r\\nSec-WebSocket-Key: AAAAAAAAAAAAAAAAAAAAAA==\\r\\nSec-WebSocket-Version: 13\\r\\n\\r\\n'));
+  let text = '';
+  socket.on('data', (data) => (text += data));
+  socket.on('end', () => resolve(text.split('\\r\\n')[0]));
+  socket.on('error', reject);
+});
+const rawWithoutCertificate = await raw({});
+const rawWithUnpairedCertificate = await raw({ cert: identity.certPem, key: identity.keyPem });
+process.stdout.write(JSON.stringify({ coordinator, rawWithoutCertificate, rawWithUnpairedCertificate }));
 process.exit(0);
 `;
