@@ -31,7 +31,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  expect(await agent?.stop('SIGTERM')).toBe(0);
+  if (agent) expect(await agent.stop('SIGTERM')).toBe(0);
   rmSync(base, { recursive: true, force: true });
 });
 
