@@ -1,7 +1,8 @@
 // `farmhand agents`: browse the LAN for agents for --wait seconds and list them with the paired ones.
 import { type Command, InvalidArgumentError } from 'commander';
 import { listAgents } from '../../core/lan/agent-list';
-import { readPairedAgents } from '../../core/lan/coordinator-identity';
+import { openCoordinatorIdentity, readPairedAgents } from '../../core/lan/coordinator-identity';
+import { dialAgent } from '../../core/lan/dial';
 import { startDiscovery } from '../../core/lan/discovery';
 import type { AgentListing } from '../../core/protocol/lan';
 import type { TrustedPeer } from '../../core/protocol/lan-identity';
@@ -39,7 +40,8 @@ export function registerAgents(program: Command): void {
         process.stderr.write(`farmhand agents: cannot read the paired agents: ${oneLine(error)}\n`);
         return void (process.exitCode = exitCodes.badInput);
       }
-      const listings = await browse(flags.wait * 1000, paired);
+      const stateDir = resolveStateDir(flags.stateDir, process.env);
+      const listings = await probeUnheard(stateDir, await browse(flags.wait * 1000, paired));
       if (flags.json) process.stdout.write(`${JSON.stringify(listings, null, 2)}\n`);
       else printTable(listings);
     });
@@ -51,6 +53,29 @@ export async function browse(waitMs: number, paired: TrustedPeer[]): Promise<Age
   await new Promise((resolve) => setTimeout(resolve, waitMs));
   const listings = listAgents(discovery.agents(), paired);
   await discovery.close();
+  return listings;
+}
+
+/**
+ * A paired agent not heard on the LAN (started with --no-mdns, or multicast does not pass) may still
+ * answer at its last address: dial it, pinned, to tell online from offline.
+ */
+async function probeUnheard(stateDir: string, listings: AgentListing[]): Promise<AgentListing[]> {
+  const unheard = listings.filter((agent) => agent.paired && !agent.online && agent.address && agent.port !== null);
+  if (unheard.length === 0) return listings;
+  const { identity } = await openCoordinatorIdentity(stateDir);
+  await Promise.all(
+    unheard.map(async (agent) => {
+      const result = await dialAgent({ identity, host: agent.address!, port: agent.port!, path: '/ws', fingerprint: agent.fingerprint, timeoutMs: 1500 });
+      if (!('dialed' in result)) return;
+      agent.online = true;
+      agent.last_seen = systemClock.now();
+      await new Promise((resolve) => {
+        result.dialed.ws.once('close', resolve);
+        result.dialed.ws.close(1000, 'checked');
+      });
+    }),
+  );
   return listings;
 }
 

@@ -71,6 +71,20 @@ describe.skipIf(!usable)('LAN agents in network namespaces', () => {
     expect(listings.find((agent) => agent.id === beta.id)).toMatchObject({ paired: false });
   });
 
+  it('pairs an agent started with --no-mdns by address, and lists it online by dialing its last address', async () => {
+    const gamma = await startAgentProcess(['--state-dir', join(base, 'gamma'), '--name', 'gamma', '--no-mdns', '--port', '4748'], lan.hosts[1]);
+    try {
+      const paired = await runFarmhand(['pair', '10.77.0.2:4748', gamma.code!, '--state-dir', coordinatorState()], lan.hosts[0]);
+      expect(paired.stdout).toBe(`paired with gamma (id ${gamma.id}, fingerprint ${gamma.fingerprint})\n`);
+      const listings = await agentsJson('0.5');
+      expect(listings.find((agent) => agent.id === gamma.id)).toMatchObject({ address: '10.77.0.2', port: 4748, paired: true, online: true, last_seen: expect.any(Number) });
+    } finally {
+      expect(await gamma.stop('SIGTERM')).toBe(0);
+    }
+    const after = await agentsJson('0.5');
+    expect(after.find((agent) => agent.id === gamma.id)).toMatchObject({ paired: true, online: false });
+  });
+
   it('locks pairing after 5 wrong codes, even for the right code, until the agent restarts', async () => {
     const target = `${lan.hosts[2]!.address}:4747`;
     for (let attempt = 1; attempt <= 5; attempt++) {
@@ -153,7 +167,8 @@ describe.skipIf(!usable)('LAN agents in network namespaces', () => {
     expect(await beta.stop('SIGKILL')).toBeNull();
     const result = await listing;
     const listings = JSON.parse(result.stdout) as AgentListing[];
-    expect(listings.map((agent) => agent.name)).toEqual(['alpha']);
+    expect(listings.filter((agent) => agent.online).map((agent) => agent.name)).toEqual(['alpha']);
+    expect(listings.map((agent) => agent.name)).not.toContain('beta');
   });
 
   it('withdraws its advertisement on SIGTERM: a browser hears the goodbye at once', async () => {
