@@ -67,7 +67,8 @@ export function advertisementTxt(ad: Advertisement): Record<string, string> {
   };
 }
 
-const list = (value: unknown) => (typeof value === 'string' && value !== '' ? value.split(',') : []);
+// Anyone can advertise: keep what is shown short (a name of 64 characters, 32 pools or labels).
+const list = (value: unknown) => (typeof value === 'string' && value !== '' ? value.split(',').slice(0, 32).map((item) => item.slice(0, 64)) : []);
 const count = (value: unknown) => (typeof value === 'string' && /^\d{1,6}$/.test(value) ? Number(value) : undefined);
 
 /** Reads a TXT record heard on the LAN; an error says what is missing (anyone can send one). */
@@ -85,7 +86,7 @@ export function readAdvertisement(txt: unknown): { advertisement: Advertisement 
   return {
     advertisement: {
       id,
-      name: text('name') ?? id,
+      name: (text('name') ?? id).slice(0, 64),
       version: text('version') ?? 'unknown',
       protocol,
       pools: list(record.pools),

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { dnsLabel } from '../../../agent/lan/advertiser';
 import { createPairingGate } from '../../../agent/pairing/pairing-gate';
 import { findAgent, listAgents } from '../../../core/lan/agent-list';
 import type { DiscoveredAgent } from '../../../core/lan/discovery';
@@ -18,6 +19,8 @@ describe('advertisements', () => {
     expect(readAdvertisement({ ...advertisementTxt(ad()), id: '../x y' })).toEqual({ error: 'TXT id is missing or malformed' });
     expect(readAdvertisement({ ...advertisementTxt(ad()), slots: 'many' })).toEqual({ error: 'TXT protocol or slots is missing' });
     expect(readAdvertisement(null)).toEqual({ error: 'no TXT record' });
+    const long = readAdvertisement({ ...advertisementTxt(ad()), name: 'n'.repeat(500), pools: Array.from({ length: 100 }, (_, i) => `p${i}`).join(',') });
+    expect('advertisement' in long && [long.advertisement.name.length, long.advertisement.pools.length]).toEqual([64, 32]);
   });
 
   it('parses HOST:PORT', () => {
@@ -26,6 +29,13 @@ describe('advertisements', () => {
     expect(parseHostPort('[fe80::1]:4747')).toEqual({ host: 'fe80::1', port: 4747 });
     expect(parseHostPort('alpha')).toBeUndefined();
     expect(parseHostPort('alpha:99999')).toBeUndefined();
+  });
+});
+
+describe('advertised names', () => {
+  it('become DNS labels', () => {
+    expect(dnsLabel('Build Box #2 (GPU)')).toBe('build-box-2-gpu');
+    expect(dnsLabel('***')).toBe('agent');
   });
 });
 
