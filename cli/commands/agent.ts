@@ -8,7 +8,6 @@ import { defaultAgentConfig, parseAgentConfig, type AgentConfig } from '../../ag
 import { oneLine } from '../../agent/executors/messages';
 import { createShellExecutor } from '../../agent/executors/shell-executor';
 import type { Executor } from '../../agent/executors/types';
-import { startLanAgent } from '../../agent/lan/lan-agent';
 import { lanDefaults } from '../../core/protocol/lan';
 import type { Identity } from '../../core/protocol/lan-identity';
 import { resolveStateDir } from '../../core/store/state-dir';
@@ -70,6 +69,8 @@ async function agent(flags: AgentFlags): Promise<number> {
   } else if (flags.agentConfig) return fail(`${flags.agentConfig}: no such file`, exitCodes.badInput);
 
   const log = (line: string) => process.stderr.write(`farmhand agent: ${line}\n`);
+  // Loaded on use: TLS, WebSocket and mDNS code stays out of every other command's start-up.
+  const { startLanAgent } = await import('../../agent/lan/lan-agent');
   let running;
   try {
     running = await startLanAgent({

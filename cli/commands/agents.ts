@@ -1,9 +1,6 @@
 // `farmhand agents`: browse the LAN for agents for --wait seconds and list them with the paired ones.
 import { type Command, InvalidArgumentError } from 'commander';
-import { listAgents } from '../../core/lan/agent-list';
 import { openCoordinatorIdentity, readPairedAgents } from '../../core/lan/coordinator-identity';
-import { dialAgent } from '../../core/lan/dial';
-import { startDiscovery } from '../../core/lan/discovery';
 import type { AgentListing } from '../../core/protocol/lan';
 import type { TrustedPeer } from '../../core/protocol/lan-identity';
 import { resolveStateDir } from '../../core/store/state-dir';
@@ -49,6 +46,8 @@ export function registerAgents(program: Command): void {
 
 /** Listens for `waitMs`, then merges what was heard with the paired agents. */
 export async function browse(waitMs: number, paired: TrustedPeer[]): Promise<AgentListing[]> {
+  // Loaded on use: mDNS code stays out of every other command's start-up.
+  const [{ startDiscovery }, { listAgents }] = await Promise.all([import('../../core/lan/discovery'), import('../../core/lan/agent-list')]);
   const discovery = startDiscovery({ now: systemClock.now, log: (line) => process.stderr.write(`farmhand: ${line}\n`) });
   await new Promise((resolve) => setTimeout(resolve, waitMs));
   const listings = listAgents(discovery.agents(), paired);
@@ -64,6 +63,7 @@ async function probeUnheard(stateDir: string, listings: AgentListing[]): Promise
   const unheard = listings.filter((agent) => agent.paired && !agent.online && agent.address && agent.port !== null);
   if (unheard.length === 0) return listings;
   const { identity } = await openCoordinatorIdentity(stateDir);
+  const { dialAgent } = await import('../../core/lan/dial');
   await Promise.all(
     unheard.map(async (agent) => {
       const result = await dialAgent({ identity, host: agent.address!, port: agent.port!, path: '/ws', fingerprint: agent.fingerprint, timeoutMs: 1500 });

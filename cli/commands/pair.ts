@@ -3,10 +3,7 @@
 import type { Command } from 'commander';
 import { oneLine } from '../../agent/executors/messages';
 import { seconds } from './agents';
-import { findAgent, listAgents } from '../../core/lan/agent-list';
 import { openCoordinatorIdentity } from '../../core/lan/coordinator-identity';
-import { startDiscovery } from '../../core/lan/discovery';
-import { pairWithAgent } from '../../core/lan/pair';
 import { parseHostPort, type AgentListing } from '../../core/protocol/lan';
 import type { TrustedPeer } from '../../core/protocol/lan-identity';
 import { resolveStateDir } from '../../core/store/state-dir';
@@ -51,6 +48,7 @@ async function pair(wanted: string, code: string, flags: PairFlags): Promise<num
     if (!found.agent.address || found.agent.port === null) return fail(`agent ${wanted} has no known address; pair by HOST:PORT`, exitCodes.unreachable);
     target = { host: found.agent.address, port: found.agent.port, fingerprint: found.agent.fingerprint };
   }
+  const { pairWithAgent } = await import('../../core/lan/pair');
   const result = await pairWithAgent({ identity: coordinator.identity, host: target.host, port: target.port, code, expectedFingerprint: target.fingerprint, now: systemClock.now });
   if ('failure' in result) {
     const { kind, message } = result.failure;
@@ -64,6 +62,7 @@ async function pair(wanted: string, code: string, flags: PairFlags): Promise<num
 
 /** Browses until the agent is heard (or the wait is over); paired agents count with their last address. */
 async function lookUp(wanted: string, waitMs: number, paired: TrustedPeer[]): Promise<{ agent: AgentListing } | { error: string }> {
+  const [{ startDiscovery }, { findAgent, listAgents }] = await Promise.all([import('../../core/lan/discovery'), import('../../core/lan/agent-list')]);
   const discovery = startDiscovery({ now: systemClock.now, log: (line) => process.stderr.write(`farmhand: ${line}\n`) });
   const until = systemClock.now() + waitMs;
   let found = findAgent(listAgents(discovery.agents(), paired), wanted);
