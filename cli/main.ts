@@ -6,6 +6,9 @@ import { registerBuilds } from './commands/builds';
 import { registerCancel } from './commands/cancel';
 import { registerServe } from './commands/serve';
 import { registerInit } from './commands/init';
+import { registerAgent } from './commands/agent';
+import { registerAgents } from './commands/agents';
+import { registerPair } from './commands/pair';
 import { exitCodes } from './exit-codes';
 import { helpSettings } from './help';
 
@@ -27,6 +30,9 @@ registerBuilds(program);
 registerCancel(program);
 registerServe(program);
 registerInit(program);
+registerAgent(program);
+registerAgents(program);
+registerPair(program);
 
 try {
   await program.parseAsync(process.argv);
