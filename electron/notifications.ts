@@ -98,11 +98,12 @@ export function createNotificationRules(options: NotificationRulesOptions): Noti
     const now = options.now();
     for (const wait of waiting.values()) {
       if (now - wait.since < waitingAfterMs) continue;
-      const minutes = Math.floor((now - wait.since) / 60_000);
+      const waited = now - wait.since;
+      const duration = waited >= 60_000 ? `${Math.floor(waited / 60_000)} min` : `${Math.floor(waited / 1000)} s`;
       raise(out, {
         key: `waiting:${wait.build}:${wait.job}:${wait.since}`,
         title: `${wait.job} is waiting`,
-        body: `Build ${wait.build} has waited ${minutes >= 1 ? `${minutes} min` : 'over a minute'} for resource group ${wait.group}.`,
+        body: `Build ${wait.build} has waited ${duration} for resource group ${wait.group}.`,
         target: { kind: 'build', build: wait.build, job: wait.job },
       });
     }
