@@ -30,7 +30,7 @@ function setUp(appOrigin: () => string | undefined = () => origin) {
   const fake = fakeIpcMain();
   const deps = {
     appOrigin,
-    chooseFolder: vi.fn(async () => '/home/ada/src/app'),
+    chooseFolder: vi.fn(async (): Promise<string | null> => '/home/ada/src/app'),
     onFolderChosen: vi.fn(),
     revealFile: vi.fn(),
     version: '0.1.0',
