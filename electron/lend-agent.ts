@@ -59,11 +59,14 @@ export function createLending(options: LendingOptions): Lending {
   let child: ChildProcess | undefined;
   let exited: Promise<void> = Promise.resolve();
   let stopping = false;
+  // The agent's last line says why it stopped (a bad agent.yml, a port in use): passed on in onExit.
+  let lastLine = '';
 
   const readLines = (stream: NodeJS.ReadableStream | null) => {
     if (!stream) return;
     createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => {
       options.onLine?.(line);
+      if (line.trim()) lastLine = line.trim();
       const code = pairingCodeIn(line);
       if (code) options.onPairingCode?.(code);
     });
@@ -76,15 +79,20 @@ export function createLending(options: LendingOptions): Lending {
     start() {
       if (child) return;
       stopping = false;
+      lastLine = '';
       const started = spawn(options.command, options.args, { env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
       child = started;
       readLines(started.stdout);
       readLines(started.stderr);
       exited = new Promise<void>((resolve) => {
         let failure: Error | undefined;
+        let finished = false;
         const finish = (code: number | null, signal: NodeJS.Signals | null) => {
+          if (finished) return;
+          finished = true;
           if (child === started) child = undefined;
-          if (!stopping) options.onExit?.(failure ? `could not start the agent: ${failure.message}` : `the agent stopped (${signal ?? `exit code ${code}`})`);
+          const said = lastLine ? `: ${lastLine}` : '';
+          if (!stopping) options.onExit?.(failure ? `could not start the agent: ${failure.message}` : `the agent stopped (${signal ?? `exit code ${code}`})${said}`);
           resolve();
         };
         started.once('error', (error) => {
@@ -92,7 +100,8 @@ export function createLending(options: LendingOptions): Lending {
           // A spawn failure emits no 'exit': finish here.
           if (started.pid === undefined) finish(null, null);
         });
-        started.once('exit', finish);
+        // 'close' rather than 'exit': it comes after the last line of output has been read.
+        started.once('close', finish);
       });
     },
     async stop() {

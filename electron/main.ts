@@ -33,7 +33,9 @@ const launch = (cwd: string): LaunchContext => ({ isPackaged: app.isPackaged, cw
 
 const view = createFarmView();
 const notifications = createNotificationRules({ now: () => Date.now(), quietBefore: Date.now() });
-let state = loadWindowState(stateFile).state;
+const loaded = loadWindowState(stateFile);
+if (loaded.warning) process.stderr.write(`farmhand: ${loaded.warning}\n`);
+let state = loaded.state;
 let coordinator: DesktopCoordinator | undefined;
 let client: FarmClient | undefined;
 let window: BrowserWindow | undefined;

@@ -88,6 +88,14 @@ describe('createLending', () => {
     expect(lending.running).toBe(false);
   });
 
+  it('passes on the last line the agent printed before it stopped', async () => {
+    const exits: string[] = [];
+    const lending = createLending({ command: 'sh', args: ['-c', 'echo starting; echo "agent.yml:3:1: unknown key poool" >&2; exit 2'], onExit: (detail) => exits.push(detail) });
+    lending.start();
+    await until(() => exits.length === 1);
+    expect(exits).toEqual(['the agent stopped (exit code 2): agent.yml:3:1: unknown key poool']);
+  });
+
   it('says when the agent cannot start', async () => {
     const exits: string[] = [];
     const lending = createLending({ command: '/nonexistent/farmhand-node', args: [], onExit: (detail) => exits.push(detail) });
