@@ -42,15 +42,18 @@ let window: BrowserWindow | undefined;
 let lendingStatus: LendingStatus = { state: 'off' };
 let quitting = false;
 
-const lending = createLending({
-  ...agentCommand({ execPath: process.execPath, runsInElectron: true, farmhandBin: join(appRoot, 'bin', 'farmhand.cjs'), agentConfig: existsSync(agentConfig) ? agentConfig : undefined }),
-  onPairingCode: (code) => observe([{ type: 'pairing', agent: 'this machine', code, at: Date.now() }]),
-  onExit: (detail) => {
-    lendingStatus = { state: 'off' };
-    tray.refresh();
-    show({ key: `lending-stopped:${Date.now()}`, title: 'Lending stopped', body: detail, target: { kind: 'agents' } });
-  },
-});
+/** A lending of this machine with the agent.yml as it is now (the owner may have written one since). */
+const prepareLending = () =>
+  createLending({
+    ...agentCommand({ execPath: process.execPath, runsInElectron: true, farmhandBin: join(appRoot, 'bin', 'farmhand.cjs'), agentConfig: existsSync(agentConfig) ? agentConfig : undefined }),
+    onPairingCode: (code) => observe([{ type: 'pairing', agent: 'this machine', code, at: Date.now() }]),
+    onExit: (detail) => {
+      lendingStatus = { state: 'off' };
+      tray.refresh();
+      show({ key: `lending-stopped:${Date.now()}`, title: 'Lending stopped', body: detail, target: { kind: 'agents' } });
+    },
+  });
+let lending = prepareLending();
 
 const tray = createDesktopTray({
   icon: join(appRoot, 'resources', 'tray.png'),
@@ -71,10 +74,19 @@ function observe(events: Parameters<typeof notifications.observe>[0]): void {
   tray.refresh();
 }
 
+// Shown notifications are kept referenced until clicked or closed: one that is garbage collected
+// loses its click handler on some systems.
+const shownNotifications = new Set<Notification>();
+
 function show(notification: DesktopNotification): void {
   if (!Notification.isSupported()) return;
   const shown = new Notification({ title: notification.title, body: notification.body });
-  shown.on('click', () => coordinator && navigate(targetUrl(coordinator.origin, notification.target)));
+  shownNotifications.add(shown);
+  shown.on('click', () => {
+    shownNotifications.delete(shown);
+    if (coordinator) navigate(targetUrl(coordinator.origin, notification.target));
+  });
+  shown.on('close', () => shownNotifications.delete(shown));
   shown.show();
 }
 
@@ -108,8 +120,12 @@ async function chooseFolder(): Promise<string | null> {
 async function toggleLending(): Promise<void> {
   lendingStatus = { state: 'busy' };
   tray.refresh();
-  if (lending.running) await lending.stop();
-  else lending.start();
+  if (lending.running) {
+    await lending.stop();
+  } else {
+    lending = prepareLending();
+    lending.start();
+  }
   lendingStatus = { state: lending.running ? 'on' : 'off' };
   tray.refresh();
 }

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { describeHost } from '../../../electron/coordinator';
 import type * as Coordinator from '../../../electron/coordinator';
+import type * as LendAgent from '../../../electron/lend-agent';
 import { buildEvent, jobEvent } from './events';
 import { createFakeElectron } from './fake-electron';
 import type { FakeElectron } from './fake-electron';
@@ -22,6 +23,13 @@ vi.mock('../../../electron/coordinator', async (importOriginal) => {
     startDesktopCoordinator: async () =>
       original.describeHost({ url: shared.host.url, token, joined: false, close: async () => void (shared.hostClosed = true) }),
   };
+});
+
+// The lent agent is a stand-in that prints a pairing code: a real `farmhand agent` would advertise
+// itself by mDNS on the host's network, which tests must not do.
+vi.mock('../../../electron/lend-agent', async (importOriginal) => {
+  const original = await importOriginal<typeof LendAgent>();
+  return { ...original, agentCommand: () => ({ command: 'sh', args: ['-c', 'echo "pairing code: 4821-0937"; exec sleep 30'] }) };
 });
 
 const root = mkdtempSync(join(tmpdir(), 'farmhand-main-'));
@@ -103,6 +111,21 @@ describe('electron/main.ts', () => {
     const submenu = (shared.electron.trayMenus.at(-1)?.[0] as { submenu: { label: string; click: () => void }[] }).submenu;
     submenu.find((item) => item.label === 'Cancel build')?.click();
     await until(() => shared.host.requests.some((request) => request.url === '/api/builds/b-0002/cancel'));
+  });
+
+  it('lends the machine from the tray, shows its pairing code, and stops lending', async () => {
+    const lendingItem = () => shared.electron.trayMenus.at(-1)?.find((item) => (item as { type?: string }).type === 'checkbox') as { checked: boolean; click: () => void };
+    const before = shared.electron.notifications.length;
+    lendingItem().click();
+    await until(() => lendingItem().checked);
+    await until(() => shared.electron.notifications.length > before);
+    expect(shared.electron.notifications.at(-1)?.options.title).toBe('Pairing code for this machine');
+    expect(shared.electron.notifications.at(-1)?.options.body).toContain('4821-0937');
+    lendingItem().click();
+    await until(() => !lendingItem().checked);
+    // Stopped on purpose: no "lending stopped" notification.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(shared.electron.notifications.at(-1)?.options.title).toBe('Pairing code for this machine');
   });
 
   it('asks before quitting with a build running, and stays when told to', () => {
