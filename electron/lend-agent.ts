@@ -86,22 +86,35 @@ export function createLending(options: LendingOptions): Lending {
       readLines(started.stderr);
       exited = new Promise<void>((resolve) => {
         let failure: Error | undefined;
-        let finished = false;
-        const finish = (code: number | null, signal: NodeJS.Signals | null) => {
-          if (finished) return;
-          finished = true;
-          if (child === started) child = undefined;
+        let reported = false;
+        const report = (code: number | null, signal: NodeJS.Signals | null) => {
+          if (reported || stopping) return;
+          reported = true;
           const said = lastLine ? `: ${lastLine}` : '';
-          if (!stopping) options.onExit?.(failure ? `could not start the agent: ${failure.message}` : `the agent stopped (${signal ?? `exit code ${code}`})${said}`);
+          options.onExit?.(failure ? `could not start the agent: ${failure.message}` : `the agent stopped (${signal ?? `exit code ${code}`})${said}`);
+        };
+        const gone = () => {
+          if (child === started) child = undefined;
           resolve();
         };
         started.once('error', (error) => {
           failure = error;
           // A spawn failure emits no 'exit': finish here.
-          if (started.pid === undefined) finish(null, null);
+          if (started.pid === undefined) {
+            gone();
+            report(null, null);
+          }
         });
-        // 'close' rather than 'exit': it comes after the last line of output has been read.
-        started.once('close', finish);
+        started.once('exit', (code, signal) => {
+          gone();
+          // Its last lines may still be in the pipe: report on 'close', or after a moment when a
+          // process the agent left behind holds the pipe open.
+          const timer = setTimeout(() => report(code, signal), 500);
+          started.once('close', () => {
+            clearTimeout(timer);
+            report(code, signal);
+          });
+        });
       });
     },
     async stop() {

@@ -58,7 +58,7 @@ describe('createLending', () => {
 
   it('a second start while running starts nothing more', async () => {
     const lines: string[] = [];
-    const lending = createLending({ command: 'sh', args: ['-c', 'echo started; sleep 30'], onLine: (line) => lines.push(line) });
+    const lending = createLending({ command: 'sh', args: ['-c', 'echo started; exec sleep 30'], onLine: (line) => lines.push(line) });
     lending.start();
     lending.start();
     await until(() => lines.length > 0);
@@ -70,7 +70,7 @@ describe('createLending', () => {
   it('reads the pairing code the agent prints, from stdout and stderr lines', async () => {
     const codes: string[] = [];
     const lines: string[] = [];
-    const script = 'echo "agent box id m-1 listening on 0.0.0.0:4747"; echo "fingerprint: AB:CD" >&2; echo "pairing code: 4821-0937"; sleep 30';
+    const script = 'echo "agent box id m-1 listening on 0.0.0.0:4747"; echo "fingerprint: AB:CD" >&2; echo "pairing code: 4821-0937"; exec sleep 30';
     const lending = createLending({ command: 'sh', args: ['-c', script], onPairingCode: (code) => codes.push(code), onLine: (line) => lines.push(line) });
     lending.start();
     await until(() => codes.length === 1 && lines.length === 3);
@@ -117,6 +117,28 @@ describe('createLending', () => {
     await lending.stop();
     expect(Date.now() - started).toBeGreaterThanOrEqual(250);
     expect(processAlive(pid)).toBe(false);
+  });
+
+  it('stop() does not wait for a process the agent left holding its output open', async () => {
+    const lines: string[] = [];
+    const exits: string[] = [];
+    // The shell's child `sleep` keeps stdout open after the shell itself is gone.
+    const lending = createLending({ command: 'sh', args: ['-c', 'echo $$; sleep 2; exit 3'], onLine: (line) => lines.push(line), onExit: (detail) => exits.push(detail) });
+    lending.start();
+    await until(() => lines.length === 1);
+    const started = Date.now();
+    await lending.stop();
+    expect(Date.now() - started).toBeLessThan(1_500);
+    expect(lending.running).toBe(false);
+    expect(exits).toEqual([]);
+  });
+
+  it('reports an agent that exits while a process it left holds the output open', async () => {
+    const exits: string[] = [];
+    const lending = createLending({ command: 'sh', args: ['-c', '(sleep 2 &); echo "bad agent.yml"; exit 2'], onExit: (detail) => exits.push(detail) });
+    lending.start();
+    await until(() => exits.length === 1, 1_500);
+    expect(exits).toEqual(['the agent stopped (exit code 2): bad agent.yml']);
   });
 
   it('can be lent again after stopping', async () => {
