@@ -53,6 +53,8 @@ export class BuildRun {
   readonly pipelines = new Map<string, PipelineRun>();
   readonly ready = new Set<string>();
   canceled = false;
+  /** Set when the build had to stop for a reason outside its jobs (the store refused writes). */
+  failure?: string;
   private unfinished: number;
 
   constructor(
@@ -127,6 +129,7 @@ export class BuildRun {
 
   /** Final status once every job has finished: any real failure fails it; a job canceled by another build cancels it. */
   status(): 'success' | 'failed' | 'canceled' {
+    if (this.failure !== undefined) return 'failed';
     if (this.canceled) return 'canceled';
     const states = [...this.jobs.values()];
     if (states.some((job) => (job.state === 'failed' && !job.plan.allowFailure) || job.state === 'lost')) return 'failed';

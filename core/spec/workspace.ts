@@ -74,7 +74,9 @@ function readEntry(sink: DiagnosticSink, map: YMap, files: ProjectFiles, listed:
   if (pathNode === undefined) sink.error(map.loc, 'workspace recipe entry has no `path`', 'write `{ path: packages/x/recipe.yml, versions: [...] }`');
   const path = pathNode ? readNonEmptyString(sink, pathNode, 'path') : undefined;
   const versionsNode = findEntry(map, 'versions')?.value;
-  const versions = versionsNode ? readVersions(sink, versionsNode) : undefined;
+  // Versions that were given but refused count as given ([]): the recipe then reports no second,
+  // follow-on problem (`has no version`) for the one already reported here.
+  const versions = versionsNode ? readVersions(sink, versionsNode) ?? [] : undefined;
   if (path === undefined || pathNode === undefined) return;
   for (const matched of matchFiles(sink, pathNode, path, files)) {
     const known = listed.get(matched);
