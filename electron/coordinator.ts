@@ -21,6 +21,6 @@ export function describeHost(host: FarmhandHost): DesktopCoordinator {
 
 /** Starts or joins the coordinator of `stateDir`, serving the renderer from `staticDir`. */
 export async function startDesktopCoordinator(stateDir: string, staticDir: string): Promise<DesktopCoordinator> {
-  const host = await startHost({ stateDir, host: '127.0.0.1', port: 0, staticDir });
+  const host = await startHost({ stateDir, host: '127.0.0.1', port: 0, staticDir, kind: 'app' });
   return describeHost(host);
 }

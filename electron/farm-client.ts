@@ -26,8 +26,15 @@ export interface FarmClient {
 
 const eventTypes = new Set(['build', 'job', 'log', 'agent']);
 
-/** Checks one WebSocket message `{ seq, events }`; malformed events are dropped, not thrown. */
-export function parseEventsMessage(text: string): { seq: number; events: FarmEvent[] } | { error: string } {
+/**
+ * One message of the event stream: `{ hello: true, seq }` on connecting (the coordinator's newest
+ * sequence number), then batches `{ seq, events }`; `reset: true` marks a batch from a coordinator
+ * that started over (its numbers restart, so an older seq is not a replay).
+ */
+export type EventsMessage = { hello: true; seq: number } | { seq: number; events: FarmEvent[]; reset: boolean };
+
+/** Checks one WebSocket message; malformed events are dropped, not thrown. */
+export function parseEventsMessage(text: string): EventsMessage | { error: string } {
   let data: unknown;
   try {
     data = JSON.parse(text);
@@ -35,14 +42,15 @@ export function parseEventsMessage(text: string): { seq: number; events: FarmEve
     return { error: 'event message is not JSON' };
   }
   if (typeof data !== 'object' || data === null) return { error: 'event message is not an object' };
-  const { seq, events } = data as { seq?: unknown; events?: unknown };
+  const { seq, events, hello, reset } = data as { seq?: unknown; events?: unknown; hello?: unknown; reset?: unknown };
   if (!Number.isSafeInteger(seq) || (seq as number) < 0) return { error: 'event message has no valid seq' };
+  if (hello === true) return { hello: true, seq: seq as number };
   if (!Array.isArray(events)) return { error: 'event message has no events list' };
   const valid = events.filter(
     (event): event is FarmEvent =>
       typeof event === 'object' && event !== null && eventTypes.has((event as { type?: unknown }).type as string) && typeof (event as { at?: unknown }).at === 'number',
   );
-  return { seq: seq as number, events: valid };
+  return { seq: seq as number, events: valid, reset: reset === true };
 }
 
 /** The WebSocket URL of the event stream, replaying from `since` when it is above 0. */
@@ -72,7 +80,12 @@ export function connectFarm(options: FarmClientOptions): FarmClient {
     current.on('message', (data) => {
       const parsed = parseEventsMessage(data.toString());
       if ('error' in parsed) return;
-      if (parsed.seq < seq) return; // a replay overlapping what we already have
+      if ('hello' in parsed) {
+        // The first connection starts from now; a reconnection keeps its own place.
+        if (seq === 0) seq = parsed.seq;
+        return;
+      }
+      if (parsed.seq < seq && !parsed.reset) return; // a replay overlapping what we already have
       seq = parsed.seq;
       if (parsed.events.length > 0) options.onEvents(parsed.events);
     });

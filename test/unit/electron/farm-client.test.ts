@@ -33,7 +33,12 @@ async function setUp(clientToken = token) {
 describe('parseEventsMessage', () => {
   it('accepts { seq, events } and drops malformed events', () => {
     const message = JSON.stringify({ seq: 7, events: [buildEvent('b-0001', 'running', 1), { type: 'mystery', at: 1 }, { type: 'job' }, null] });
-    expect(parseEventsMessage(message)).toEqual({ seq: 7, events: [buildEvent('b-0001', 'running', 1)] });
+    expect(parseEventsMessage(message)).toEqual({ seq: 7, events: [buildEvent('b-0001', 'running', 1)], reset: false });
+  });
+
+  it('reads the hello message and the reset mark', () => {
+    expect(parseEventsMessage('{"hello": true, "seq": 12}')).toEqual({ hello: true, seq: 12 });
+    expect(parseEventsMessage('{"seq": 2, "events": [], "reset": true}')).toEqual({ seq: 2, events: [], reset: true });
   });
 
   it('refuses what is not an events message, in words', () => {
@@ -78,6 +83,21 @@ describe('connectFarm', () => {
     await until(() => received.length === 2);
     expect(received[1]).toEqual([buildEvent('b-0001', 'success', 2)]);
     expect(statuses).toEqual(['connected', 'disconnected', 'connected']);
+  });
+
+  it('starts from the hello seq, and follows a coordinator that started over', async () => {
+    const { host, client, received } = await setUp();
+    await until(() => host.sockets.length === 1);
+    host.sockets[0]?.send(JSON.stringify({ hello: true, seq: 40 }));
+    await until(() => client.seq === 40);
+    host.sockets[0]?.terminate();
+    await until(() => host.sockets.length === 2);
+    expect(host.upgrades[1]?.url).toBe('/api/events?since=40');
+    // The new coordinator numbers from 1 again: without reset an older seq would be skipped.
+    host.sockets[1]?.send(JSON.stringify({ hello: true, seq: 3 }));
+    host.sockets[1]?.send(JSON.stringify({ seq: 3, events: [buildEvent('b-0001', 'queued', 1)], reset: true }));
+    await until(() => received.length === 1);
+    expect(client.seq).toBe(3);
   });
 
   it('ignores a malformed message and keeps the connection', async () => {

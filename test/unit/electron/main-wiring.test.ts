@@ -21,7 +21,7 @@ vi.mock('../../../electron/coordinator', async (importOriginal) => {
   return {
     ...original,
     startDesktopCoordinator: async () =>
-      original.describeHost({ url: shared.host.url, token, joined: false, close: async () => void (shared.hostClosed = true) }),
+      original.describeHost({ url: shared.host.url, token, joined: false, idle: async () => undefined, close: async () => void (shared.hostClosed = true) }),
   };
 });
 
@@ -61,7 +61,7 @@ afterAll(async () => {
 });
 
 describe('electron/main.ts', () => {
-  const entry = () => describeHost({ url: shared.host.url, token, joined: false, close: async () => undefined });
+  const entry = () => describeHost({ url: shared.host.url, token, joined: false, idle: async () => undefined, close: async () => undefined });
 
   it('takes the single-instance lock and opens one sandboxed window on the host with its token', () => {
     const { app, windows } = shared.electron;

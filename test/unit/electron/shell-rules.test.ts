@@ -84,7 +84,7 @@ describe('mainWindowOptions', () => {
 });
 
 describe('describeHost', () => {
-  const host = (url: string): FarmhandHost => ({ url, token: 'a b/c', joined: false, close: async () => undefined });
+  const host = (url: string): FarmhandHost => ({ url, token: 'a b/c', joined: false, idle: async () => undefined, close: async () => undefined });
 
   it('opens the page with the token (URL-encoded) and checks senders against the origin', () => {
     expect(describeHost(host('http://127.0.0.1:40123'))).toMatchObject({ origin: 'http://127.0.0.1:40123', entryUrl: 'http://127.0.0.1:40123/?token=a+b%2Fc' });
