@@ -11,3 +11,5 @@ const common = { bundle: true, platform: 'node', target: 'node20', format: 'esm'
 // start-up: it loads on first use.
 await build({ ...common, entryPoints: ['cli/main.ts'], outdir: 'dist/cli', splitting: true, chunkNames: 'chunks/[name]-[hash]' });
 if (existsSync('electron/main.ts')) await build({ ...common, entryPoints: ['electron/main.ts'], outfile: 'dist/electron/main.js' });
+// A sandboxed preload cannot be an ES module: CommonJS, with only `electron` left external.
+if (existsSync('electron/preload.ts')) await build({ bundle: true, platform: 'node', target: 'node20', format: 'cjs', external: ['electron'], logLevel: 'warning', entryPoints: ['electron/preload.ts'], outfile: 'dist/electron/preload.cjs' });
