@@ -40,7 +40,10 @@ export function createAgent(options: AgentOptions): Agent {
     const executor = kind === 'refused' ? undefined : options.executors[kind];
     send({ type: 'started', attempt: attempt.id, at: now() });
     let result: ExecutionResult;
-    if (kind === 'refused') {
+    if (attempt.workspace.kind !== 'local') {
+      // A snapshot is placed by the LAN agent's workspaces (agent/lan/workspaces.ts) before it gets here.
+      result = { status: 'failed', reason: 'error', message: `agent ${info.name} got a snapshot it has not placed in a workspace` };
+    } else if (kind === 'refused') {
       result = { status: 'failed', reason: 'error', message: `agent ${info.name} runs only jobs with an image (allow_shell: false in its agent.yml)` };
     } else if (!executor) {
       result = { status: 'failed', reason: 'error', message: `agent ${info.name} has no ${kind} executor` };
@@ -70,6 +73,8 @@ export function createAgent(options: AgentOptions): Agent {
   }
 
   channel.onMessage((raw) => {
+    // Transfer messages are the LAN workspaces' business (agent/lan/workspaces.ts), not this loop's.
+    if ((raw as { type?: string }).type === 'blob' || (raw as { type?: string }).type === 'want') return;
     const checked = validateCoordinatorMessage(raw);
     if ('error' in checked) {
       warn(`ignored a message from the coordinator: ${checked.error}`);

@@ -11,6 +11,7 @@ import { startLocalAgent } from '../agent/local-agent';
 import { createShellExecutor } from '../agent/executors/shell-executor';
 import type { Executor } from '../agent/executors/types';
 import { createCoordinator, type Coordinator } from '../core/coordinator/coordinator';
+import { watchAgentWait } from '../core/lan/agent-wait';
 import { createChannelPair } from '../core/protocol/channel';
 import type { AgentMessage, CoordinatorMessage } from '../core/protocol/types';
 import { startApiServer, type ApiServer } from '../core/server/api-server';
@@ -81,6 +82,10 @@ export interface OwnerOptions {
   port?: number;
   token?: string;
   staticDir?: string;
+  /** false: no embedded agent, only paired LAN agents run jobs (`--no-local`). */
+  local?: boolean;
+  /** How long a job no online agent can take waits before it fails (`--agent-wait`, default 60 s). */
+  agentWaitMs?: number;
 }
 
 export interface Owner {
@@ -93,6 +98,8 @@ export interface Owner {
   accepted: Set<string>;
   /** Resolves when every accepted build has ended. */
   allFinished(): Promise<void>;
+  /** Bytes of snapshots and outputs moved to and from LAN agents for a build. */
+  transfer(build: string): { to_agents_bytes: number; from_agents_bytes: number };
   close(): Promise<void>;
 }
 
@@ -120,10 +127,17 @@ export async function startOwner(options: OwnerOptions): Promise<Owner> {
   };
   const events = createEventStream();
   coordinator.subscribe((event) => events.push(event));
-  const [coordinatorEnd, agentEnd] = createChannelPair<CoordinatorMessage, AgentMessage>();
-  coordinator.attachAgent(coordinatorEnd);
-  const shell = createShellExecutor();
-  const agent = startLocalAgent({ channel: agentEnd, slots: options.jobs, shell, docker: options.docker, config: options.agentConfig, now: systemClock.now, warn: options.warn });
+  const stopAgentWait = watchAgentWait({ coordinator, store: state.store, waitMs: options.agentWaitMs ?? 60_000 });
+  let agent: { close(): Promise<void> } = { close: async () => {} };
+  if (options.local !== false) {
+    const [coordinatorEnd, agentEnd] = createChannelPair<CoordinatorMessage, AgentMessage>();
+    coordinator.attachAgent(coordinatorEnd);
+    const shell = createShellExecutor();
+    agent = startLocalAgent({ channel: agentEnd, slots: options.jobs, shell, docker: options.docker, config: options.agentConfig, now: systemClock.now, warn: options.warn });
+  }
+  // Paired LAN agents (none paired: no mDNS, no dialing). Loaded on use, like the other LAN code.
+  const { startRemoteAgents } = await import('../core/lan/remote-agents');
+  const remote = await startRemoteAgents({ stateDir: options.stateDir, coordinator, artifacts: state.artifacts, store: state.store, log: (line) => options.warn(line) });
 
   const accepted = new Set<string>();
   let closing = false;
@@ -138,7 +152,7 @@ export async function startOwner(options: OwnerOptions): Promise<Owner> {
     report: (build) => {
       const report = buildReport(state.store, build);
       const needs = new Map(state.store.getBuild(build)!.plan.jobs.map((job) => [job.id, job.needs]));
-      return { ...report, jobs: report.jobs.map((job) => ({ ...job, needs: needs.get(job.id) ?? [] })) };
+      return { ...report, transfer: remote.transfer(build), jobs: report.jobs.map((job) => ({ ...job, needs: needs.get(job.id) ?? [] })) };
     },
     onBuild: (build) => accepted.add(build),
     // Once this owner is on its way out, a submitter must wait for the next owner instead.
@@ -151,6 +165,8 @@ export async function startOwner(options: OwnerOptions): Promise<Owner> {
   try {
     api = await startApiServer({ context: { events, farm }, token, host: options.host, port: options.port, staticDir: options.staticDir });
   } catch (error) {
+    stopAgentWait();
+    await remote.close();
     await agent.close();
     await coordinator.close();
     state.close();
@@ -178,6 +194,7 @@ export async function startOwner(options: OwnerOptions): Promise<Owner> {
     token,
     accepted,
     allFinished,
+    transfer: (build) => remote.transfer(build),
     async close() {
       if (closed) return;
       closed = true;
@@ -187,6 +204,8 @@ export async function startOwner(options: OwnerOptions): Promise<Owner> {
       events.flush();
       await api.close();
       events.close();
+      stopAgentWait();
+      await remote.close();
       await agent.close();
       await coordinator.close();
       state.close();

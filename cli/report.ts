@@ -27,6 +27,8 @@ export interface Report {
   started_at: number | null;
   finished_at: number | null;
   jobs: ReportJob[];
+  /** Payload bytes of snapshots and outputs moved to and from LAN agents in this build. */
+  transfer?: { to_agents_bytes: number; from_agents_bytes: number };
 }
 
 /** The report of one build, jobs in plan order. */

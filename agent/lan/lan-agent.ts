@@ -16,7 +16,8 @@ import { createPairingGate } from '../pairing/pairing-gate';
 import { servePairing } from '../pairing/pairing-session';
 import { startAdvertiser, type Advertiser } from './advertiser';
 import { startAgentServer } from './agent-server';
-import { createWorkspaces, withLocalWorkspaces } from './workspaces';
+import { openBlobCache } from './blob-cache';
+import { createWorkspaces, withWorkspaces } from './workspaces';
 import { frameSocketOf, type HeartbeatOptions } from './ws-frames';
 
 export interface LanAgentOptions {
@@ -38,6 +39,8 @@ export interface LanAgentOptions {
   now: () => number;
   log(line: string): void;
   heartbeat?: HeartbeatOptions;
+  /** Cap of the blob cache (default 5 GiB). */
+  blobCacheBytes?: number;
 }
 
 export interface LanAgent {
@@ -57,6 +60,7 @@ export async function startLanAgent(options: LanAgentOptions): Promise<LanAgent>
   const executors = await options.createExecutors(identity);
   const gate = createPairingGate({ enabled: options.pairing, now });
   const workspaces = createWorkspaces(join(options.stateDir, 'workspaces'));
+  const cache = openBlobCache(join(options.stateDir, 'blobs'), options.blobCacheBytes);
   const info: AgentInfo = {
     id: identity.id,
     name: identity.name,
@@ -89,7 +93,7 @@ export async function startLanAgent(options: LanAgentOptions): Promise<LanAgent>
       validate: validateCoordinatorMessage,
       log: (line) => log(`${who}: ${line}`),
     });
-    const agent = createAgent({ info, channel: counted(withLocalWorkspaces(channel, workspaces)), executors, config: options.config, now, warn: (line) => log(`${who}: ${line}`) });
+    const agent = createAgent({ info, channel: counted(withWorkspaces({ channel, workspaces, cache, log: (line) => log(`${who}: ${line}`) })), executors, config: options.config, now, warn: (line) => log(`${who}: ${line}`) });
     sessions.add(agent);
     channel.onClose((reason) => {
       log(`${who} disconnected: ${reason}`);

@@ -7,7 +7,9 @@ import { type Command, InvalidArgumentError } from 'commander';
 import { defaultAgentConfig, isolationFor, parseAgentConfig, type AgentConfig } from '../../agent/config';
 import { oneLine } from '../../agent/executors/messages';
 import type { Executor } from '../../agent/executors/types';
+import { noAgentReason } from '../../core/lan/agent-wait';
 import type { FarmEvent } from '../../core/protocol/types';
+import { parseDuration } from '../../core/spec/durations';
 import { openStore } from '../../core/store/sqlite-store';
 import { resolveStateDir } from '../../core/store/state-dir';
 import type { Store } from '../../core/store/types';
@@ -16,7 +18,7 @@ import { claimStateDir, ownerTag, startOwner, type Claim, type Owner, type Owner
 import { exitCodes } from '../exit-codes';
 import { systemClock } from '../clock';
 import { collectSelectors, loadPlan } from '../load';
-import { buildReport, failedJobs, reportPathProblem, summaryLine, writeReport } from '../report';
+import { buildReport, failedJobs, reportPathProblem, summaryLine, writeReport, type Report } from '../report';
 import { formatFailedLogs } from '../views/job-log';
 import { bufferedWriter } from '../views/buffered-writer';
 import { createLineView } from '../views/line-view';
@@ -31,6 +33,16 @@ interface RunFlags {
   logs: boolean;
   connect?: string;
   agentConfig?: string;
+  /** false with --no-local: only paired LAN agents run jobs. */
+  local: boolean;
+  agentWait: number;
+}
+
+/** Parses `--agent-wait` (`60s`, `2m`, `500ms`, or seconds as a bare number). */
+export function agentWaitDuration(value: string): number {
+  const ms = /^\d+(\.\d+)?$/.test(value) ? Number(value) * 1000 : parseDuration(value);
+  if (ms === undefined || !Number.isFinite(ms) || ms < 0) throw new InvalidArgumentError(`expected a duration such as 60s or 2m, got "${value}"`);
+  return ms;
 }
 
 /** Parses a positive integer flag value, or tells commander why not. */
@@ -52,6 +64,8 @@ export function registerRun(program: Command): void {
     .option('--report <file>', 'write the JSON run report here')
     .option('--logs', 'print job output, each line prefixed by its job (when not a terminal)', false)
     .option('--agent-config <file>', "this machine's agent settings (default: agent.yml in the state dir)")
+    .option('--no-local', 'run nothing on this machine: only paired LAN agents take jobs')
+    .option('--agent-wait <duration>', 'how long a job no online agent can take waits before it fails', agentWaitDuration, 60_000)
     .option('--connect <url>', 'use a running coordinator (not available yet)')
     .action(async (dir: string | undefined, flags: RunFlags) => {
       process.exitCode = await run(resolve(dir ?? '.'), flags);
@@ -78,7 +92,7 @@ async function run(root: string, flags: RunFlags): Promise<number> {
     process.stderr.write(`farmhand run: ${config.error}\n`);
     return exitCodes.badInput;
   }
-  const needsDocker = plan.jobs.some((job) => isolationFor(config.config, job) === 'docker');
+  const needsDocker = flags.local && plan.jobs.some((job) => isolationFor(config.config, job) === 'docker');
   let claim: Claim;
   // An owner that is just stopping refuses new builds: then this run claims the state dir again.
   for (let round = 0; ; round++) {
@@ -120,7 +134,7 @@ async function run(root: string, flags: RunFlags): Promise<number> {
   const warn = (message: string) => process.stderr.write(`farmhand: ${message}\n`);
   let owner: Owner;
   try {
-    owner = await startOwner({ stateDir, lock: claim.lock, kind: 'run', jobs: flags.jobs, agentConfig: config.config, docker, warn });
+    owner = await startOwner({ stateDir, lock: claim.lock, kind: 'run', jobs: flags.jobs, agentConfig: config.config, docker, warn, local: flags.local, agentWaitMs: flags.agentWait });
   } catch (error) {
     await docker?.close();
     process.stderr.write(`farmhand run: cannot use the state dir ${stateDir}: ${oneLine(error)}\n`);
@@ -159,7 +173,7 @@ async function run(root: string, flags: RunFlags): Promise<number> {
   await new Promise((resolve) => setTimeout(resolve, 30));
   view.stop();
 
-  finishReport(state.store, build, flags, status);
+  const noAgent = finishReport(state.store, build, flags, status, owner.transfer(build));
   const others = [...owner.accepted].filter((other) => other !== build && !ended(state.store.getBuild(other)?.status));
   if (others.length > 0) process.stderr.write(`farmhand: keeping the coordinator up for ${others.join(', ')}, started from another terminal (Ctrl-C cancels them)\n`);
   await owner.allFinished();
@@ -168,14 +182,15 @@ async function run(root: string, flags: RunFlags): Promise<number> {
   process.off('SIGTERM', interrupt);
   process.off('SIGHUP', interrupt);
   if (interrupted) return exitCodes.interrupted;
+  if (status !== 'success' && noAgent) return exitCodes.unreachable;
   return status === 'success' ? exitCodes.success : exitCodes.buildFailed;
 }
 
 const ended = (status: string | undefined) => status === 'success' || status === 'failed' || status === 'canceled';
 
 /** The report file, the failed jobs' logs and the summary line, from the store after the build. */
-function finishReport(store: Store, build: string, flags: RunFlags, status?: string): void {
-  const report = buildReport(store, build);
+function finishReport(store: Store, build: string, flags: RunFlags, status?: string, transfer?: Report['transfer']): boolean {
+  const report: Report = { ...buildReport(store, build), transfer };
   // The coordinator's word wins when the store could not record the end (a full disk).
   if (status) report.status = status;
   const reportError = flags.report ? writeReport(flags.report, report) : undefined;
@@ -183,6 +198,8 @@ function finishReport(store: Store, build: string, flags: RunFlags, status?: str
   const failed = failedJobs(store, report);
   if (!flags.logs) process.stdout.write(formatFailedLogs(store, build, failed));
   process.stdout.write(`${summaryLine(report, failed)}\n`);
+  // Exit 3 when the build failed because no online agent could take a job (--agent-wait).
+  return report.jobs.some((job) => job.status === 'failed' && job.reason?.startsWith(noAgentReason));
 }
 
 /** The live view: a TTY frame redrawn 5 times a second, or one line per state change. */

@@ -189,6 +189,14 @@ class CoordinatorImpl implements Coordinator {
     }
   }
 
+  failReady(buildId: string, jobId: string, reason: string): boolean {
+    const build = this.builds.get(buildId);
+    const job = build?.jobs.get(jobId);
+    if (!build || !job || !build.ready.has(jobId)) return false;
+    build.ready.delete(jobId);
+    return this.change(build, job, 'failed', reason);
+  }
+
   finished(id: string): Promise<'success' | 'failed' | 'canceled'> {
     const record = this.options.store.getBuild(id);
     if (!this.builds.has(id) && record && (record.status === 'success' || record.status === 'failed' || record.status === 'canceled')) {

@@ -39,6 +39,8 @@ export interface Coordinator {
   cancelBuild(id: string, reason?: string): boolean;
   /** Stops every build as failed, for a reason outside their jobs (the store refuses writes). */
   failAll(reason: string): void;
+  /** Fails a job that is ready but not started (no agent can take it); false when it is not waiting for a slot. */
+  failReady(build: string, job: string, reason: string): boolean;
   subscribe(listener: (event: FarmEvent) => void): () => void;
   /** Resolves with the build's final status once every job and hook is done. */
   finished(id: string): Promise<'success' | 'failed' | 'canceled'>;

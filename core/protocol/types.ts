@@ -34,8 +34,19 @@ export interface AgentInfo {
   executors: ('shell' | 'docker')[];
 }
 
-/** Where an attempt's files are. Only `local` exists now: the agent shares the coordinator's disk. */
-export type WorkspaceRef = { kind: 'local'; root: string };
+/** One file of a snapshot: content-addressed, relative to the workspace root. */
+export interface ManifestEntry {
+  path: string;
+  mode: number;
+  sha256: string;
+  size: number;
+}
+
+/**
+ * Where an attempt's files are: `local` shares the coordinator's disk (the embedded agent); a
+ * `snapshot` is the project's files as a manifest, whose blobs a LAN agent fetches when it lacks them.
+ */
+export type WorkspaceRef = { kind: 'local'; root: string } | { kind: 'snapshot'; files: ManifestEntry[] };
 
 /** Everything an agent needs to run one attempt of one job (or of one batch of jobs). */
 export interface AttemptSpec {
@@ -62,6 +73,8 @@ export interface OutputFile {
   size: number;
   sha256: string;
   mode: number;
+  /** For a symbolic link: its target (relative, inside the workspace); size and sha256 are of the target text. */
+  link?: string;
 }
 
 export interface AttemptOutcome {
@@ -77,12 +90,29 @@ export type AgentMessage =
   | { type: 'started'; attempt: string; at: number }
   | { type: 'log'; attempt: string; seq: number; stream: LogStream; data: string }
   | { type: 'result'; attempt: string; outcome: AttemptOutcome }
-  | { type: 'heartbeat'; running: string[] };
+  | { type: 'heartbeat'; running: string[] }
+  /** Blobs of an assigned snapshot this agent lacks. */
+  | { type: 'fetch'; attempt: string; blobs: string[] }
+  /** A successful attempt's output files, sent before its result. */
+  | { type: 'outputs'; attempt: string; files: OutputFile[] }
+  | BlobChunk;
+
+/** A piece of a blob (base64, well under the message limit); `last` ends it. */
+export interface BlobChunk {
+  type: 'blob';
+  sha256: string;
+  offset: number;
+  data: string;
+  last: boolean;
+}
 
 export type CoordinatorMessage =
   | { type: 'welcome'; protocol: number; coordinator: string }
   | { type: 'assign'; attempt: AttemptSpec }
-  | { type: 'cancel'; attempt: string; reason: FailureReason };
+  | { type: 'cancel'; attempt: string; reason: FailureReason }
+  /** The output blobs the coordinator's store lacks (answer to `outputs`; empty when it has them all). */
+  | { type: 'want'; attempt: string; blobs: string[] }
+  | BlobChunk;
 
 /** A resource-group wait, as shown next to a waiting job. */
 export interface WaitingInfo {

@@ -1,0 +1,48 @@
+// After a success on a LAN agent: the files in the workspace that match the attempt's output globs,
+// described for the coordinator (path, size, sha256, mode, and a link's target). Links are reported,
+// never followed; folders named by a glob contribute every file below them.
+import { createHash } from 'node:crypto';
+import { lstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import picomatch from 'picomatch';
+import type { OutputFile } from '../../core/protocol/types';
+
+/** Every file and link below `root`, relative, sorted. */
+function walk(root: string): string[] {
+  const found: string[] = [];
+  const pending = [''];
+  while (pending.length > 0) {
+    const folder = pending.pop()!;
+    for (const entry of readdirSync(join(root, folder), { withFileTypes: true })) {
+      const path = folder === '' ? entry.name : `${folder}/${entry.name}`;
+      if (entry.isDirectory()) pending.push(path);
+      else if (entry.isFile() || entry.isSymbolicLink()) found.push(path);
+    }
+  }
+  return found.sort();
+}
+
+/** Describes the outputs in a workspace; `bytes` maps each sha256 to a file that holds it. */
+export function collectOutputs(root: string, globs: readonly string[]): { files: OutputFile[]; sources: Map<string, string> } {
+  const sources = new Map<string, string>();
+  if (globs.length === 0) return { files: [], sources };
+  const matchers = globs.map((glob) => picomatch(glob, { dot: true }));
+  const folders = globs.map((glob) => glob.replace(/\/+$/, ''));
+  const files: OutputFile[] = [];
+  for (const path of walk(root)) {
+    const matched = matchers.some((isMatch) => isMatch(path)) || folders.some((folder) => path.startsWith(`${folder}/`));
+    if (!matched) continue;
+    const absolute = join(root, path);
+    const stat = lstatSync(absolute);
+    if (stat.isSymbolicLink()) {
+      const link = readlinkSync(absolute);
+      files.push({ path, size: Buffer.byteLength(link), sha256: createHash('sha256').update(link).digest('hex'), mode: 0o777, link });
+      continue;
+    }
+    const bytes = readFileSync(absolute);
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    files.push({ path, size: bytes.length, sha256, mode: stat.mode & 0o777 });
+    sources.set(sha256, absolute);
+  }
+  return { files, sources };
+}

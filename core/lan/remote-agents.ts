@@ -1,0 +1,119 @@
+// Paired LAN agents joining a coordinator: every paired agent that is online (heard on mDNS with its
+// pinned fingerprint, else at its last known address) is dialed, pinned, wrapped in a remote session
+// and attached; agents that come online later join on the next pass; a lost connection is re-dialed
+// with a backoff that doubles up to 2 s. Counts the bytes moved per build for the report.
+import type { Coordinator } from '../coordinator/types';
+import type { ArtifactStore, Store } from '../store/types';
+import type { AgentMessage, Channel, CoordinatorMessage } from '../protocol/types';
+import type { TrustedPeer } from '../protocol/lan-identity';
+import { openCoordinatorIdentity, readPairedAgents } from './coordinator-identity';
+import { connectAgent } from './dial';
+import type { Discovery } from './discovery';
+import { remoteSession, type TransferDirection } from './remote-session';
+import { createSnapshotter, snapshotScope } from './snapshot';
+
+export interface RemoteAgentsOptions {
+  stateDir: string;
+  coordinator: Pick<Coordinator, 'attachAgent'>;
+  artifacts: ArtifactStore;
+  /** Where builds' plans are read (to tell sources from outputs in a snapshot). */
+  store: Pick<Store, 'getBuild'>;
+  log(line: string): void;
+  /** Browse mDNS for the agents' current addresses (default true; off: last known addresses only). */
+  mdns?: boolean;
+  passMs?: number;
+  maxBackoffMs?: number;
+}
+
+export interface RemoteAgents {
+  /** Bytes moved to and from agents for a build (zeros when none). */
+  transfer(build: string): Record<TransferDirection, number>;
+  close(): Promise<void>;
+}
+
+interface Link {
+  channel?: Channel<AgentMessage, CoordinatorMessage>;
+  dialing: boolean;
+  nextDialAt: number;
+  backoffMs: number;
+}
+
+/** Starts attaching paired agents; with none paired it does nothing (no mDNS, no timers). */
+export async function startRemoteAgents(options: RemoteAgentsOptions): Promise<RemoteAgents> {
+  const counts = new Map<string, Record<TransferDirection, number>>();
+  const transfer = (build: string) => ({ to_agents_bytes: 0, from_agents_bytes: 0, ...counts.get(build) });
+  if (readPairedAgents(options.stateDir).length === 0) return { transfer, close: async () => {} };
+
+  const { identity, pairedAgents } = await openCoordinatorIdentity(options.stateDir);
+  const maxBackoff = options.maxBackoffMs ?? 2000;
+  const snapshots = createSnapshotter();
+  let discovery: Discovery | undefined;
+  if (options.mdns !== false) {
+    const { startDiscovery } = await import('./discovery');
+    discovery = startDiscovery({ now: Date.now, log: options.log, intervalMs: 1000 });
+  }
+  const links = new Map<string, Link>();
+  let closed = false;
+
+  const count = (build: string, direction: TransferDirection, bytes: number) => {
+    const entry = transfer(build);
+    entry[direction] += bytes;
+    counts.set(build, entry);
+  };
+
+  const scope = (build: string, members: string[]) => {
+    const plan = options.store.getBuild(build)?.plan;
+    return plan && snapshotScope(plan.jobs, members);
+  };
+
+  const whereIs = (peer: TrustedPeer): { host: string; port: number } | undefined => {
+    const heard = discovery?.agents().find((found) => found.advertisement.id === peer.id && found.advertisement.fingerprint === peer.fingerprint);
+    if (heard) return { host: heard.address, port: heard.port };
+    return peer.address && peer.port ? { host: peer.address, port: peer.port } : undefined;
+  };
+
+  const failed = (link: Link) => {
+    link.nextDialAt = Date.now() + link.backoffMs;
+    link.backoffMs = Math.min(maxBackoff, link.backoffMs * 2);
+  };
+
+  async function dial(peer: TrustedPeer, link: Link, where: { host: string; port: number }): Promise<void> {
+    link.dialing = true;
+    const tag = `agent ${peer.name} (${where.host}:${where.port})`;
+    const result = await connectAgent({ identity, host: where.host, port: where.port, fingerprint: peer.fingerprint, timeoutMs: 3000, log: (line) => options.log(`${tag}: ${line}`) });
+    link.dialing = false;
+    if ('failure' in result) return failed(link);
+    if (closed) return result.channel.close();
+    const channel = remoteSession({ channel: result.channel, snapshots, artifacts: options.artifacts, count, scope, log: (line) => options.log(`${tag}: ${line}`) });
+    link.channel = channel;
+    link.backoffMs = 250;
+    channel.onClose(() => {
+      if (link.channel === channel) link.channel = undefined;
+      failed(link);
+    });
+    options.coordinator.attachAgent(channel);
+  }
+
+  const pass = () => {
+    if (closed) return;
+    for (const peer of pairedAgents()) {
+      const link = links.get(peer.id) ?? { dialing: false, nextDialAt: 0, backoffMs: 250 };
+      links.set(peer.id, link);
+      if (link.channel || link.dialing || Date.now() < link.nextDialAt) continue;
+      const where = whereIs(peer);
+      if (where) void dial(peer, link, where);
+    }
+  };
+  pass();
+  const timer = setInterval(pass, options.passMs ?? 250);
+
+  return {
+    transfer,
+    async close() {
+      closed = true;
+      clearInterval(timer);
+      for (const link of links.values()) link.channel?.close();
+      await discovery?.close();
+    },
+  };
+}

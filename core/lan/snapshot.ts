@@ -1,0 +1,78 @@
+// Source snapshots for LAN agents: the project's files as the planner sees them (core/project's
+// listing) as a content-addressed manifest. Hashes are kept per path while size, mtime and inode
+// stay the same, so the snapshot of an unchanged project costs a listing and a stat per file.
+import { createHash } from 'node:crypto';
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { listProjectFiles } from '../project/disk-files';
+import type { ManifestEntry } from '../protocol/types';
+
+export interface Snapshot {
+  files: ManifestEntry[];
+  /** Where each blob's bytes are on this machine (the project folder). */
+  sources: Map<string, string>;
+}
+
+export interface Snapshotter {
+  /** The files under `root` that `keep` accepts (all when not given). */
+  take(root: string, keep?: (path: string) => boolean): Snapshot;
+}
+
+/** A snapshotter with a hash memo (one per coordinator). */
+export function createSnapshotter(): Snapshotter {
+  const memo = new Map<string, { size: number; mtimeMs: number; ino: number; sha256: string }>();
+  return {
+    take(root, keep) {
+      const files: ManifestEntry[] = [];
+      const sources = new Map<string, string>();
+      for (const path of listProjectFiles(root)) {
+        if (keep && !keep(path)) continue;
+        const absolute = join(root, path);
+        let stat;
+        try {
+          stat = statSync(absolute);
+        } catch {
+          continue; // removed since it was listed
+        }
+        const known = memo.get(absolute);
+        let sha256 = known && known.size === stat.size && known.mtimeMs === stat.mtimeMs && known.ino === stat.ino ? known.sha256 : undefined;
+        if (!sha256) {
+          try {
+            sha256 = createHash('sha256').update(readFileSync(absolute)).digest('hex');
+          } catch {
+            continue;
+          }
+          memo.set(absolute, { size: stat.size, mtimeMs: stat.mtimeMs, ino: stat.ino, sha256 });
+        }
+        files.push({ path, mode: stat.mode & 0o777, sha256, size: stat.size });
+        sources.set(sha256, absolute);
+      }
+      return { files, sources };
+    },
+  };
+}
+
+/** What a job's snapshot holds beyond the sources: the plan's outputs, and those of the jobs it needs. */
+export interface SnapshotScope {
+  /** Output globs of every job of the build: such files are not sources. */
+  allOutputs: string[];
+  /** Output globs of the jobs the attempt's members need, transitively: those are placed. */
+  neededOutputs: string[];
+}
+
+/** The scope of an attempt's snapshot from its build's plan. */
+export function snapshotScope(jobs: readonly { id: string; needs: string[]; outputs: string[] }[], members: readonly string[]): SnapshotScope {
+  const byId = new Map(jobs.map((job) => [job.id, job]));
+  const needed = new Set<string>();
+  const pending = members.flatMap((id) => byId.get(id)?.needs ?? []);
+  while (pending.length > 0) {
+    const id = pending.pop()!;
+    if (needed.has(id)) continue;
+    needed.add(id);
+    pending.push(...(byId.get(id)?.needs ?? []));
+  }
+  return {
+    allOutputs: [...new Set(jobs.flatMap((job) => job.outputs))],
+    neededOutputs: [...new Set([...needed].flatMap((id) => byId.get(id)?.outputs ?? []))],
+  };
+}
