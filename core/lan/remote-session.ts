@@ -132,6 +132,7 @@ export function remoteSession(options: RemoteSessionOptions): Channel<AgentMessa
       if (file.link !== undefined || artifacts.has(file.sha256) || wanted.has(file.sha256)) continue;
       wanted.set(file.sha256, receiver.isExpected(file.sha256) ? Promise.resolve({ error: `blob ${file.sha256.slice(0, 16)} is already on its way for another attempt` }) : receiver.expect(file.sha256, file.size));
     }
+    const blobs = [...wanted.keys()];
     // Files sharing a blob: the first one received is written, the rest restored from the store.
     const placed = (async () => {
       for (const file of files) {
@@ -144,7 +145,7 @@ export function remoteSession(options: RemoteSessionOptions): Channel<AgentMessa
       () => undefined,
       (error: unknown) => `outputs refused: ${error instanceof Error ? error.message : String(error)}`,
     );
-    channel.send({ type: 'want', attempt: attemptId, blobs: [...wanted.keys()] });
+    channel.send({ type: 'want', attempt: attemptId, blobs });
   }
 
   channel.onMessage((message) => {
