@@ -125,4 +125,16 @@ describe.skipIf(!usable)('builds dispatched to LAN agents', () => {
     expect(report.transfer).toEqual({ to_agents_bytes: 2 * changed.length, from_agents_bytes: 0 });
     expect(readFileSync(join(project(), 'out/final.txt'), 'utf8')).toBe('HELLO\nhello\n');
   });
+
+  it('an agent that comes online during a build joins it (re-dialed with backoff)', async () => {
+    expect(await right.stop('SIGTERM')).toBe(0);
+    writeFileSync(join(project(), 'src/input.txt'), 'again\n');
+    const building = runBuild('rejoin');
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    right = await startAgentProcess(['--state-dir', join(base, 'right'), '--name', 'right', '--labels', 'right', '--no-pairing', '--no-mdns-probe', '--slots', '2'], lan.hosts[2]);
+    const report = await building;
+    expect(report.status).toBe('success');
+    expect(report.jobs.find((job) => job.id === 'use/consume')?.agent).toBe('right');
+    expect(readFileSync(join(project(), 'out/final.txt'), 'utf8')).toBe('AGAIN\nagain\n');
+  });
 });
