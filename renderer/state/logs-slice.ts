@@ -1,0 +1,83 @@
+// The logs slice: the one job log on screen. Its lines live in an append-only array that is shared,
+// not copied, between states (copying a 1,000,000-line array per event would stall the window);
+// `version` changes on every append so selectors notice.
+import type { StateCreator } from 'zustand/vanilla';
+import type { FarmEvent, LogStream } from '../../core/protocol/types';
+import type { LogLinePage } from './api-types';
+import type { FarmState } from './store';
+
+export type LogEvent = Extract<FarmEvent, { type: 'log' }>;
+
+export interface LogRow {
+  text: string;
+  stream: LogStream;
+}
+
+export interface LogData {
+  build: string | null;
+  job: string | null;
+  lines: LogRow[];
+  /** The sequence number to ask the API for next; events below it are already shown. */
+  next: number;
+  version: number;
+  loading: boolean;
+  error: string | null;
+}
+
+export interface LogsSlice {
+  log: LogData;
+  openLog(build: string, job: string): void;
+  closeLog(): void;
+  appendLogPage(build: string, job: string, page: LogLinePage): void;
+  applyLogEvents(events: LogEvent[]): void;
+  setLogState(update: { loading?: boolean; error?: string | null }): void;
+}
+
+function emptyLog(build: string | null, job: string | null): LogData {
+  return { build, job, lines: [], next: 0, version: 0, loading: build !== null, error: null };
+}
+
+/** Lines of one chunk of output: a trailing newline ends the last line rather than starting an empty one. */
+export function splitLines(data: string): string[] {
+  const trimmed = data.endsWith('\n') ? data.slice(0, -1) : data;
+  return trimmed.split('\n').map((line) => (line.endsWith('\r') ? line.slice(0, -1) : line));
+}
+
+/** The log on screen: pages from the API first, then live log events past the last page. */
+export const createLogsSlice: StateCreator<FarmState, [], [], LogsSlice> = (set) => ({
+  log: emptyLog(null, null),
+  openLog(build, job) {
+    set({ log: emptyLog(build, job) });
+  },
+  closeLog() {
+    set({ log: emptyLog(null, null) });
+  },
+  appendLogPage(build, job, page) {
+    set((state) => {
+      const log = state.log;
+      if (log.build !== build || log.job !== job) return {};
+      for (const line of page.lines) {
+        if (line.seq < log.next) continue;
+        for (const text of splitLines(line.text)) log.lines.push({ text, stream: line.stream });
+      }
+      return { log: { ...log, next: Math.max(log.next, page.next), version: log.version + 1 } };
+    });
+  },
+  applyLogEvents(events) {
+    set((state) => {
+      const log = state.log;
+      let next = log.next;
+      let appended = false;
+      for (const event of events) {
+        if (event.build !== log.build || event.job !== log.job || event.seq < next) continue;
+        for (const text of splitLines(event.data)) log.lines.push({ text, stream: event.stream });
+        next = event.seq + 1;
+        appended = true;
+      }
+      return appended ? { log: { ...log, next, version: log.version + 1 } } : {};
+    });
+  },
+  setLogState(update) {
+    set((state) => ({ log: { ...state.log, ...update } }));
+  },
+});
