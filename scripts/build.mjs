@@ -11,3 +11,4 @@ const common = { bundle: true, platform: 'node', target: 'node20', format: 'esm'
 // start-up: it loads on first use.
 await build({ ...common, entryPoints: ['cli/main.ts'], outdir: 'dist/cli', splitting: true, chunkNames: 'chunks/[name]-[hash]' });
 if (existsSync('electron/main.ts')) await build({ ...common, entryPoints: ['electron/main.ts'], outfile: 'dist/electron/main.js' });
+await import('./build-renderer.mjs');
