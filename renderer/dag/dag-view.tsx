@@ -174,7 +174,7 @@ export function DagView({ selected, onSelect, onOpen }: DagViewProps) {
 function Legend() {
   return (
     <span className="legend muted">
-      <span className="legend-cached">cached</span> · <span className="legend-batch">batch</span> · ⏳ waiting on a resource group · double-click or Enter: log
+      <span className="legend-cached">cached</span> · <span className="legend-batch">batch</span> · <span className="legend-wait">wait</span> on a resource group · double-click or Enter: log
     </span>
   );
 }

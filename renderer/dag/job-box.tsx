@@ -38,7 +38,7 @@ export const JobBox = memo(function JobBox({ id, box, selected, match, onSelect,
       {job.batch && <span className="job-batch" title={`batch ${job.batch}`}>batch</span>}
       {job.waiting && (
         <span className="job-waiting" data-waiting={job.waiting.group} title={`waiting for ${job.waiting.group}`}>
-          ⏳ {job.waiting.group} #{job.waiting.position}
+          wait {job.waiting.group} #{job.waiting.position}
           {job.waiting.holders[0] ? ` · held by ${job.waiting.holders[0].job}` : ''}
         </span>
       )}

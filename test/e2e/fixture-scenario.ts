@@ -3,7 +3,7 @@
 // synthetic large cases of bench:ui (2,000 jobs, 1,000,000 log lines).
 import type { FixtureState } from './fixture-server';
 
-const t0 = Date.parse('2026-11-30T10:00:00Z');
+const t0 = Date.now() - 60_000;
 
 export const sampleBuild = {
   build: 'b-0001', status: 'running', project: 'demo', trigger: 'ui', started_at: t0,
