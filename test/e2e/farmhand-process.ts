@@ -2,9 +2,10 @@
 // ready when they print their address, stopped with SIGTERM (SIGKILL after 5 s) by close().
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 
-/** Whether the built CLI has a command (its --help exits 0). */
+/** Whether the built CLI lists a command in its --help (commander prints the root help for unknown ones). */
 export function commandExists(command: string): boolean {
-  return spawnSync(process.execPath, ['bin/farmhand.cjs', command, '--help'], { encoding: 'utf8', timeout: 20_000 }).status === 0;
+  const help = spawnSync(process.execPath, ['bin/farmhand.cjs', '--help'], { encoding: 'utf8', timeout: 20_000 });
+  return new RegExp(`^\\s+${command}\\b`, 'm').test(help.stdout ?? '');
 }
 
 export interface FarmhandProcess {
