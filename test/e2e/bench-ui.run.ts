@@ -1,0 +1,139 @@
+// bench:ui — measured in Chromium against the fixture coordinator, printed, never asserted:
+//  1. paint latency: time from a job state change leaving the coordinator to the frame that paints it,
+//     p50/p99, under 500 events/s (10 events every 20 ms, round-robin over the jobs on screen);
+//  2. first render of a 2,000-job DAG (route change to the first job box, and to the layout being shown);
+//  3. scrolling a 1,000,000-line log: frame times while scrolling fast, and jumps to the middle and end.
+// Targets (issue #10): p99 paint < 100 ms, first render < 1 s, no frame over 50 ms while scrolling.
+import { afterAll, beforeAll, it } from 'vitest';
+import type { FarmEvent, JobState } from '../../core/protocol/types';
+import { openBrowser, type Browser } from './browser';
+import { startFixtureServer, type FixtureServer } from './fixture-server';
+import { largeBuild, sampleState } from './fixture-scenario';
+
+const big = largeBuild(2000);
+let server: FixtureServer;
+let browser: Browser;
+const results: string[] = [];
+
+const percentile = (values: number[], p: number) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+};
+const ms = (value: number) => `${value.toFixed(1)} ms`;
+
+beforeAll(async () => {
+  server = await startFixtureServer(sampleState({ builds: [big] }));
+  browser = await openBrowser();
+});
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+  console.log(`\nbench:ui (Chromium ${browser ? '' : '?'}headless, fixture coordinator)\n${results.join('\n')}\n`);
+});
+
+it('first render of a 2,000-job DAG', async () => {
+  const { page } = browser;
+  await page.goto(`${server.url}/?token=${server.token}#/builds`);
+  await page.locator('[data-build-id="b-large"]').waitFor();
+  const timing = (await page.evaluate(`new Promise((done) => {
+    const start = performance.now();
+    location.hash = '#/builds/b-large/dag';
+    const check = () => document.querySelector('[data-job-id]') ? done({ first: performance.now() - start, boxes: document.querySelectorAll('[data-job-id]').length }) : requestAnimationFrame(check);
+    requestAnimationFrame(check);
+  })`)) as { first: number; boxes: number };
+  results.push(`first render of 2,000-job DAG: ${ms(timing.first)} (target < 1000 ms); ${timing.boxes} boxes in the DOM (the rest culled)`);
+});
+
+it('paint latency under 500 events/s', async () => {
+  const { page } = browser;
+  const ids = (await page.evaluate(`[...document.querySelectorAll('[data-job-id]')].map((element) => element.getAttribute('data-job-id'))`)) as string[];
+  await page.evaluate(`(() => {
+    window.paints = [];
+    new MutationObserver((records) => {
+      const changed = records.map((record) => [record.target.getAttribute('data-job-id'), record.target.getAttribute('data-state')]);
+      requestAnimationFrame(() => { const at = performance.timeOrigin + performance.now(); for (const [job, state] of changed) window.paints.push({ job, state, at }); });
+    }).observe(document.querySelector('.dag-plane'), { subtree: true, attributes: true, attributeFilter: ['data-state'] });
+  })()`);
+  const states: JobState[] = ['running', 'success', 'queued'];
+  const sent: { job: string; state: JobState; at: number }[] = [];
+  const seen = new Map<string, number>();
+  const seconds = 5;
+  for (let tick = 0; tick < seconds * 50; tick++) {
+    const events: FarmEvent[] = [];
+    for (let index = 0; index < 10; index++) {
+      const job = ids[(tick * 10 + index) % ids.length]!;
+      const count = seen.get(job) ?? 0;
+      seen.set(job, count + 1);
+      const state = states[count % states.length]!;
+      const at = Date.now();
+      sent.push({ job, state, at });
+      events.push({ type: 'job', build: 'b-large', job, state, at });
+    }
+    server.push(events);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  const paints = (await page.evaluate('window.paints')) as { job: string; state: string; at: number }[];
+  // The n-th paint of (job, state) belongs to the n-th send of it; a job whose changes coalesced paints once.
+  const queues = new Map<string, number[]>();
+  for (const paint of paints) {
+    const key = `${paint.job} ${paint.state}`;
+    queues.set(key, [...(queues.get(key) ?? []), paint.at]);
+  }
+  const latencies: number[] = [];
+  const used = new Map<string, number>();
+  for (const event of sent) {
+    const key = `${event.job} ${event.state}`;
+    const index = used.get(key) ?? 0;
+    const paintedAt = queues.get(key)?.[index];
+    if (paintedAt === undefined) continue;
+    used.set(key, index + 1);
+    latencies.push(paintedAt - event.at);
+  }
+  results.push(`paint latency at 500 events/s over ${seconds} s: p50 ${ms(percentile(latencies, 50))}, p99 ${ms(percentile(latencies, 99))}, max ${ms(Math.max(...latencies))} (target p99 < 100 ms); ${latencies.length} of ${sent.length} changes matched to a paint over ${ids.length} jobs on screen`);
+});
+
+it('scrolling a 1,000,000-line log', async () => {
+  const { page } = browser;
+  await page.evaluate(`location.hash = '#/builds/b-large/log?job=' + encodeURIComponent('p0/j0')`);
+  await page.locator('.log-rows').waitFor();
+  const filled = (await page.evaluate(`(async () => {
+    const { store } = window.farmhand;
+    const start = performance.now();
+    const colours = ['\\u001b[32mok\\u001b[0m', '\\u001b[33mwarn\\u001b[0m', 'plain'];
+    for (let from = 0; from < 1000000; from += 50000) {
+      const lines = [];
+      for (let seq = from; seq < from + 50000; seq++) lines.push({ seq, stream: 'stdout', text: colours[seq % 3] + ' line ' + seq + ' of the big log, with some text to wrap the row', at: 0 });
+      store.getState().appendLogPage('b-large', 'p0/j0', { lines, next: from + 50000 });
+    }
+    await new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
+    return { ms: performance.now() - start, rows: document.querySelectorAll('[data-log-line]').length, last: store.getState().log.lines.length };
+  })()`)) as { ms: number; rows: number; last: number };
+  const frames = (await page.evaluate(`new Promise((done) => {
+    const scroller = document.querySelector('.log-rows');
+    scroller.scrollTop = 0;
+    const times = [];
+    let previous = performance.now();
+    const end = previous + 3000;
+    const step = (now) => {
+      times.push(now - previous);
+      previous = now;
+      scroller.scrollTop += 3000;
+      if (now < end) requestAnimationFrame(step); else done(times);
+    };
+    requestAnimationFrame(step);
+  })`)) as number[];
+  const jumps = (await page.evaluate(`(async () => {
+    const scroller = document.querySelector('.log-rows');
+    const out = [];
+    for (const fraction of [0.5, 1]) {
+      const start = performance.now();
+      scroller.scrollTop = scroller.scrollHeight * fraction;
+      await new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
+      out.push(performance.now() - start);
+    }
+    return out;
+  })()`)) as number[];
+  results.push(`1,000,000-line log: filled in ${ms(filled.ms)} (${filled.last.toLocaleString('en')} lines, ${filled.rows} rows in the DOM); scrolling ${frames.length} frames: p50 ${ms(percentile(frames, 50))}, p99 ${ms(percentile(frames, 99))}, max ${ms(Math.max(...frames))}, ${frames.filter((frame) => frame > 50).length} over 50 ms (target 0); jump to middle ${ms(jumps[0]!)}, to end ${ms(jumps[1]!)}`);
+  await browser.screenshot('bench-log-million');
+});
