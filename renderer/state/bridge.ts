@@ -58,6 +58,8 @@ export function createBridge(options: BridgeOptions) {
   let retryTimer: unknown = null;
   let groupsTimer: unknown = null;
   let stopped = true;
+  /** Job events for a build whose report is being fetched: applied again on top of the report. */
+  let opening: { build: string; events: FarmEvent[] } | null = null;
 
   async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
     const headers: Record<string, string> = { accept: 'application/json' };
@@ -128,6 +130,7 @@ export function createBridge(options: BridgeOptions) {
     const events = message.events as FarmEvent[];
     state.applyEvents(events);
     state.setLastSeq(message.seq);
+    if (opening) opening.events.push(...events.filter((event) => event.type === 'job' && event.build === opening!.build));
     if (events.some((event) => event.type === 'job' && event.state !== 'running')) refreshGroupsSoon();
   }
 
@@ -167,8 +170,17 @@ export function createBridge(options: BridgeOptions) {
     async loadGroups() {
       store.getState().setGroups(await request<ResourceGroupRow[]>('GET', '/api/resource-groups'));
     },
+    /** Shows a build's report, then replays the job events that arrived while it was fetched (the report may predate them). */
     async openBuild(build: string) {
-      store.getState().showBuild(await request<BuildReport>('GET', `/api/builds/${enc(build)}`));
+      const mine = { build, events: [] as FarmEvent[] };
+      opening = mine;
+      try {
+        const report = await request<BuildReport>('GET', `/api/builds/${enc(build)}`);
+        store.getState().showBuild(report);
+        store.getState().applyEvents(mine.events);
+      } finally {
+        if (opening === mine) opening = null;
+      }
     },
     async loadPlan(project: string) {
       store.getState().setPlanState({ project, loading: true, error: null, diagnostics: [] });
@@ -216,9 +228,9 @@ export function createBridge(options: BridgeOptions) {
           store.getState().appendLogPage(build, job, page);
           if (page.lines.length < logPageSize || page.next <= from) break;
         }
-        if (isCurrent()) store.getState().setLogState({ loading: false });
+        if (isCurrent()) store.getState().finishLogLoad();
       } catch (error) {
-        if (isCurrent()) store.getState().setLogState({ loading: false, error: error instanceof Error ? error.message : String(error) });
+        if (isCurrent()) store.getState().finishLogLoad(error instanceof Error ? error.message : String(error));
       }
     },
     /** The blob URL of an output file, with the token so a plain link downloads it. */

@@ -22,6 +22,8 @@ export interface LogData {
   version: number;
   loading: boolean;
   error: string | null;
+  /** Live events that arrived while pages were loading; applied after the last page, in order. */
+  pending: LogEvent[];
 }
 
 export interface LogsSlice {
@@ -30,11 +32,24 @@ export interface LogsSlice {
   closeLog(): void;
   appendLogPage(build: string, job: string, page: LogLinePage): void;
   applyLogEvents(events: LogEvent[]): void;
-  setLogState(update: { loading?: boolean; error?: string | null }): void;
+  /** The last page is in: live events held back meanwhile are applied, and new ones go straight in. */
+  finishLogLoad(error?: string | null): void;
+}
+
+function appendEvents(log: LogData, events: LogEvent[]): Partial<LogData> | null {
+  let next = log.next;
+  let appended = false;
+  for (const event of events) {
+    if (event.build !== log.build || event.job !== log.job || event.seq < next) continue;
+    for (const text of splitLines(event.data)) log.lines.push({ text, stream: event.stream });
+    next = event.seq + 1;
+    appended = true;
+  }
+  return appended ? { next, version: log.version + 1 } : null;
 }
 
 function emptyLog(build: string | null, job: string | null): LogData {
-  return { build, job, lines: [], next: 0, version: 0, loading: build !== null, error: null };
+  return { build, job, lines: [], next: 0, version: 0, loading: build !== null, error: null, pending: [] };
 }
 
 /** Lines of one chunk of output: a trailing newline ends the last line rather than starting an empty one. */
@@ -66,18 +81,20 @@ export const createLogsSlice: StateCreator<FarmState, [], [], LogsSlice> = (set)
   applyLogEvents(events) {
     set((state) => {
       const log = state.log;
-      let next = log.next;
-      let appended = false;
-      for (const event of events) {
-        if (event.build !== log.build || event.job !== log.job || event.seq < next) continue;
-        for (const text of splitLines(event.data)) log.lines.push({ text, stream: event.stream });
-        next = event.seq + 1;
-        appended = true;
+      if (log.loading) {
+        // Appending now would move `next` past lines the pages still bring: hold events until they are in.
+        const mine = events.filter((event) => event.build === log.build && event.job === log.job);
+        return mine.length ? { log: { ...log, pending: [...log.pending, ...mine] } } : {};
       }
-      return appended ? { log: { ...log, next, version: log.version + 1 } } : {};
+      const update = appendEvents(log, events);
+      return update ? { log: { ...log, ...update } } : {};
     });
   },
-  setLogState(update) {
-    set((state) => ({ log: { ...state.log, ...update } }));
+  finishLogLoad(error = null) {
+    set((state) => {
+      const log = state.log;
+      const update = appendEvents(log, log.pending) ?? {};
+      return { log: { ...log, ...update, loading: false, error, pending: [] } };
+    });
   },
 });

@@ -139,6 +139,27 @@ describe('bridge', () => {
     expect(log.loading).toBe(false);
   });
 
+  it('replays job events that arrived while a build report was being fetched', async () => {
+    const store = createFarmStore();
+    let answer: (value: { status: number; ok: boolean; json(): Promise<unknown> }) => void = () => undefined;
+    const socket = new FakeSocket('ws://x');
+    const bridge = createBridge({
+      store, origin: 'http://127.0.0.1:9', token: null,
+      fetch: (url) => (url.endsWith('/api/builds/b-1') ? new Promise((resolve) => (answer = resolve)) : Promise.resolve({ status: 200, ok: true, json: async () => [] })),
+      openSocket: () => socket,
+      setTimeout: () => 0, clearTimeout() {}, now: () => 0,
+    });
+    bridge.start();
+    socket.onopen!();
+    const opening = bridge.api.openBuild('b-1');
+    await flush();
+    socket.send({ seq: 100, events: [{ type: 'job', build: 'b-1', job: 'p/a', state: 'success', at: 5 }] });
+    answer({ status: 200, ok: true, json: async () => ({ build: 'b-1', status: 'running', jobs: [{ id: 'p/a', pipeline: 'p', name: 'a', status: 'running', needs: [] }] }) });
+    await opening;
+    expect(store.getState().dag.jobs['p/a']!.state).toBe('success');
+    bridge.stop();
+  });
+
   it('finds the token in the page URL first, then in the cookie', () => {
     expect(findToken('?token=abc', 'farmhand_token=zzz')).toBe('abc');
     expect(findToken('', 'theme=dark; farmhand_token=z%20z')).toBe('z z');

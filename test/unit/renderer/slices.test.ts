@@ -101,6 +101,7 @@ describe('logs slice', () => {
     const store = createFarmStore();
     store.getState().openLog('b-0001', 'build/a');
     store.getState().appendLogPage('b-0001', 'build/a', { lines: [{ seq: 0, stream: 'stdout', text: 'one', at: 1 }, { seq: 1, stream: 'stderr', text: 'two', at: 2 }], next: 2 });
+    store.getState().finishLogLoad();
     const version = store.getState().log.version;
     store.getState().applyEvents([
       { type: 'log', build: 'b-0001', job: 'build/a', seq: 1, stream: 'stderr', data: 'two\n', at: 2 },
@@ -114,6 +115,18 @@ describe('logs slice', () => {
     expect(log.version).toBeGreaterThan(version);
     store.getState().appendLogPage('b-0001', 'other/job', { lines: [{ seq: 9, stream: 'stdout', text: 'x', at: 1 }], next: 10 });
     expect(store.getState().log.lines).toHaveLength(4);
+  });
+
+  it('holds live events back while pages load, so lines stay in order and none is skipped', () => {
+    const store = createFarmStore();
+    store.getState().openLog('b-1', 'a/b');
+    store.getState().applyEvents([{ type: 'log', build: 'b-1', job: 'a/b', seq: 2, stream: 'stdout', data: 'two\n', at: 1 }]);
+    expect(store.getState().log.lines).toHaveLength(0);
+    store.getState().appendLogPage('b-1', 'a/b', { lines: [{ seq: 0, stream: 'stdout', text: 'zero', at: 0 }, { seq: 1, stream: 'stdout', text: 'one', at: 0 }], next: 2 });
+    store.getState().finishLogLoad();
+    store.getState().applyEvents([{ type: 'log', build: 'b-1', job: 'a/b', seq: 3, stream: 'stdout', data: 'three\n', at: 2 }]);
+    expect(store.getState().log.lines.map((line) => line.text)).toEqual(['zero', 'one', 'two', 'three']);
+    expect(store.getState().log).toMatchObject({ loading: false, pending: [] });
   });
 
   it('splits chunks into lines without an empty line after the final newline', () => {
