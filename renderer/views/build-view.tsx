@@ -1,6 +1,6 @@
 // One build: its header (status, duration, cancel), tabs for the DAG, the timeline, a job's log and
 // outputs, and the panel of the job in focus.
-import { useEffect } from 'react';
+import { useCallback, useEffect } from 'react';
 import type { BuildTab, Route } from '../state/routes';
 import { buildDuration } from '../state/builds-slice';
 import { DagView } from '../dag/dag-view';
@@ -34,11 +34,14 @@ export function BuildView({ route }: { route: BuildRoute }) {
     api.openBuild(route.build).catch(api.report);
   }, [api, route.build]);
 
-  const select = (job: string | undefined, tab: BuildTab = route.tab) => {
+  const select = useCallback((job: string | undefined, tab: BuildTab = route.tab) => {
     const next: BuildRoute = { view: 'build', build: route.build, tab };
     if (job) next.job = job;
     go(next, tab === route.tab);
-  };
+  }, [route.build, route.tab]);
+  // Stable callbacks, so the once-a-second clock tick does not re-render every job box.
+  const selectJob = useCallback((job: string) => select(job), [select]);
+  const openJob = useCallback((job: string) => select(job, 'log'), [select]);
 
   return (
     <section className="page build-page">
@@ -59,8 +62,8 @@ export function BuildView({ route }: { route: BuildRoute }) {
       <div className="build-body">
         <div className="build-main">
           {shown === route.build && jobCount === 0 && <p className="empty">This build has no jobs yet.</p>}
-          {route.tab === 'dag' && <DagView selected={route.job} onSelect={(job) => select(job)} onOpen={(job) => select(job, 'log')} />}
-          {route.tab === 'timeline' && <TimelineView onSelect={(job) => select(job)} />}
+          {route.tab === 'dag' && <DagView selected={route.job} onSelect={selectJob} onOpen={openJob} />}
+          {route.tab === 'timeline' && <TimelineView onSelect={selectJob} />}
           {route.tab === 'log' && route.job && <LogViewer build={route.build} job={route.job} line={route.line} />}
           {route.tab === 'outputs' && route.job && <OutputsView build={route.build} job={route.job} />}
         </div>
