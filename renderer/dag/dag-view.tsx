@@ -8,6 +8,8 @@ import { nearestInDirection, visibleIds, type View } from './viewport';
 import { useDagLayout } from './use-layout';
 
 const cullAbove = 300;
+/** Below this zoom job boxes are drawn without text. */
+const compactBelow = 0.4;
 
 export interface DagViewProps {
   selected: string | undefined;
@@ -33,10 +35,12 @@ export function DagView({ selected, onSelect, onOpen }: DagViewProps) {
     setView({ zoom: clamped, x: (size.width - layout.width * clamped) / 2, y: Math.max(16, (size.height - layout.height * clamped) / 2) });
   }, [layout, size.width, size.height]);
 
+  // A new DAG is fitted to the window; a large one starts readable at its top left instead (Fit shows all).
   useEffect(() => {
     if (layout && size.width > 0 && fittedShape.current !== forShape) {
       fittedShape.current = forShape;
-      fit();
+      if (Object.keys(layout.boxes).length > cullAbove) setView({ x: 16, y: 16, zoom: 0.75 });
+      else fit();
     }
   }, [layout, forShape, size.width, fit]);
 
@@ -162,7 +166,7 @@ export function DagView({ selected, onSelect, onOpen }: DagViewProps) {
               })}
             </svg>
             {shown.map((id) => (
-              <JobBox key={id} id={id} box={layout.boxes[id]!} selected={id === selected} match={matchSet.has(id)} onSelect={onSelect} onOpen={onOpen} />
+              <JobBox key={id} id={id} box={layout.boxes[id]!} selected={id === selected} match={matchSet.has(id)} compact={view.zoom < compactBelow} onSelect={onSelect} onOpen={onOpen} />
             ))}
           </div>
         )}

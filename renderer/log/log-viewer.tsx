@@ -25,7 +25,7 @@ export function LogViewer({ build, job, line }: { build: string; job: string; li
     void api.openLog(build, job);
   }, [api, build, job]);
 
-  const rows = useVirtualizer({ count, getScrollElement: () => scroller.current, estimateSize: () => rowHeight, overscan: 30 });
+  const rows = useVirtualizer({ count, getScrollElement: () => scroller.current, estimateSize: () => rowHeight, overscan: 8 });
 
   useEffect(() => {
     if (follow && count > 0) rows.scrollToIndex(count - 1, { align: 'end' });

@@ -185,8 +185,14 @@ export function createBridge(options: BridgeOptions) {
     async loadPlan(project: string) {
       store.getState().setPlanState({ project, loading: true, error: null, diagnostics: [] });
       try {
-        const plan = await request<{ jobs: PlanJob[] } | PlanJob[]>('GET', `/api/plan?project=${enc(project)}`);
-        store.getState().showPlan(project, Array.isArray(plan) ? plan : plan.jobs);
+        const plan = await request<{ jobs?: PlanJob[]; diagnostics?: Diagnostic[]; error?: string } | PlanJob[]>('GET', `/api/plan?project=${enc(project)}`);
+        // A coordinator may answer a broken spec with 200 and diagnostics instead of an error status.
+        if (!Array.isArray(plan) && (plan.error || plan.diagnostics?.length)) {
+          const diagnostics = plan.diagnostics ?? [];
+          const first = diagnostics[0];
+          throw new ApiError(200, plan.error ?? (first ? `${first.file}:${first.line}:${first.col}: ${first.message}` : 'The spec has problems.'), diagnostics);
+        }
+        store.getState().showPlan(project, Array.isArray(plan) ? plan : plan.jobs ?? []);
       } catch (error) {
         const diagnostics = error instanceof ApiError ? error.diagnostics : [];
         store.getState().setPlanState({ loading: false, error: error instanceof Error ? error.message : String(error), diagnostics });

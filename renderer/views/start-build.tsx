@@ -40,7 +40,7 @@ export function StartBuild() {
       {projects.length > 1 && (
         <label>
           Project{' '}
-          <select value={chosen} onChange={(event) => setProject(event.target.value)}>
+          <select value={chosen} onChange={(event) => setProject(event.target.value)} aria-label="Project">
             {projects.map((entry) => <option key={entry.id} value={entry.id}>{entry.name ?? entry.dir}</option>)}
           </select>
         </label>

@@ -44,6 +44,7 @@ it('first render of a 2,000-job DAG', async () => {
     const check = () => document.querySelector('[data-job-id]') ? done({ first: performance.now() - start, boxes: document.querySelectorAll('[data-job-id]').length }) : requestAnimationFrame(check);
     requestAnimationFrame(check);
   })`)) as { first: number; boxes: number };
+  await browser.screenshot('bench-dag-2000');
   results.push(`first render of 2,000-job DAG: ${ms(timing.first)} (target < 1000 ms); ${timing.boxes} boxes in the DOM (the rest culled)`);
 });
 

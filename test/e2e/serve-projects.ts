@@ -7,11 +7,11 @@ jobs:
   first:
     run:
       - echo "first starts"
-      - sleep 1
+      - sleep 3
   second:
     needs: [first]
     run:
-      - for i in 1 2 3 4 5 6; do echo "line $i"; sleep 0.4; done
+      - for i in 1 2 3 4 5 6 7 8 9 10; do echo "line $i"; sleep 0.8; done
       - printf '\\033[31mred text\\033[0m\\n'
   third:
     needs: [first]
@@ -22,10 +22,10 @@ name: deploy
 jobs:
   db-one:
     resource_group: db
-    run: [sleep 3]
+    run: [sleep 6]
   db-two:
     resource_group: db
-    run: [sleep 3]
+    run: [sleep 6]
 ---
 version: 1
 name: slow

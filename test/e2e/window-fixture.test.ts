@@ -117,6 +117,18 @@ describe.skipIf(!ready)('the window against the fixture coordinator', () => {
     await browser.screenshot('fixture-plan');
   });
 
+  it('follows the system dark theme', async () => {
+    const { page } = browser;
+    await page.goto(`${server.url}/#/builds/b-0001/dag?job=deploy%2Fmigrate`);
+    await page.locator('[data-job-id="deploy/migrate"]').waitFor();
+    const light = await page.evaluate('getComputedStyle(document.documentElement).backgroundColor');
+    await page.emulateMedia({ colorScheme: 'dark' });
+    const dark = await page.evaluate('getComputedStyle(document.documentElement).backgroundColor');
+    expect(dark).not.toBe(light);
+    await browser.screenshot('fixture-dag-dark');
+    await page.emulateMedia({ colorScheme: 'light' });
+  });
+
   it('shows "reconnecting" when the socket drops and replays what was missed', async () => {
     const { page } = browser;
     await page.goto(`${server.url}/#/builds/b-0001/dag`);
