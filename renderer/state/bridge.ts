@@ -48,6 +48,16 @@ export function findToken(search: string, cookie: string): string | null {
 }
 
 const logPageSize = 5000;
+const recentLimit = 5000;
+
+type JobEvent = Extract<FarmEvent, { type: 'job' }>;
+
+/** The events of a build that happened at or after the last time its report records for their job. */
+export function newerThanReport(report: BuildReport, events: readonly JobEvent[]): JobEvent[] {
+  const latest = new Map<string, number>();
+  for (const job of report.jobs ?? []) latest.set(job.id, Math.max(job.queued_at ?? 0, job.started_at ?? 0, job.finished_at ?? 0));
+  return events.filter((event) => event.build === report.build && event.at >= (latest.get(event.job) ?? 0));
+}
 const enc = encodeURIComponent;
 
 /** Starts nothing until start(); then keeps the event socket open and the store current. */
@@ -58,8 +68,8 @@ export function createBridge(options: BridgeOptions) {
   let retryTimer: unknown = null;
   let groupsTimer: unknown = null;
   let stopped = true;
-  /** Job events for a build whose report is being fetched: applied again on top of the report. */
-  let opening: { build: string; events: FarmEvent[] } | null = null;
+  /** The latest job events of every build, so a report fetched a moment late can be brought up to date. */
+  let recentJobEvents: JobEvent[] = [];
 
   async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
     const headers: Record<string, string> = { accept: 'application/json' };
@@ -130,7 +140,8 @@ export function createBridge(options: BridgeOptions) {
     const events = message.events as FarmEvent[];
     state.applyEvents(events);
     state.setLastSeq(message.seq);
-    if (opening) opening.events.push(...events.filter((event) => event.type === 'job' && event.build === opening!.build));
+    const jobs = events.filter((event): event is JobEvent => event.type === 'job');
+    if (jobs.length) recentJobEvents = [...recentJobEvents, ...jobs].slice(-recentLimit);
     if (events.some((event) => event.type === 'job' && event.state !== 'running')) refreshGroupsSoon();
   }
 
@@ -170,17 +181,11 @@ export function createBridge(options: BridgeOptions) {
     async loadGroups() {
       store.getState().setGroups(await request<ResourceGroupRow[]>('GET', '/api/resource-groups'));
     },
-    /** Shows a build's report, then replays the job events that arrived while it was fetched (the report may predate them). */
+    /** Shows a build's report, then the recent job events that are newer than it (it may predate them). */
     async openBuild(build: string) {
-      const mine = { build, events: [] as FarmEvent[] };
-      opening = mine;
-      try {
-        const report = await request<BuildReport>('GET', `/api/builds/${enc(build)}`);
-        store.getState().showBuild(report);
-        store.getState().applyEvents(mine.events);
-      } finally {
-        if (opening === mine) opening = null;
-      }
+      const report = await request<BuildReport>('GET', `/api/builds/${enc(build)}`);
+      store.getState().showBuild(report);
+      store.getState().applyJobEvents(newerThanReport(report, recentJobEvents));
     },
     async loadPlan(project: string) {
       store.getState().setPlanState({ project, loading: true, error: null, diagnostics: [] });

@@ -38,10 +38,10 @@ export function TimelineView({ onSelect }: { onSelect: (job: string) => void }) 
               <rect width="3" height="6" fill={jobStateLooks.lost.colour} />
             </pattern>
           </defs>
-          {ticks.map((offset) => (
+          {ticks.map((offset, index) => (
             <g key={offset}>
               <line className="tick" x1={x(model.start + offset)} x2={x(model.start + offset)} y1={axisHeight - 4} y2={height} />
-              <text className="tick-label" x={x(model.start + offset)} y={12} textAnchor="middle">{formatDuration(offset)}</text>
+              <text className="tick-label" x={x(model.start + offset)} y={12} textAnchor={index === 0 ? 'start' : index === ticks.length - 1 ? 'end' : 'middle'}>{formatDuration(offset)}</text>
             </g>
           ))}
           {model.lanes.map((lane, index) => {

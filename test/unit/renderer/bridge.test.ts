@@ -1,7 +1,7 @@
 // The bridge with a fake WebSocket, a fake fetch and a manual clock: events reach the store, a dropped
 // socket shows "reconnecting" and replays from the last sequence number, a refused token is reported.
 import { describe, expect, it } from 'vitest';
-import { createBridge, findToken, reconnectDelay, type SocketLike } from '../../../renderer/state/bridge';
+import { createBridge, findToken, newerThanReport, reconnectDelay, type SocketLike } from '../../../renderer/state/bridge';
 import { createFarmStore } from '../../../renderer/state/store';
 
 class FakeSocket implements SocketLike {
@@ -158,6 +158,20 @@ describe('bridge', () => {
     await opening;
     expect(store.getState().dag.jobs['p/a']!.state).toBe('success');
     bridge.stop();
+  });
+
+  it('brings a report up to date only with events at or after what it records, so nothing goes back in time', () => {
+    const report = { build: 'b-1', status: 'running' as const, jobs: [
+      { id: 'p/a', pipeline: 'p', name: 'a', status: 'success' as const, started_at: 10, finished_at: 20 },
+      { id: 'p/b', pipeline: 'p', name: 'b', status: 'queued' as const, queued_at: 15 },
+    ] };
+    const events = [
+      { type: 'job' as const, build: 'b-1', job: 'p/a', state: 'running' as const, at: 10 - 1 },
+      { type: 'job' as const, build: 'b-1', job: 'p/b', state: 'running' as const, at: 21 },
+      { type: 'job' as const, build: 'b-2', job: 'p/b', state: 'failed' as const, at: 30 },
+      { type: 'job' as const, build: 'b-1', job: 'p/new', state: 'queued' as const, at: 1 },
+    ];
+    expect(newerThanReport(report, events).map((event) => `${event.job} ${event.state}`)).toEqual(['p/b running', 'p/new queued']);
   });
 
   it('finds the token in the page URL first, then in the cookie', () => {
