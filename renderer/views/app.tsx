@@ -55,12 +55,12 @@ function ConnectionBanner() {
   }, [connection]);
   if (connection === 'open' || connection === 'connecting') return null;
   if (connection === 'unauthorized') {
-    return <div className="banner error" role="alert" data-connection="unauthorized">The coordinator refused this window&apos;s token. Open the address that <code>farmhand serve</code> printed (it ends in <code>?token=…</code>).</div>;
+    return <div className="banner error" role="alert" data-connection="unauthorized"><span>The coordinator refused this window&apos;s token. Open the address that <code>farmhand serve</code> printed (it ends in <code>?token=…</code>).</span></div>;
   }
   const seconds = reconnectAt ? Math.max(0, Math.ceil((reconnectAt - Date.now()) / 1000)) : 0;
   return (
     <div className="banner warning" role="status" data-connection="reconnecting">
-      Coordinator unreachable — reconnecting{seconds > 0 ? ` in ${seconds}s` : '…'} Is <code>farmhand serve</code> still running on this address?
+      <span>Coordinator unreachable — reconnecting{seconds > 0 ? ` in ${seconds}s.` : '…'} Is <code>farmhand serve</code> still running on this address?</span>
     </div>
   );
 }

@@ -48,17 +48,32 @@ it('first render of a 2,000-job DAG', async () => {
   results.push(`first render of 2,000-job DAG: ${ms(timing.first)} (target < 1000 ms); ${timing.boxes} boxes in the DOM (the rest culled)`);
 });
 
-it('paint latency under 500 events/s', async () => {
+it('paint latency under 500 events/s, jobs readable', async () => {
+  await measurePaint('readable zoom');
+});
+
+it('paint latency under 500 events/s, all 2,000 jobs fitted in the window', async () => {
+  const { page } = browser;
+  await page.getByRole('button', { name: 'Fit' }).click();
+  await page.waitForFunction('document.querySelectorAll("[data-job-id]").length === 2000');
+  await browser.screenshot('bench-dag-2000-fitted');
+  await measurePaint('all 2,000 fitted');
+});
+
+/** Sends 500 job changes a second for 5 s to the jobs on screen and matches each to the frame that painted it. */
+async function measurePaint(label: string) {
   const { page } = browser;
   const ids = (await page.evaluate(`[...document.querySelectorAll('[data-job-id]')].map((element) => element.getAttribute('data-job-id'))`)) as string[];
   await page.evaluate(`(() => {
     window.arrivals = [];
+    window.longTasks = [];
+    window.paints = [];
+    if (window.benchObservers) return;
+    window.benchObservers = true;
     const raw = new WebSocket(location.origin.replace('http', 'ws') + '/api/events?since=999999999&token=${server.token}');
     raw.onmessage = (message) => { const at = performance.timeOrigin + performance.now(); for (const event of JSON.parse(message.data).events) window.arrivals.push({ job: event.job, state: event.state, at }); };
     window.rawReady = new Promise((done) => (raw.onopen = done));
-    window.longTasks = [];
     new PerformanceObserver((list) => { for (const entry of list.getEntries()) window.longTasks.push(entry.duration); }).observe({ entryTypes: ['longtask'] });
-    window.paints = [];
     new MutationObserver((records) => {
       const changed = records.map((record) => [record.target.getAttribute('data-job-id'), record.target.getAttribute('data-state')]);
       requestAnimationFrame(() => { const at = performance.timeOrigin + performance.now(); for (const [job, state] of changed) window.paints.push({ job, state, at }); });
@@ -90,8 +105,8 @@ it('paint latency under 500 events/s', async () => {
   const longTasks = (await page.evaluate('window.longTasks')) as number[];
   results.push(`idle frame interval (baseline): p50 ${ms(percentile(idle, 50))}, p99 ${ms(percentile(idle, 99))}`);
   results.push(`bare WebSocket arrival (baseline): p50 ${ms(percentile(transport, 50))}, p99 ${ms(percentile(transport, 99))}`);
-  results.push(`paint latency at 500 events/s over ${seconds} s: p50 ${ms(percentile(latencies, 50))}, p99 ${ms(percentile(latencies, 99))}, max ${ms(Math.max(...latencies))} (target p99 < 100 ms); p99 is ${(percentile(latencies, 99) / Math.max(1, percentile(transport, 99))).toFixed(1)}x the bare socket's; ${latencies.length} of ${sent.length} changes matched to a paint over ${ids.length} jobs on screen; main thread: ${longTasks.length} long tasks, ${ms(longTasks.reduce((a, b) => a + b, 0))} in all`);
-});
+  results.push(`paint latency (${label}) at 500 events/s over ${seconds} s: p50 ${ms(percentile(latencies, 50))}, p99 ${ms(percentile(latencies, 99))}, max ${ms(Math.max(...latencies))} (target p99 < 100 ms); p99 is ${(percentile(latencies, 99) / Math.max(1, percentile(transport, 99))).toFixed(1)}x the bare socket's; ${latencies.length} of ${sent.length} changes matched to a paint over ${ids.length} jobs on screen; main thread: ${longTasks.length} long tasks, ${ms(longTasks.reduce((a, b) => a + b, 0))} in all`);
+}
 
 type Seen = { job: string; state: string; at: number };
 
