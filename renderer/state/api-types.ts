@@ -26,8 +26,9 @@ export interface BuildReport {
   build: string;
   status: BuildState;
   project?: string;
-  /** What started it: `ui`, `cli`, `api`... */
-  trigger?: string;
+  /** What started it: `window`, `farmhand run`, `retry of JOB from BUILD`... */
+  origin?: string | null;
+  created_at?: number;
   started_at?: number;
   finished_at?: number;
   jobs?: ReportJob[];
@@ -40,9 +41,11 @@ export interface PlanJob {
   name: string;
   key?: string;
   needs: string[];
-  would: 'run' | 'cached';
-  batch?: string | null;
+  /** `plan --format json` says; a coordinator sending its internal plan leaves it out. */
+  would?: 'run' | 'cached';
+  batch?: string | { key: string } | null;
   resource_group?: string | null;
+  resourceGroup?: string;
 }
 
 export interface Diagnostic {
@@ -82,6 +85,7 @@ export interface ResourceGroupRow {
   waiters: { build: string; job: string; position: number }[];
 }
 
+/** A page of a job's log: lines after the `from` asked for; `next` is the last seq sent (ask from it next). */
 export interface LogLinePage {
   lines: { seq: number; stream: LogStream; text: string; at: number }[];
   next: number;

@@ -128,7 +128,7 @@ export function createBridge(options: BridgeOptions) {
   }
 
   function receive(data: unknown): void {
-    let message: { seq?: unknown; events?: unknown };
+    let message: { seq?: unknown; events?: unknown; reset?: unknown };
     try {
       message = JSON.parse(String(data)) as typeof message;
     } catch {
@@ -136,6 +136,14 @@ export function createBridge(options: BridgeOptions) {
     }
     if (typeof message.seq !== 'number' || !Array.isArray(message.events)) return;
     const state = store.getState();
+    if (message.reset === true) {
+      // The coordinator no longer keeps all the events we missed: reload every snapshot instead.
+      state.setLastSeq(message.seq);
+      void refresh();
+      const { build, job } = state.log;
+      if (build && job) void api.openLog(build, job);
+      return;
+    }
     if (message.seq <= state.lastSeq) return;
     const events = message.events as FarmEvent[];
     state.applyEvents(events);
@@ -204,7 +212,7 @@ export function createBridge(options: BridgeOptions) {
       }
     },
     async startBuild(project: string, only: string[], noCache = false): Promise<string> {
-      const started = await request<{ build: string }>('POST', '/api/builds', { project, only, no_cache: noCache });
+      const started = await request<{ build: string }>('POST', '/api/builds', { project, only, no_cache: noCache, origin: 'window' });
       await api.loadBuilds();
       return started.build;
     },
@@ -245,8 +253,8 @@ export function createBridge(options: BridgeOptions) {
       }
     },
     /** The blob URL of an output file, with the token so a plain link downloads it. */
-    blobUrl(sha256: string): string {
-      return `${options.origin}/api/blobs/${enc(sha256)}${options.token ? `?token=${enc(options.token)}` : ''}`;
+    blobUrl(sha256: string, name: string): string {
+      return `${options.origin}/api/blobs/${enc(sha256)}?name=${enc(name)}${options.token ? `&token=${enc(options.token)}` : ''}`;
     },
     report,
   };

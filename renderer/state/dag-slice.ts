@@ -115,7 +115,9 @@ export const createDagSlice: StateCreator<FarmState, [], [], DagSlice> = (set) =
   showPlan(project, planJobs) {
     const jobs: Record<string, JobView> = {};
     for (const job of planJobs) {
-      jobs[job.id] = fromReport({ ...job, status: job.would === 'cached' ? 'cached' : 'queued' });
+      const batch = typeof job.batch === 'object' && job.batch !== null ? job.batch.key : job.batch;
+      jobs[job.id] = fromReport({ id: job.id, pipeline: job.pipeline, name: job.name, needs: job.needs, batch, resource_group: job.resource_group ?? job.resourceGroup ?? null,
+        status: job.would === 'cached' ? 'cached' : 'queued' });
     }
     set((state) => ({ dag: { build: null, jobs, order: Object.keys(jobs), shape: state.dag.shape + 1 },
       plan: { project, loading: false, error: null, diagnostics: [] } }));

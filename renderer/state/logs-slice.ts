@@ -17,7 +17,7 @@ export interface LogData {
   build: string | null;
   job: string | null;
   lines: LogRow[];
-  /** The sequence number to ask the API for next; events below it are already shown. */
+  /** The last sequence number shown: the API is asked for lines after it, and events up to it are skipped. */
   next: number;
   version: number;
   loading: boolean;
@@ -40,9 +40,9 @@ function appendEvents(log: LogData, events: LogEvent[]): Partial<LogData> | null
   let next = log.next;
   let appended = false;
   for (const event of events) {
-    if (event.build !== log.build || event.job !== log.job || event.seq < next) continue;
+    if (event.build !== log.build || event.job !== log.job || event.seq <= next) continue;
     for (const text of splitLines(event.data)) log.lines.push({ text, stream: event.stream });
-    next = event.seq + 1;
+    next = event.seq;
     appended = true;
   }
   return appended ? { next, version: log.version + 1 } : null;
@@ -71,11 +71,13 @@ export const createLogsSlice: StateCreator<FarmState, [], [], LogsSlice> = (set)
     set((state) => {
       const log = state.log;
       if (log.build !== build || log.job !== job) return {};
+      let next = log.next;
       for (const line of page.lines) {
-        if (line.seq < log.next) continue;
+        if (line.seq <= next) continue;
         for (const text of splitLines(line.text)) log.lines.push({ text, stream: line.stream });
+        next = line.seq;
       }
-      return { log: { ...log, next: Math.max(log.next, page.next), version: log.version + 1 } };
+      return { log: { ...log, next: Math.max(next, page.next), version: log.version + 1 } };
     });
   },
   applyLogEvents(events) {

@@ -48,7 +48,7 @@ export function BuildView({ route }: { route: BuildRoute }) {
       <div className="build-header">
         <h2>{route.build}</h2>
         {build && <StatusBadge state={build.status} />}
-        {build && <span className="muted">{formatTime(build.started_at)} · {formatDuration(buildDuration(build, now))}{build.project ? ` · ${build.project}` : ''}{build.trigger ? ` · started by ${build.trigger}` : ''}</span>}
+        {build && <span className="muted">{formatTime(build.started_at)} · {formatDuration(buildDuration(build, now))}{build.project ? ` · ${build.project}` : ''}{build.origin ? ` · started by ${build.origin}` : ''}</span>}
         {active && <button type="button" className="danger" onClick={() => api.cancelBuild(route.build).catch(api.report)}>Cancel build</button>}
       </div>
       <div className="tabs" role="tablist">

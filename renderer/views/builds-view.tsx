@@ -33,7 +33,7 @@ export function BuildsView() {
                 <td><a href={`#/builds/${encodeURIComponent(build.build)}/dag`}>{build.build}</a></td>
                 <td><StatusBadge state={build.status} /></td>
                 <td>{build.project ?? '–'}</td>
-                <td>{build.trigger ?? '–'}</td>
+                <td>{build.origin ?? '–'}</td>
                 <td>{formatTime(build.started_at)}</td>
                 <td>{formatDuration(buildDuration(build, now))}</td>
                 <td>

@@ -26,7 +26,7 @@ export function OutputsView({ build, job }: { build: string; job: string }) {
               <td><code>{file.path}</code></td>
               <td>{formatSize(file.size)}</td>
               <td><code className="muted">{file.sha256.slice(0, 12)}</code></td>
-              <td><a href={api.blobUrl(file.sha256)} download={file.path.split('/').pop()}>Download</a></td>
+              <td><a href={api.blobUrl(file.sha256, file.path.split('/').pop() ?? file.sha256)} download={file.path.split('/').pop()}>Download</a></td>
             </tr>
           ))}
         </tbody>

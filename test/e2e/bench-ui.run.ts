@@ -152,7 +152,7 @@ it('scrolling a 1,000,000-line log', async () => {
     const colours = ['\\u001b[32mok\\u001b[0m', '\\u001b[33mwarn\\u001b[0m', 'plain'];
     for (let from = 0; from < 1000000; from += 50000) {
       const lines = [];
-      for (let seq = from; seq < from + 50000; seq++) lines.push({ seq, stream: 'stdout', text: colours[seq % 3] + ' line ' + seq + ' of the big log, with some text to wrap the row', at: 0 });
+      for (let seq = from + 1; seq <= from + 50000; seq++) lines.push({ seq, stream: 'stdout', text: colours[seq % 3] + ' line ' + seq + ' of the big log, with some text to wrap the row', at: 0 });
       store.getState().appendLogPage('b-large', 'p0/j0', { lines, next: from + 50000 });
     }
     await new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));

@@ -6,7 +6,7 @@ import type { FixtureState } from './fixture-server';
 const t0 = Date.now() - 60_000;
 
 export const sampleBuild = {
-  build: 'b-0001', status: 'running', project: 'demo', trigger: 'ui', started_at: t0,
+  build: 'b-0001', status: 'running', project: 'demo', origin: 'window', started_at: t0,
   jobs: [
     { id: 'prepare/sources', pipeline: 'prepare', name: 'sources', status: 'cached', needs: [] },
     { id: 'build/compile-a', pipeline: 'build', name: 'compile-a', status: 'success', needs: ['prepare/sources'], agent: 'local', attempts: 1, started_at: t0 + 1000, finished_at: t0 + 9000 },
@@ -24,7 +24,7 @@ export const ansiLines = ['\u001b[1mCompiling\u001b[0m demo v0.1.0', '\u001b[32m
 export function sampleState(overrides: Partial<FixtureState> = {}): FixtureState {
   return {
     projects: [{ id: 'demo', dir: '/home/me/demo', name: 'demo' }],
-    builds: [sampleBuild, { build: 'b-0000', status: 'success', project: 'demo', trigger: 'cli', started_at: t0 - 3_600_000, finished_at: t0 - 3_540_000 }],
+    builds: [sampleBuild, { build: 'b-0000', status: 'success', project: 'demo', origin: 'farmhand run', started_at: t0 - 3_600_000, finished_at: t0 - 3_540_000 }],
     plan: { status: 200, body: { jobs: sampleBuild.jobs.map((job) => ({ id: job.id, pipeline: job.pipeline, name: job.name, needs: job.needs, would: job.status === 'cached' ? 'cached' : 'run' })) } },
     agents: [
       { id: 'local', name: 'local', pools: ['default'], labels: [], slots: 4, busy: 1, paired: true, online: true, last_seen: Date.now(), warning: null },
@@ -32,7 +32,7 @@ export function sampleState(overrides: Partial<FixtureState> = {}): FixtureState
       { id: 'n1', name: 'nas', address: '192.168.1.30', port: 4747, pools: ['default'], labels: [], slots: 1, busy: 0, paired: false, online: false, last_seen: Date.now() - 60_000, warning: 'Docker is not installed' },
     ],
     groups: [{ name: 'db', capacity: 1, holders: [{ build: 'b-0000', job: 'deploy/migrate' }], waiters: [{ build: 'b-0001', job: 'deploy/migrate', position: 1 }] }],
-    log: (_build, _job, from, limit) => ansiLines.slice(from, from + limit).map((text, index) => ({ seq: from + index, stream: 'stdout' as const, text, at: t0 })),
+    log: (_build, _job, from, limit) => ansiLines.slice(from, from + limit).map((text, index) => ({ seq: from + index + 1, stream: 'stdout' as const, text, at: t0 })),
     outputs: { 'build/compile-a': [{ path: 'build/a/out.txt', size: 2048, sha256: 'ab'.repeat(32), mode: 0o644 }] },
     ...overrides,
   };
@@ -45,5 +45,5 @@ export function largeBuild(count: number) {
     const needs = index < 20 ? [] : [`p${(index - 20) % 20}/j${index - 20}`, ...(index % 7 === 0 && index >= 40 ? [`p${(index - 40) % 20}/j${index - 40}`] : [])];
     return { id: `${pipeline}/j${index}`, pipeline, name: `j${index}`, status: 'queued', needs };
   });
-  return { build: 'b-large', status: 'running', project: 'demo', trigger: 'bench', started_at: Date.now(), jobs };
+  return { build: 'b-large', status: 'running', project: 'demo', origin: 'bench', started_at: Date.now(), jobs };
 }

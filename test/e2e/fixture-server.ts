@@ -16,7 +16,7 @@ export interface FixtureState {
   plan: { status: number; body: unknown };
   agents: unknown[];
   groups: unknown[];
-  /** Lines of a job's log, generated on demand so a 1,000,000-line log costs nothing until asked for. */
+  /** Lines of a job's log after seq `from` (seqs start at 1), generated on demand so a 1,000,000-line log costs nothing until asked for. */
   log(build: string, job: string, from: number, limit: number): { seq: number; stream: 'stdout' | 'stderr'; text: string; at: number }[];
   outputs: Record<string, unknown[]>;
 }
@@ -90,7 +90,7 @@ export async function startFixtureServer(state: FixtureState, options: { staticD
       const from = Number(url.searchParams.get('from') ?? 0);
       const limit = Number(url.searchParams.get('limit') ?? 1000);
       const lines = state.log(decodeURIComponent(job[1]!), decodeURIComponent(job[2]!), from, limit);
-      return send(response, 200, { lines, next: from + lines.length });
+      return send(response, 200, { lines, next: lines.length ? lines[lines.length - 1]!.seq : from });
     }
     if (job && job[3] === 'outputs') return send(response, 200, state.outputs[decodeURIComponent(job[2]!)] ?? []);
     if (method === 'POST' && (job?.[3] === 'retry' || /\/cancel$/.test(path))) return send(response, 200, {});

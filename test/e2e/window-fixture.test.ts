@@ -22,11 +22,11 @@ describe.skipIf(!ready)('the window against the fixture coordinator', () => {
     await server?.close();
   });
 
-  it('lists builds with status, project and trigger', async () => {
+  it('lists builds with status, project and what started them', async () => {
     const { page } = browser;
     await page.goto(`${server.url}/?token=${server.token}#/builds`);
     await page.locator('[data-build-id="b-0001"]').getByText('running').waitFor();
-    await expect(page.locator('[data-build-id="b-0000"]').textContent()).resolves.toContain('cli');
+    await expect(page.locator('[data-build-id="b-0000"]').textContent()).resolves.toContain('farmhand run');
     await page.getByRole('checkbox', { name: 'deploy' }).waitFor();
     await browser.screenshot('fixture-builds');
   });
@@ -71,7 +71,7 @@ describe.skipIf(!ready)('the window against the fixture coordinator', () => {
     await page.locator('[data-log-line="4"]').waitFor();
     const colour = await page.locator('[data-log-line="2"] .ansi').first().evaluate('element => getComputedStyle(element).color');
     expect(colour).not.toBe('rgb(29, 31, 35)');
-    server.push([{ type: 'log', build: 'b-0001', job: 'build/compile-a', seq: 4, stream: 'stdout', data: 'a new line\n', at: Date.now() }]);
+    server.push([{ type: 'log', build: 'b-0001', job: 'build/compile-a', seq: 5, stream: 'stdout', data: 'a new line\n', at: Date.now() }]);
     await page.locator('[data-log-line="5"]').getByText('a new line').waitFor();
     await page.locator('[data-log-line="3"] a.line-number').click();
     await expect(page.evaluate('location.hash')).resolves.toContain('line=3');

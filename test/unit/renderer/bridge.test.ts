@@ -116,7 +116,7 @@ describe('bridge', () => {
       '/api/plan?project=p1': { status: 400, body: { error: 'farmhand.yml:3:5: unknown key `neds`', diagnostics: [{ file: 'farmhand.yml', line: 3, col: 5, message: 'unknown key `neds`' }] } },
     });
     expect(await bridge.api.startBuild('p1', ['build'])).toBe('b-0007');
-    expect(JSON.parse(requests[0]!.body!)).toEqual({ project: 'p1', only: ['build'], no_cache: false });
+    expect(JSON.parse(requests[0]!.body!)).toEqual({ project: 'p1', only: ['build'], no_cache: false, origin: 'window' });
     await bridge.api.cancelBuild('b-0007');
     await bridge.api.retryJob('b-0007', 'build/compile[cc=gcc]');
     expect(requests.map((request) => `${request.method} ${request.url.replace('http://127.0.0.1:9', '')}`)).toEqual([
@@ -127,7 +127,7 @@ describe('bridge', () => {
   });
 
   it('pages a log from the API until a short page', async () => {
-    const page = (from: number, count: number) => ({ status: 200, body: { lines: Array.from({ length: count }, (_, i) => ({ seq: from + i, stream: 'stdout', text: `line ${from + i}`, at: 1 })), next: from + count } });
+    const page = (from: number, count: number) => ({ status: 200, body: { lines: Array.from({ length: count }, (_, i) => ({ seq: from + i + 1, stream: 'stdout', text: `line ${from + i}`, at: 1 })), next: from + count } });
     const { store, bridge } = setup({
       '/api/builds/b-1/jobs/a%2Fb/log?from=0&limit=5000': page(0, 5000),
       '/api/builds/b-1/jobs/a%2Fb/log?from=5000&limit=5000': page(5000, 3),

@@ -100,13 +100,13 @@ describe('logs slice', () => {
   it('appends API pages, then only events past the last page, for the open job only', () => {
     const store = createFarmStore();
     store.getState().openLog('b-0001', 'build/a');
-    store.getState().appendLogPage('b-0001', 'build/a', { lines: [{ seq: 0, stream: 'stdout', text: 'one', at: 1 }, { seq: 1, stream: 'stderr', text: 'two', at: 2 }], next: 2 });
+    store.getState().appendLogPage('b-0001', 'build/a', { lines: [{ seq: 1, stream: 'stdout', text: 'one', at: 1 }, { seq: 2, stream: 'stderr', text: 'two', at: 2 }], next: 2 });
     store.getState().finishLogLoad();
     const version = store.getState().log.version;
     store.getState().applyEvents([
-      { type: 'log', build: 'b-0001', job: 'build/a', seq: 1, stream: 'stderr', data: 'two\n', at: 2 },
-      { type: 'log', build: 'b-0001', job: 'build/other', seq: 2, stream: 'stdout', data: 'not mine\n', at: 3 },
-      { type: 'log', build: 'b-0001', job: 'build/a', seq: 2, stream: 'stdout', data: 'three\nfour\n', at: 3 },
+      { type: 'log', build: 'b-0001', job: 'build/a', seq: 2, stream: 'stderr', data: 'two\n', at: 2 },
+      { type: 'log', build: 'b-0001', job: 'build/other', seq: 3, stream: 'stdout', data: 'not mine\n', at: 3 },
+      { type: 'log', build: 'b-0001', job: 'build/a', seq: 3, stream: 'stdout', data: 'three\nfour\n', at: 3 },
     ]);
     const log = store.getState().log;
     expect(log.lines.map((line) => line.text)).toEqual(['one', 'two', 'three', 'four']);
@@ -120,11 +120,11 @@ describe('logs slice', () => {
   it('holds live events back while pages load, so lines stay in order and none is skipped', () => {
     const store = createFarmStore();
     store.getState().openLog('b-1', 'a/b');
-    store.getState().applyEvents([{ type: 'log', build: 'b-1', job: 'a/b', seq: 2, stream: 'stdout', data: 'two\n', at: 1 }]);
+    store.getState().applyEvents([{ type: 'log', build: 'b-1', job: 'a/b', seq: 3, stream: 'stdout', data: 'two\n', at: 1 }]);
     expect(store.getState().log.lines).toHaveLength(0);
-    store.getState().appendLogPage('b-1', 'a/b', { lines: [{ seq: 0, stream: 'stdout', text: 'zero', at: 0 }, { seq: 1, stream: 'stdout', text: 'one', at: 0 }], next: 2 });
+    store.getState().appendLogPage('b-1', 'a/b', { lines: [{ seq: 1, stream: 'stdout', text: 'zero', at: 0 }, { seq: 2, stream: 'stdout', text: 'one', at: 0 }], next: 2 });
     store.getState().finishLogLoad();
-    store.getState().applyEvents([{ type: 'log', build: 'b-1', job: 'a/b', seq: 3, stream: 'stdout', data: 'three\n', at: 2 }]);
+    store.getState().applyEvents([{ type: 'log', build: 'b-1', job: 'a/b', seq: 4, stream: 'stdout', data: 'three\n', at: 2 }]);
     expect(store.getState().log.lines.map((line) => line.text)).toEqual(['zero', 'one', 'two', 'three']);
     expect(store.getState().log).toMatchObject({ loading: false, pending: [] });
   });
