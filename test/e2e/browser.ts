@@ -3,7 +3,7 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
 
 export const screenshotDir = 'test/e2e/screenshots';
 export const chromiumPath = '/usr/bin/chromium';
@@ -14,6 +14,13 @@ export interface Browser {
   errors: string[];
   screenshot(name: string): Promise<string>;
   close(): Promise<void>;
+}
+
+type StyleWindow = { getComputedStyle(element: unknown): { color: string } };
+
+/** The computed text colour of an element, as `rgb(r, g, b)`. */
+export function colourOf(locator: Locator): Promise<string> {
+  return locator.evaluate((element) => (globalThis as unknown as StyleWindow).getComputedStyle(element).color);
 }
 
 /** Launches headless Chromium with a fresh profile; close() removes the profile. */

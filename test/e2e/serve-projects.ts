@@ -1,5 +1,6 @@
 // The projects the e2e tests serve: demo (a fan-out with a streaming ANSI log, two jobs sharing resource
-// group `db`, a slow job to cancel) and broken (a spec error at farmhand.yml:5:5).
+// group `db`, a slow job to cancel) and editable (valid when serve starts, then edited to have a spec
+// error at farmhand.yml:5:5, as a user's typo would).
 
 export const demoSpec = `version: 1
 name: demo
@@ -38,4 +39,5 @@ resource_groups:
   db: { capacity: 1 }
 `;
 
-export const brokenSpec = 'version: 1\nname: broken\njobs:\n  a:\n    neds: [b]\n    run: [echo]\n';
+export const editableSpec = 'version: 1\nname: editable\njobs:\n  a:\n    run: [echo]\n';
+export const brokenSpec = 'version: 1\nname: editable\njobs:\n  a:\n    neds: [b]\n    run: [echo]\n';

@@ -5,9 +5,9 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { openBrowser, type Browser } from './browser';
+import { colourOf, openBrowser, type Browser } from './browser';
 import { commandExists, startFarmhand, startServe, type Serve } from './farmhand-process';
-import { brokenSpec, demoSpec } from './serve-projects';
+import { brokenSpec, demoSpec, editableSpec } from './serve-projects';
 
 const serveExists = existsSync('/usr/bin/chromium') && existsSync('dist/renderer/app.js') && commandExists('serve');
 const agentExists = serveExists && commandExists('agent');
@@ -18,18 +18,18 @@ describe.skipIf(!serveExists)('the window against a real farmhand serve', () => 
   let serve: Serve;
   let browser: Browser;
   let demo: string;
-  let broken: string;
+  let editable: string;
   beforeAll(async () => {
     mkdirSync('test/.tmp', { recursive: true });
     root = mkdtempSync(resolve('test/.tmp/e2e-serve-'));
-    for (const [name, spec] of [['demo', demoSpec], ['broken', brokenSpec]] as const) {
+    for (const [name, spec] of [['demo', demoSpec], ['editable', editableSpec]] as const) {
       mkdirSync(join(root, name));
       writeFileSync(join(root, name, 'farmhand.yml'), spec);
     }
-    serve = await startServe([join(root, 'demo'), join(root, 'broken')], join(root, 'state'));
+    serve = await startServe([join(root, 'demo'), join(root, 'editable')], join(root, 'state'));
     const projects = await serve.api<{ id: string; dir: string }[]>('GET', '/api/projects');
     demo = projects.find((project) => project.dir.endsWith('demo'))!.id;
-    broken = projects.find((project) => project.dir.endsWith('broken'))!.id;
+    editable = projects.find((project) => project.dir.endsWith('editable'))!.id;
     browser = await openBrowser();
   });
   afterAll(async () => {
@@ -51,9 +51,10 @@ describe.skipIf(!serveExists)('the window against a real farmhand serve', () => 
     expect(refused).toBe(401);
   });
 
-  it('shows a spec error with its file:line:col', async () => {
+  it('shows a spec error with its file:line:col after the spec is edited', async () => {
     const { page } = browser;
-    await page.goto(`${serve.url}#/plan/${encodeURIComponent(broken)}`);
+    writeFileSync(join(root, 'editable', 'farmhand.yml'), brokenSpec);
+    await page.goto(`${serve.url}#/plan/${encodeURIComponent(editable)}`);
     const error = page.locator('[data-spec-error]');
     await error.waitFor();
     expect(await error.textContent()).toMatch(/farmhand\.yml:5:5/);
@@ -81,7 +82,7 @@ describe.skipIf(!serveExists)('the window against a real farmhand serve', () => 
     expect(await page.locator('[data-log-line]').count()).toBeGreaterThan(early);
     const red = page.locator('[data-log-line] .ansi', { hasText: 'red text' });
     await red.waitFor({ timeout: 15_000 });
-    expect(await red.evaluate('element => getComputedStyle(element).color')).toMatch(/^rgb\(\d+, 0, 0\)$/);
+    expect(await colourOf(red.first())).toMatch(/^rgb\(\d+, 0, 0\)$/);
     await browser.screenshot('serve-log');
     await page.getByRole('tab', { name: 'DAG' }).click();
     for (const job of ['demo/first', 'demo/second', 'demo/third']) await page.locator(`[data-job-id="${job}"][data-state="success"]`).waitFor({ timeout: 20_000 });
