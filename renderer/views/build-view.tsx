@@ -7,7 +7,7 @@ import { DagView } from '../dag/dag-view';
 import { LogViewer } from '../log/log-viewer';
 import { TimelineView } from '../timeline/timeline-view';
 import { go, useApi, useFarm, useNow } from './farm-context';
-import { formatDuration, formatTime } from './format';
+import { formatDuration, formatTime, projectName } from './format';
 import { JobPanel } from './job-panel';
 import { OutputsView } from './outputs-view';
 import { StatusBadge } from './status-badge';
@@ -48,7 +48,7 @@ export function BuildView({ route }: { route: BuildRoute }) {
       <div className="build-header">
         <h2>{route.build}</h2>
         {build && <StatusBadge state={build.status} />}
-        {build && <span className="muted">{formatTime(build.started_at)} · {formatDuration(buildDuration(build, now))}{build.project ? ` · ${build.project}` : ''}{build.origin ? ` · started by ${build.origin}` : ''}</span>}
+        {build && <span className="muted">{formatTime(build.started_at)} · {formatDuration(buildDuration(build, now))}{build.project ? ` · ${projectName(build.project)}` : ''}{build.origin ? ` · started by ${build.origin}` : ''}</span>}
         {active && <button type="button" className="danger" onClick={() => api.cancelBuild(route.build).catch(api.report)}>Cancel build</button>}
       </div>
       <div className="tabs" role="tablist">

@@ -5,7 +5,7 @@ import { OpenProject } from './open-project';
 import { StartBuild } from './start-build';
 import { StatusBadge } from './status-badge';
 import { useApi, useFarm, useNow } from './farm-context';
-import { formatDuration, formatTime } from './format';
+import { formatDuration, formatTime, projectName } from './format';
 
 /** Every build, newest first, with the start form on top. */
 export function BuildsView() {
@@ -32,7 +32,7 @@ export function BuildsView() {
               <tr key={build.build} data-build-id={build.build}>
                 <td><a href={`#/builds/${encodeURIComponent(build.build)}/dag`}>{build.build}</a></td>
                 <td><StatusBadge state={build.status} /></td>
-                <td>{build.project ?? '–'}</td>
+                <td title={build.project}>{projectName(build.project)}</td>
                 <td>{build.origin ?? '–'}</td>
                 <td>{formatTime(build.started_at)}</td>
                 <td>{formatDuration(buildDuration(build, now))}</td>

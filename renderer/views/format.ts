@@ -30,6 +30,12 @@ export function formatTime(at: number | undefined): string {
   return date.toDateString() === new Date().toDateString() ? date.toLocaleTimeString() : date.toLocaleString();
 }
 
+/** A project's short name: the last part of its folder. */
+export function projectName(dir: string | undefined): string {
+  if (!dir) return '–';
+  return dir.replace(/[\\/]+$/, '').split(/[\\/]/).pop() || dir;
+}
+
 /** `3s ago`, `5m ago`. */
 export function formatAgo(at: number | undefined, now: number): string {
   if (!at) return 'never';

@@ -174,6 +174,19 @@ describe('bridge', () => {
     expect(newerThanReport(report, events).map((event) => `${event.job} ${event.state}`)).toEqual(['p/b running', 'p/new queued']);
   });
 
+  it('reloads its snapshots when the coordinator says the missed events are gone (reset)', async () => {
+    const { store, bridge, sockets, requests } = setup({ '/api/builds': { status: 200, body: [{ build: 'b-0009', status: 'success' }] } });
+    bridge.start();
+    sockets[0]!.onopen!();
+    await flush();
+    const before = requests.filter((request) => request.url.endsWith('/api/builds')).length;
+    sockets[0]!.send({ seq: 900, events: [], reset: true });
+    await flush();
+    expect(requests.filter((request) => request.url.endsWith('/api/builds')).length).toBe(before + 1);
+    expect(store.getState().lastSeq).toBe(900);
+    bridge.stop();
+  });
+
   it('finds the token in the page URL first, then in the cookie', () => {
     expect(findToken('?token=abc', 'farmhand_token=zzz')).toBe('abc');
     expect(findToken('', 'theme=dark; farmhand_token=z%20z')).toBe('z z');

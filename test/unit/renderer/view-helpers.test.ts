@@ -4,7 +4,7 @@ import { layoutDag } from '../../../renderer/dag/dag-layout';
 import { nearestInDirection, visibleIds } from '../../../renderer/dag/viewport';
 import { findLines, rawText } from '../../../renderer/log/log-search';
 import { hintFor } from '../../../renderer/views/hints';
-import { formatDuration, formatSize } from '../../../renderer/views/format';
+import { formatDuration, formatSize, projectName } from '../../../renderer/views/format';
 
 const layout = layoutDag({ jobs: [
   { id: 'p/a', pipeline: 'p', needs: [] },
@@ -50,5 +50,6 @@ describe('hints and formats', () => {
   it('formats durations and sizes', () => {
     expect([formatDuration(850), formatDuration(12_340), formatDuration(245_000), formatDuration(3_720_000)]).toEqual(['850ms', '12.3s', '4m 05s', '1h 02m']);
     expect([formatSize(512), formatSize(1536), formatSize(3 * 1024 * 1024)]).toEqual(['512 B', '1.5 KB', '3.0 MB']);
+    expect([projectName('/home/me/demo/'), projectName('C:\\work\\app'), projectName('demo'), projectName(undefined)]).toEqual(['demo', 'app', 'demo', '–']);
   });
 });
