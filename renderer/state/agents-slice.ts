@@ -21,7 +21,7 @@ export const createAgentsSlice: StateCreator<FarmState, [], [], AgentsSlice> = (
   agents: [],
   agentsLoaded: false,
   setAgents(agents) {
-    set({ agents: [...agents].sort((a, b) => a.name.localeCompare(b.name)), agentsLoaded: true });
+    set({ agents: agents.map(normalizeAgent).sort((a, b) => a.name.localeCompare(b.name)), agentsLoaded: true });
   },
   applyAgentEvents(events) {
     if (events.length === 0) return;
@@ -41,6 +41,17 @@ export const createAgentsSlice: StateCreator<FarmState, [], [], AgentsSlice> = (
     });
   },
 });
+
+/**
+ * An agent row with every field the panel reads. A coordinator that lists only the agents in its store
+ * (they have worked for it, so they are paired) leaves out paired/online/busy; the embedded `local`
+ * agent runs inside the coordinator, so it is online whenever the coordinator answers.
+ */
+export function normalizeAgent(row: AgentRow): AgentRow {
+  const loose = row as Partial<AgentRow> & { id: string; lastSeen?: number };
+  return { ...row, name: loose.name ?? loose.id, pools: loose.pools ?? [], labels: loose.labels ?? [], slots: loose.slots ?? 0, busy: loose.busy ?? 0,
+    paired: loose.paired ?? true, online: loose.online ?? loose.id === 'local', last_seen: loose.last_seen ?? loose.lastSeen };
+}
 
 /** The one status word the agents panel shows. */
 export function agentStatus(agent: AgentRow): AgentStatus {

@@ -151,6 +151,16 @@ describe('agents and groups slices', () => {
     expect(agentStatus(store.getState().agents[0]!)).toBe('unreachable');
   });
 
+  it('fills in what a store-only agent list leaves out: paired, and online for the embedded agent', () => {
+    const store = createFarmStore();
+    store.getState().setAgents([{ id: 'local', name: 'vm', pools: ['*'], labels: [], slots: 2, lastSeen: 5 }, { id: 'x1', name: 'old' }] as never);
+    const [old, local] = store.getState().agents;
+    expect(agentStatus(local!)).toBe('online');
+    expect(local).toMatchObject({ busy: 0, last_seen: 5 });
+    expect(agentStatus(old!)).toBe('unreachable');
+    expect(old).toMatchObject({ pools: [], labels: [], slots: 0 });
+  });
+
   it('orders waiters by their place in the queue', () => {
     const store = createFarmStore();
     store.getState().setGroups([{ name: 'db', capacity: 1, holders: [{ build: 'b1', job: 'a/x' }], waiters: [{ build: 'b1', job: 'a/z', position: 2 }, { build: 'b1', job: 'a/y', position: 1 }] }]);
