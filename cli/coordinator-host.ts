@@ -21,6 +21,7 @@ import { makeDirectory, openState, type State } from '../core/store/state-dir';
 import { readOwnerInfo, tryLockState, type OwnerInfo, type StateLock } from '../core/store/state-lock';
 import { systemClock } from './clock';
 import { runHook } from './hooks';
+import { startLanApi } from './lan-api';
 import { loadPlan } from './load';
 import { buildReport } from './report';
 
@@ -125,6 +126,8 @@ export async function startOwner(options: OwnerOptions): Promise<Owner> {
   const shell = createShellExecutor();
   const agent = startLocalAgent({ channel: agentEnd, slots: options.jobs, shell, docker: options.docker, config: options.agentConfig, now: systemClock.now, warn: options.warn });
 
+  const lan = await startLanApi(options.stateDir, options.warn);
+  coordinator.subscribe((event) => lan.onEvent(event));
   const accepted = new Set<string>();
   let closing = false;
   const farm = createFarmApi({
@@ -141,6 +144,8 @@ export async function startOwner(options: OwnerOptions): Promise<Owner> {
       return { ...report, jobs: report.jobs.map((job) => ({ ...job, needs: needs.get(job.id) ?? [] })) };
     },
     onBuild: (build) => accepted.add(build),
+    agents: () => lan.agents(),
+    pair: (agent, code) => lan.pair(agent, code),
     // Once this owner is on its way out, a submitter must wait for the next owner instead.
     accepting: () => !closing,
     describe: () => ({ pid: process.pid, kind: options.kind, version: '0.1.0' }),
@@ -151,6 +156,7 @@ export async function startOwner(options: OwnerOptions): Promise<Owner> {
   try {
     api = await startApiServer({ context: { events, farm }, token, host: options.host, port: options.port, staticDir: options.staticDir });
   } catch (error) {
+    await lan.close();
     await agent.close();
     await coordinator.close();
     state.close();
@@ -186,6 +192,7 @@ export async function startOwner(options: OwnerOptions): Promise<Owner> {
       await allFinished();
       events.flush();
       await api.close();
+      await lan.close();
       events.close();
       await agent.close();
       await coordinator.close();

@@ -10,8 +10,11 @@ import { commandExists, startFarmhand, startServe, type Serve } from './farmhand
 import { brokenSpec, demoSpec, editableSpec } from './serve-projects';
 
 const serveExists = existsSync('/usr/bin/chromium') && existsSync('dist/renderer/app.js') && commandExists('serve');
-const agentExists = serveExists && commandExists('agent');
-if (!serveExists) console.warn('\n!!! test/e2e/serve.test.ts SKIPPED: `farmhand serve` is not in the built CLI yet (or dist/renderer / chromium is missing) !!!\n');
+if (!serveExists) {
+  // Under CI the browser and the built UI are provided: a skip there would hide a broken window.
+  if (process.env.CI) throw new Error('the e2e tests need /usr/bin/chromium and the built renderer (npm run build), which CI must provide');
+  console.warn('\n!!! test/e2e/serve.test.ts SKIPPED: `farmhand serve` is not in the built CLI yet (or dist/renderer / chromium is missing) !!!\n');
+}
 
 describe.skipIf(!serveExists)('the window against a real farmhand serve', () => {
   let root: string;
@@ -124,12 +127,7 @@ describe.skipIf(!serveExists)('the window against a real farmhand serve', () => 
     await browser.screenshot('serve-agents');
   });
 
-  it.skipIf(!agentExists)('shows an agent and pairs it from the panel', async (context) => {
-    const probe = await fetch(`${serve.origin}/api/agents/pair`, { method: 'POST', headers: { authorization: `Bearer ${serve.token}`, 'content-type': 'application/json' }, body: '{"agent":"127.0.0.1:1","code":"0000-0000"}' });
-    if (probe.status === 501) {
-      console.warn('\n!!! pairing e2e SKIPPED: this `farmhand serve` answers 501 to POST /api/agents/pair (pairing is not wired into serve yet) !!!\n');
-      context.skip();
-    }
+  it('shows an agent and pairs it from the panel', async () => {
     const agent = await startFarmhand(['agent', '--name', 'e2e-agent', '--port', '0', '--listen', '127.0.0.1', '--no-mdns', '--state-dir', join(root, 'agent')],
       /listening on (\S+):(\d+)[\s\S]*pairing code: (\S+)/);
     try {
