@@ -76,7 +76,8 @@ async function serve(dirs: string[], flags: ServeFlags): Promise<number> {
   const client = createApiClient({ url: host.url, token: host.token, pid: process.pid, kind: 'serve' });
   for (const dir of dirs) {
     try {
-      await client.post('/api/projects', { dir: resolve(dir) });
+      const opened = await client.post<{ error?: string }>('/api/projects', { dir: resolve(dir) });
+      if (opened.error) process.stderr.write(`farmhand serve: ${dir} does not plan yet (the window shows why):\n${opened.error}\n`);
     } catch (error) {
       process.stderr.write(`farmhand serve: ${oneLine(error)}\n`);
     }
