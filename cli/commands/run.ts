@@ -8,7 +8,8 @@ import { defaultAgentConfig, isolationFor, parseAgentConfig, type AgentConfig } 
 import { startLocalAgent } from '../../agent/local-agent';
 import { oneLine } from '../../agent/executors/messages';
 import { createShellExecutor } from '../../agent/executors/shell-executor';
-import type { Executor } from '../../agent/executors/types';
+import { createProcessRecorder, endLeftoverProcesses } from '../../agent/executors/leftovers';
+import type { Executor, ProcessRecorder } from '../../agent/executors/types';
 import { createCoordinator } from '../../core/coordinator/coordinator';
 import { createChannelPair } from '../../core/protocol/channel';
 import type { AgentMessage, CoordinatorMessage } from '../../core/protocol/types';
@@ -77,10 +78,12 @@ async function run(root: string, flags: RunFlags): Promise<number> {
     process.stderr.write(`farmhand run: ${config.error}\n`);
     return exitCodes.badInput;
   }
-  const shell = createShellExecutor();
+  // Each running job's process group is recorded in the state dir, so a start after a crash can end it.
+  const recorder = createProcessRecorder({ record: (record) => state.store.recordProcess(record), forget: (attempt) => state.store.forgetProcess(attempt) });
+  const shell = createShellExecutor({ recorder });
   let docker: Executor | undefined;
   if (plan.jobs.some((job) => isolationFor(config.config, job) === 'docker')) {
-    const found = await startDocker(config.config);
+    const found = await startDocker(config.config, recorder);
     if ('message' in found) {
       process.stderr.write(`farmhand run: ${found.message}\n`);
       return exitCodes.unreachable;
@@ -97,6 +100,7 @@ async function run(root: string, flags: RunFlags): Promise<number> {
     process.stderr.write(`farmhand run: cannot use the state dir ${stateDir}: ${oneLine(error)}\n`);
     return exitCodes.badInput;
   }
+  await endLeftovers(state.store);
   recoverLeftovers(state.store);
   const clock = systemClock;
   const coordinator = createCoordinator({ store: state.store, artifacts: state.artifacts, clock, runHook, warn });
@@ -133,15 +137,16 @@ async function run(root: string, flags: RunFlags): Promise<number> {
     process.stderr.write(`\nfarmhand: interrupted; canceling ${build}\n`);
     coordinator.cancelBuild(build, 'interrupted');
   };
-  process.on('SIGINT', interrupt);
-  process.on('SIGTERM', interrupt);
+  // A closed terminal (SIGHUP) and a closed stdout (`farmhand run --logs | head`, see bin/farmhand.cjs)
+  // cancel like Ctrl-C: jobs never outlive the run that started them.
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP', outputClosed] as const;
+  for (const signal of signals) process.on(signal, interrupt);
 
   const status = await coordinator.finished(build);
   await agent.close();
   await coordinator.close();
   stopView();
-  process.off('SIGINT', interrupt);
-  process.off('SIGTERM', interrupt);
+  for (const signal of signals) process.off(signal, interrupt);
 
   const report = buildReport(state.store, build);
   if (flags.report) writeFileSync(flags.report, `${JSON.stringify(report, null, 2)}\n`);
@@ -153,6 +158,21 @@ async function run(root: string, flags: RunFlags): Promise<number> {
   state.close();
   if (interrupted) return exitCodes.interrupted;
   return status === 'success' ? exitCodes.success : exitCodes.buildFailed;
+}
+
+/** The event bin/farmhand.cjs emits when stdout or stderr is closed under us (EPIPE, EIO). */
+const outputClosed = 'farmhand:output-closed';
+
+/** Kills the job processes (and removes the containers) that a `farmhand run` which died left running. */
+async function endLeftovers(store: Store): Promise<void> {
+  const outcome = endLeftoverProcesses(store.listProcesses());
+  if (outcome.containers.length > 0) {
+    const { defaultDocker, removeContainers } = await import('../../agent/executors/docker-engine');
+    await removeContainers(defaultDocker(), outcome.containers).catch(() => undefined);
+  }
+  for (const attempt of outcome.forget) store.forgetProcess(attempt);
+  const ended = outcome.killed.length + outcome.containers.length;
+  if (ended > 0) process.stderr.write(`farmhand: ended ${ended} job(s) left running by a farmhand run that stopped\n`);
 }
 
 /** Ends builds left running by a coordinator that died: finished jobs stay, the rest end. */
@@ -173,14 +193,14 @@ function printFailedLogs(store: Store, build: string, jobs: string[]): void {
   }
 }
 
-async function startDocker(config: AgentConfig): Promise<{ executor: Executor } | { message: string }> {
+async function startDocker(config: AgentConfig, recorder: ProcessRecorder): Promise<{ executor: Executor } | { message: string }> {
   const { createDockerExecutor } = await import('../../agent/executors/docker-executor');
   const { checkDocker, defaultDocker, cleanupStaleContainers } = await import('../../agent/executors/docker-engine');
   const docker = defaultDocker();
   const check = await checkDocker(docker);
   if (!check.ok) return { message: `${check.message} (some jobs of this project have an image; use image: none, or isolation: shell in agent.yml on a trusted machine, to run them as plain processes)` };
   await cleanupStaleContainers(docker, hostname());
-  return { executor: createDockerExecutor({ docker, config: { ...config.docker, agentName: hostname() } }) };
+  return { executor: createDockerExecutor({ docker, config: { ...config.docker, agentName: hostname() }, recorder }) };
 }
 
 /** The agent's settings: --agent-config, else agent.yml in the state dir, else the defaults. */

@@ -10,6 +10,7 @@
 // see earlier writes. Build ids and cache entries are committed at once.
 import Database from 'better-sqlite3';
 import { migrate } from './migrations';
+import { runningProcessMethods } from './running-processes';
 import type { AgentRow, AttemptRow, BuildRow, CacheRow, JobRow } from './rows';
 import { jobPatchColumns, toAgent, toAttempt, toBuild, toCacheEntry, toHolder, toJob, toLogChunk } from './rows';
 import type { LogChunk, Store, CacheEntry } from './types';
@@ -206,6 +207,8 @@ function createSqliteStore(db: Database.Database, options: StoreOptions): Store 
     },
 
     unfinishedBuilds: () => read(() => (sql.unfinishedBuilds.all() as BuildRow[]).map(toBuild)),
+
+    ...runningProcessMethods(db, open),
 
     close() {
       if (closed) return;
