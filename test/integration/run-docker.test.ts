@@ -32,6 +32,7 @@ const mixed = [
   '    run: grep -q "from the host" build/out.txt && rm build/out.txt && echo deletable',
 ].join('\n');
 
+// Containers are looked up by this file's own job names: other test files share the engine at the same time.
 describe('farmhand run with Docker jobs', () => {
   it.skipIf(!haveDocker)('runs docker and shell jobs together; outputs flow in and out of the container; nothing is left behind', async () => {
     const project = tempProject({ 'farmhand.yml': mixed, 'src.txt': 'source\n' });
@@ -44,7 +45,7 @@ describe('farmhand run with Docker jobs', () => {
       expect(result.stdout).toContain('app/check | deletable');
       const jobs = (JSON.parse(readFileSync(report, 'utf8')) as { jobs: { id: string; status: string }[] }).jobs;
       expect(jobs.map((job) => job.status)).toEqual(['success', 'success', 'success']);
-      const left = await testDocker().listContainers({ all: true, filters: { label: ['farmhand.build'] } });
+      const left = await testDocker().listContainers({ all: true, filters: { label: ['farmhand.job=app/transform'] } });
       expect(left).toEqual([]);
 
       // The docker job's output comes back from the cache into a clean workspace.
@@ -63,7 +64,7 @@ describe('farmhand run with Docker jobs', () => {
       const result = await runCli(['run', project.dir, '--state-dir', project.stateDir]);
       expect(result.code).toBe(1);
       expect(result.stdout).toMatch(/p\/slow failed \(.*timed out/);
-      const left = await testDocker().listContainers({ all: true, filters: { label: ['farmhand.build'] } });
+      const left = await testDocker().listContainers({ all: true, filters: { label: ['farmhand.job=p/slow'] } });
       expect(left).toEqual([]);
     } finally {
       project.close();
@@ -90,7 +91,7 @@ describe('farmhand run with Docker jobs', () => {
       project.write('farmhand.yml', `name: p\njobs:\n  quick:\n    image: ${testImage}\n    run: echo ok\n`);
       const again = await runCli(['run', project.dir, '--state-dir', project.stateDir]);
       expect(again.code).toBe(0);
-      expect(await docker.listContainers({ all: true, filters: { label: ['farmhand.build'] } })).toEqual([]);
+      expect(await docker.listContainers({ all: true, filters: { label: ['farmhand.job=p/long'] } })).toEqual([]);
       const builds = JSON.parse((await runCli(['builds', '--json', '--state-dir', project.stateDir])).stdout) as { build: string; jobs: { status: string }[] }[];
       expect(builds.find((b) => b.build === 'b-0001')?.jobs.map((j) => j.status)).toEqual(['lost']);
     } finally {
