@@ -67,9 +67,11 @@ export type DescribedOutput = ReturnType<ArtifactStore['describe']>;
  * reached through such a link, throws a user-facing message.
  */
 export function describeOutputs(root: string, globs: readonly string[], artifacts: ArtifactStore): DescribedOutput[] {
-  const paths = matchFiles(root, globs);
-  if (paths.length === 0) return [];
+  if (globs.length === 0) return [];
   const workspace = realRoot(root);
+  // A walk never starts below a linked folder that leads out (`out -> /` would walk the whole disk).
+  for (const glob of globs) checkInside(root, workspace, patternCharacters.test(glob) ? globBase(glob) || '.' : glob, `"${glob}"`);
+  const paths = matchFiles(root, globs);
   return paths.map((path) => {
     checkInside(root, workspace, dirname(path), path);
     if (lstatSync(join(root, path)).isSymbolicLink()) return describeLink(root, workspace, path);

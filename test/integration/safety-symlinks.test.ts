@@ -67,7 +67,7 @@ describe('symbolic links in outputs', () => {
     made.write('farmhand.yml', `name: p\njobs:\n  leak:\n    inputs: [src.txt]\n    outputs: ["out/**"]\n    run: ln -sfn ${outside} out\n`);
     const result = await run(made);
     expect(result.code).toBe(1);
-    expect(result.stdout).toContain('output out/passwd is reached through a symbolic link that leads out of the workspace');
+    expect(result.stdout).toContain('output "out/**" is reached through a symbolic link that leads out of the workspace');
   });
 });
 
