@@ -27,14 +27,15 @@ export async function waitGroupGone(pgid: number, withinMs: number): Promise<boo
 }
 
 /**
- * Resolves true once group `pgid` has no live member other than `except` with a pid of at least `fromPid`
- * (the processes a job started after its subshell), false when one is still there after `withinMs`,
- * undefined at once when it cannot tell (no /proc).
+ * Resolves true once group `pgid` has no live member other than `except` that is new since `before` (a
+ * `processIds()` taken when the job started: what ran then cannot be the job's), false when one is still
+ * there after `withinMs`, undefined at once when it cannot tell (no /proc).
  */
-export async function waitMembersGone(pgid: number, except: number, fromPid: number, withinMs: number): Promise<boolean | undefined> {
+export async function waitMembersGone(pgid: number, except: number, before: ReadonlySet<string> | undefined, withinMs: number): Promise<boolean | undefined> {
+  if (before === undefined) return undefined;
   const deadline = Date.now() + withinMs;
   for (;;) {
-    const members = groupMembers(pgid, fromPid);
+    const members = groupMembers(pgid, before);
     if (members === undefined) return undefined;
     if (members.every((pid) => pid === except)) return true;
     if (Date.now() >= deadline) return false;
@@ -42,12 +43,21 @@ export async function waitMembersGone(pgid: number, except: number, fromPid: num
   }
 }
 
+/** The pids in /proc now (as its entry names), or undefined without /proc. Cheap: no file is read. */
+export function processIds(): Set<string> | undefined {
+  try {
+    return new Set(readdirSync('/proc'));
+  } catch {
+    return undefined;
+  }
+}
+
 /**
- * The live (not zombie) members of group `pgid` with a pid of at least `fromPid`, from /proc; undefined
+ * The live (not zombie) members of group `pgid`, skipping the pids in `skip`, from /proc; undefined
  * without /proc (macOS). Orphans of a killed job are re-parented to PID 1, which may reap them seconds
  * later, so a zombie does not count.
  */
-export function groupMembers(pgid: number, fromPid = 0): number[] | undefined {
+export function groupMembers(pgid: number, skip?: ReadonlySet<string>): number[] | undefined {
   let entries: string[];
   try {
     entries = readdirSync('/proc');
@@ -56,8 +66,9 @@ export function groupMembers(pgid: number, fromPid = 0): number[] | undefined {
   }
   const members: number[] = [];
   for (const entry of entries) {
+    if (skip?.has(entry)) continue;
     const pid = Number(entry);
-    if (!Number.isInteger(pid) || pid < fromPid) continue;
+    if (!Number.isInteger(pid)) continue;
     const fields = statFields(pid);
     if (fields && Number(fields[2]) === pgid && fields[0] !== 'Z' && fields[0] !== 'X') members.push(pid);
   }

@@ -11,7 +11,7 @@
 //   - writes an end marker with a per-worker random nonce on both pipes after the job, so the job's
 //     output is complete and in order when the marker arrives.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { signalGroup, startLifeline, waitMembersGone, type Lifeline } from './process-group';
+import { processIds, signalGroup, startLifeline, waitMembersGone, type Lifeline } from './process-group';
 import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
@@ -169,8 +169,9 @@ class ShellWorker {
     handlers.started?.(pgid);
     const exports = exportList(job.env);
     const end = `@@farmhand-end-${this.nonce}`;
-    // The end marker carries the exit status and the job subshell's pid: processes the job started have
-    // larger pids, which bounds the search for leftovers.
+    // The end marker carries the exit status and the job subshell's pid (0: none started). What runs
+    // now cannot be the job's: the search for its leftovers looks only at processes new since.
+    const before = processIds();
     const command = [
       `if cd -- ${shellQuote(job.cwd)} 2>/dev/null; then`,
       `  (trap - TERM; ${exports ? `export ${exports}; ` : ''}set -e; eval ${shellQuote(job.script)}) </dev/null &`,
@@ -196,7 +197,7 @@ class ShellWorker {
       const finished = await Promise.race([Promise.all([outDone, errDone]), died]);
       if (typeof finished === 'string') return { error: finished };
       const [status = '', jobPid = '0'] = finished[0].trim().split(' ');
-      await this.endLeftovers(pgid, Number(jobPid), stoppedAt === undefined ? leftoverGraceMs : Math.max(0, stoppedAt + stop.graceMs - Date.now()));
+      await this.endLeftovers(pgid, Number(jobPid) > 0 ? before : undefined, stoppedAt === undefined ? leftoverGraceMs : Math.max(0, stoppedAt + stop.graceMs - Date.now()));
       if (status === 'cwd') return { error: `working directory "${job.cwd}" does not exist or cannot be entered` };
       return { code: Number(status) };
     } finally {
@@ -210,9 +211,9 @@ class ShellWorker {
    * is left; whatever is still there after `graceMs` is SIGKILLed with the worker, which is retired.
    * A stopped worker is killed in any case.
    */
-  private async endLeftovers(pgid: number, jobPid: number, graceMs: number): Promise<void> {
+  private async endLeftovers(pgid: number, before: ReadonlySet<string> | undefined, graceMs: number): Promise<void> {
     // No job subshell (its folder was missing), or no /proc to look in: the lifeline ends leftovers at close.
-    const gone = jobPid > 0 ? await waitMembersGone(pgid, pgid, jobPid, graceMs) : undefined;
+    const gone = await waitMembersGone(pgid, pgid, before, graceMs);
     if (gone !== false && !this.retired) return;
     this.retired = true;
     this.signal('SIGKILL');
