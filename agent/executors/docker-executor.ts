@@ -7,6 +7,7 @@ import type Dockerode from 'dockerode';
 import { decodeToLog } from './decode-stream';
 import { toContainerOptions, type DockerExecutorConfig } from './docker-convert';
 import { defaultDocker } from './docker-engine';
+import { startContainerLifeline, type ContainerLifeline } from './docker-lifeline';
 import { createImageResolver, dockerErrorLine } from './docker-image';
 import { oneLine, timeoutMessage } from './messages';
 import { createRunningJobs } from './running-jobs';
@@ -63,9 +64,13 @@ export function createDockerExecutor(options: DockerExecutorOptions): Executor {
     if (signal.aborted) return canceled;
 
     let container: Dockerode.Container | undefined;
+    let lifeline: ContainerLifeline | undefined;
     try {
       container = await docker.createContainer(createOptions);
       options.recorder?.started(request.attempt, { container: container.id });
+      // When this process dies mid-job, the container is removed by its lifeline (local engines on a socket).
+      const socketPath = (docker.modem as { socketPath?: unknown }).socketPath;
+      if (typeof socketPath === 'string') lifeline = startContainerLifeline(socketPath, container.id);
       const result = await runContainer(container, log, signal, request.timeoutMs, options.stopGraceSeconds ?? 5);
       if (result.status === 'failed' && result.reason === 'exit' && (await container.inspect()).State.OOMKilled) {
         return { ...result, reason: 'oom', message: oomMessage(config.memoryBytes) };
@@ -74,6 +79,7 @@ export function createDockerExecutor(options: DockerExecutorOptions): Executor {
     } catch (error) {
       return errorResult(`docker: ${dockerErrorLine(error)}`);
     } finally {
+      lifeline?.disarm();
       await container?.remove({ force: true }).catch(() => undefined);
       if (container && owner) await giveBackWorkspace(docker, createOptions, owner, log);
       if (container) options.recorder?.ended(request.attempt);

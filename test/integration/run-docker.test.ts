@@ -71,7 +71,7 @@ describe('farmhand run with Docker jobs', () => {
     }
   });
 
-  it.skipIf(!haveDocker)('a coordinator killed mid-job leaves a container that the next start removes; the job is reported lost', async () => {
+  it.skipIf(!haveDocker)('a coordinator killed mid-job: its container goes with it (the lifeline); the next start reports the job lost', async () => {
     const project = tempProject({ 'farmhand.yml': `name: p\njobs:\n  long:\n    image: ${testImage}\n    run: sleep 60\n` });
     const docker = testDocker();
     const run = spawn('node', [farmhandBin, 'run', project.dir, '--state-dir', project.stateDir], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -86,7 +86,11 @@ describe('farmhand run with Docker jobs', () => {
       expect(containers).toHaveLength(1);
       run.kill('SIGKILL');
       await exited;
-      expect(await docker.listContainers({ all: true, filters: { label: ['farmhand.job=p/long'] } })).toHaveLength(1);
+      const gone = Date.now() + 10_000;
+      while ((await docker.listContainers({ all: true, filters: { label: ['farmhand.job=p/long'] } })).length > 0 && Date.now() < gone) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect(await docker.listContainers({ all: true, filters: { label: ['farmhand.job=p/long'] } })).toEqual([]);
 
       project.write('farmhand.yml', `name: p\njobs:\n  quick:\n    image: ${testImage}\n    run: echo ok\n`);
       const again = await runCli(['run', project.dir, '--state-dir', project.stateDir]);
