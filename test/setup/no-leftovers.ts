@@ -21,11 +21,14 @@ const linux = existsSync('/proc/self/stat');
 const started = new Set<number>([process.pid]);
 for (const name of ['spawn', 'execFile', 'exec', 'fork'] as const) {
   const original = childProcess[name] as (...args: unknown[]) => childProcess.ChildProcess;
-  (childProcess as unknown as Record<string, unknown>)[name] = (...args: unknown[]) => {
+  const recording = (...args: unknown[]) => {
     const child = original(...args);
     if (child.pid !== undefined) started.add(child.pid);
     return child;
   };
+  // Keeps util.promisify's custom form of exec and execFile (it resolves { stdout, stderr }).
+  for (const key of Object.getOwnPropertySymbols(original)) Object.defineProperty(recording, key, Object.getOwnPropertyDescriptor(original, key)!);
+  (childProcess as unknown as Record<string, unknown>)[name] = recording;
 }
 syncBuiltinESMExports();
 
