@@ -1,6 +1,6 @@
 // Jobs never outlive the `farmhand run` that started them: kill -9, a closed terminal (SIGHUP), a closed
 // stdout (EPIPE), and the leftovers of an owner that died with its lifelines are ended; stops are fast.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -102,6 +102,22 @@ describe('jobs die with their coordinator', () => {
     const parsed = JSON.parse(readFileSync(report, 'utf8')) as { status: string; jobs: { status: string }[] };
     expect(parsed.status).toBe('canceled');
     expect(parsed.jobs.map((job) => job.status)).toEqual(['canceled']);
+  });
+
+  // A real terminal that goes away: `script` gives farmhand a pty; killing `script` closes its master side,
+  // so the kernel sends SIGHUP and later writes to the terminal fail (EIO).
+  it.skipIf(spawnSync('script', ['--version']).status !== 0)('a closed terminal (pty) cancels the build and leaves nothing running', async () => {
+    const marker = `fh-pty-${process.pid}-${Date.now()}`;
+    const made = countingProject(marker);
+    const terminal = spawn('script', ['-qfc', `node ${farmhandBin} run --state-dir ${made.stateDir} ${made.dir}`, '/dev/null'], { stdio: ['pipe', 'ignore', 'ignore'] });
+    children.push(terminal);
+    const closed = new Promise((resolve) => terminal.on('close', resolve));
+    await waitFor(() => survivors(marker).length > 0, 'the job process');
+    terminal.kill('SIGKILL');
+    await closed;
+    await waitFor(() => survivors(marker).length === 0 && survivors(made.stateDir).length === 0, 'the run and its job to end', 5000);
+    const builds = await runCli(['builds', '--state-dir', made.stateDir]);
+    expect(builds.stdout).toMatch(/^b-0001 {2}canceled/);
   });
 
   it('ends the job group a dead owner left when its lifeline died too, before running anything', async () => {
