@@ -48,7 +48,7 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   restrict(['core/spec/**', 'core/plan/**', 'core/schedule/**', 'core/protocol/**'], forbidden.pure),
-  restrict(['core/store/**', 'core/coordinator/**', 'core/project/**'], forbidden.coreNode),
+  restrict(['core/store/**', 'core/coordinator/**', 'core/project/**', 'core/server/**', 'core/lan/**'], forbidden.coreNode),
   restrict(['agent/**'], forbidden.agent),
   restrict(['electron/**'], forbidden.electron),
   {

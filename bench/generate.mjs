@@ -48,3 +48,36 @@ export function generate(dir, { jobs = 200, layers = 10, seed = 1 } = {}) {
   writeFileSync(join(dir, 'Makefile'), make.join('\n') + '\n');
   return dag;
 }
+
+/** Writes a flat fan-out: `jobs` independent jobs that run `true` (the scheduler's cost per job, nothing else). */
+export function generateFanOut(dir, jobs) {
+  const yaml = ['name: fan-out', 'jobs:'];
+  for (let i = 0; i < jobs; i++) yaml.push(`  j${String(i).padStart(5, '0')}: { run: "true" }`);
+  writeFileSync(join(dir, 'farmhand.yml'), yaml.join('\n') + '\n');
+}
+
+/**
+ * Writes a DAG with skewed durations, where unit weights choose badly: `long` independent jobs of
+ * `longSeconds` (critical path 1 job each) beside chains of short jobs (`layers` deep, `width` wide,
+ * each needing its chain's job and one random job of the layer before). Returns the DAG as { id, needs, seconds }[].
+ */
+export function generateSkewed(dir, { long = 3, longSeconds = 2, layers = 5, width = 8, shortSeconds = 0.1, seed = 3 } = {}) {
+  const next = random(seed);
+  const dag = [];
+  // Named to sort last, so that ties do not favour them either.
+  for (let i = 0; i < long; i++) dag.push({ id: `zlong${i}`, needs: [], seconds: longSeconds });
+  for (let layer = 0; layer < layers; layer++) {
+    for (let i = 0; i < width; i++) {
+      // Its own chain, plus one random job of the layer before.
+      const needs = layer === 0 ? [] : [...new Set([`s${layer - 1}x${i}`, `s${layer - 1}x${Math.floor(next() * width)}`])].sort();
+      dag.push({ id: `s${layer}x${i}`, needs, seconds: shortSeconds });
+    }
+  }
+  const yaml = ['name: skewed', 'jobs:'];
+  for (const job of dag) {
+    yaml.push(`  ${job.id}:`, `    run: sleep ${job.seconds}`);
+    if (job.needs.length) yaml.push(`    needs: [${job.needs.join(', ')}]`);
+  }
+  writeFileSync(join(dir, 'farmhand.yml'), yaml.join('\n') + '\n');
+  return dag;
+}

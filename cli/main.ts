@@ -3,12 +3,17 @@ import { Command, CommanderError } from 'commander';
 import { registerPlan } from './commands/plan';
 import { registerRun } from './commands/run';
 import { registerBuilds } from './commands/builds';
+import { registerCancel } from './commands/cancel';
+import { registerServe } from './commands/serve';
+import { registerInit } from './commands/init';
 import { exitCodes } from './exit-codes';
+import { helpSettings } from './help';
 
 const program = new Command('farmhand')
   .description('Plan and run build pipelines on this machine and on spare machines of your LAN.')
   .version('0.1.0')
   .exitOverride()
+  .configureHelp(helpSettings)
   .configureOutput({
     writeErr: (text) => process.stderr.write(text),
     // One line: `farmhand: unknown option '--bogus' (did you mean --logs?)`.
@@ -19,6 +24,9 @@ const program = new Command('farmhand')
 registerPlan(program);
 registerRun(program);
 registerBuilds(program);
+registerCancel(program);
+registerServe(program);
+registerInit(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,4 +1,7 @@
-// The run report of the CLI contract, built from the store after a build.
+// The run report of the CLI contract, built from the store after a build; where it may be written
+// (checked before a build starts); and the summary line under a run.
+import { closeSync, openSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import type { Store } from '../core/store/types';
 
 export interface ReportJob {
@@ -56,4 +59,62 @@ export function buildReport(store: Store, build: string): Report {
       };
     }),
   };
+}
+
+/** Why `path` cannot take the report, in a few words, or undefined when it can (probed by opening it, so a read-only disk counts). */
+export function reportPathProblem(path: string): string | undefined {
+  const absolute = resolve(path);
+  try {
+    if (statSync(absolute).isDirectory()) return 'is a folder; give a file name';
+    closeSync(openSync(absolute, 'r+'));
+    return undefined;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'ENOENT' && code !== 'ENOTDIR') return `cannot be written (${code ?? String(error)})`;
+  }
+  const folder = dirname(absolute);
+  try {
+    // Created and removed at once: the only sure test that this process may create it there.
+    closeSync(openSync(absolute, 'wx'));
+    unlinkSync(absolute);
+    return undefined;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return `cannot be written: the folder ${folder} does not exist`;
+    if (code === 'ENOTDIR') return `cannot be written: ${folder} is not a folder`;
+    return `cannot be written in ${folder} (${code ?? String(error)})`;
+  }
+}
+
+/** Writes the report; a failure (the disk filled up since the check) is one line, not a stack. */
+export function writeReport(path: string, report: Report): string | undefined {
+  try {
+    writeFileSync(path, `${JSON.stringify(report, null, 2)}\n`);
+    return undefined;
+  } catch (error) {
+    return `could not write the report to ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`;
+  }
+}
+
+/** The failed jobs of a report, each with whether its pipeline allowed the failure (`allow_failure`). */
+export function failedJobs(store: Store, report: Report): { id: string; allowed: boolean }[] {
+  const allowed = new Set(store.getBuild(report.build)?.plan.jobs.filter((job) => job.allowFailure).map((job) => job.id));
+  return report.jobs.filter((job) => job.status === 'failed').map((job) => ({ id: job.id, allowed: allowed.has(job.id) }));
+}
+
+/** `b-0001 success: 2 success, 1 failed (allowed)`: counts per state, allowed failures apart from real ones. */
+export function summaryLine(report: Report, failed: readonly { id: string; allowed: boolean }[]): string {
+  const allowedCount = failed.filter((job) => job.allowed).length;
+  const count = (state: string) => report.jobs.filter((job) => job.status === state).length;
+  const counts: [string, number][] = [
+    ['success', count('success')],
+    ['cached', count('cached')],
+    ['failed', count('failed') - allowedCount],
+    ['failed (allowed)', allowedCount],
+    ['skipped', count('skipped')],
+    ['canceled', count('canceled')],
+    ['lost', count('lost')],
+  ];
+  const shown = counts.filter(([, n]) => n > 0).map(([state, n]) => `${n} ${state}`);
+  return `${report.build} ${report.status}: ${shown.join(', ')}`;
 }

@@ -89,3 +89,22 @@ function sameGroup(pgid: number, leaderStart: string | undefined): boolean {
   const members = groupMembers(pgid);
   return members === undefined ? false : members.length > 0;
 }
+
+/** The records of a state dir: `farmhand run` passes its store's listProcesses / recordProcess / forgetProcess. */
+export interface LeftoverStore extends LeftoverSink {
+  list(): LeftoverRecord[];
+}
+
+/**
+ * Before a coordinator runs anything: kills the process groups and removes the containers that a dead
+ * owner left running, forgets their records, and says how many jobs it ended (0 for none).
+ */
+export async function endLeftovers(store: LeftoverStore): Promise<number> {
+  const outcome = endLeftoverProcesses(store.list());
+  if (outcome.containers.length > 0) {
+    const { defaultDocker, removeContainers } = await import('./docker-engine');
+    await removeContainers(defaultDocker(), outcome.containers).catch(() => undefined);
+  }
+  for (const attempt of outcome.forget) store.forget(attempt);
+  return outcome.killed.length + outcome.containers.length;
+}

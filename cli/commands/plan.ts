@@ -5,7 +5,7 @@ import type { LoadedProject } from '../../core/project/load-project';
 import { resolveStateDir } from '../../core/store/state-dir';
 import { wouldRunFromState } from '../cache-view';
 import { exitCodes } from '../exit-codes';
-import { loadPlan } from '../load';
+import { collectSelectors, loadPlan } from '../load';
 
 export type PlanFormat = 'text' | 'json' | 'dot';
 
@@ -35,15 +35,12 @@ const formatters = { text: formatPlanText, json: formatPlanJson, dot: formatPlan
 
 /** Runs `farmhand plan`; returns the exit code. */
 export function planCommand(dir: string | undefined, options: PlanCommandOptions, io: PlanCommandIo): number {
-  const loaded = loadPlan(dir, options.only, io);
+  const stateDir = resolveStateDir(options.stateDir, process.env);
+  const loaded = loadPlan(dir, options.only, { ...io, stateDir });
   if ('exitCode' in loaded) return loaded.exitCode;
-  const wouldRun = options.cache === false ? alwaysRun : (io.wouldRunFor?.(loaded.project) ?? wouldRunFromState(resolveStateDir(options.stateDir, process.env)));
+  const wouldRun = options.cache === false ? alwaysRun : (io.wouldRunFor?.(loaded.project) ?? wouldRunFromState(stateDir));
   io.stdout(formatters[options.json ? 'json' : options.format](loaded.plan, wouldRun));
   return exitCodes.success;
-}
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, ...value.split(',').map((part) => part.trim()).filter((part) => part !== '')];
 }
 
 /** Registers `farmhand plan`. */
@@ -53,7 +50,7 @@ export function registerPlan(program: Command, io: Partial<PlanCommandIo> = {}):
     .description('print the DAG that `run` would execute, with cache keys; no side effects')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'dot']).default('text'))
     .option('--json', 'same as --format json')
-    .option('--only <selector>', 'only PIPELINE or PIPELINE/JOB and what it needs (repeatable, or comma-separated)', collect, [])
+    .option('--only <selector>', 'only PIPELINE or PIPELINE/JOB and what it needs (repeatable, or comma-separated)', collectSelectors, [])
     .option('--state-dir <dir>', 'where earlier runs left their results, to tell `cached` from `run` (env FARMHAND_STATE_DIR)')
     .option('--no-cache', 'show every job as `run`, as `farmhand run --no-cache` would')
     .action((dir: string | undefined, options: PlanCommandOptions) => {

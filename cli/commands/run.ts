@@ -1,26 +1,24 @@
 // `farmhand run [DIR]`: plan the project and run it here, through an embedded coordinator and an
 // embedded local agent that talk over the same protocol a LAN agent will use.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism, hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
 import { defaultAgentConfig, isolationFor, parseAgentConfig, type AgentConfig } from '../../agent/config';
-import { startLocalAgent } from '../../agent/local-agent';
 import { oneLine } from '../../agent/executors/messages';
-import { createShellExecutor } from '../../agent/executors/shell-executor';
-import { createProcessRecorder, endLeftoverProcesses } from '../../agent/executors/leftovers';
+import { createProcessRecorder, type LeftoverStore } from '../../agent/executors/leftovers';
 import type { Executor, ProcessRecorder } from '../../agent/executors/types';
-import { createCoordinator } from '../../core/coordinator/coordinator';
-import { createChannelPair } from '../../core/protocol/channel';
-import type { AgentMessage, CoordinatorMessage } from '../../core/protocol/types';
-import { openState, resolveStateDir, type State } from '../../core/store/state-dir';
-import { closeAbandonedBuilds } from '../../core/store/recover';
+import type { FarmEvent } from '../../core/protocol/types';
+import { openStore } from '../../core/store/sqlite-store';
+import { resolveStateDir } from '../../core/store/state-dir';
 import type { Store } from '../../core/store/types';
+import { ApiError, createApiClient } from '../api-client';
+import { claimStateDir, ownerTag, processRecords, startOwner, type Claim, type Owner, type OwnerAddress } from '../coordinator-host';
 import { exitCodes } from '../exit-codes';
 import { systemClock } from '../clock';
-import { runHook } from '../hooks';
-import { loadPlan } from '../load';
-import { buildReport } from '../report';
+import { collectSelectors, loadPlan } from '../load';
+import { buildReport, failedJobs, reportPathProblem, summaryLine, writeReport } from '../report';
+import { formatFailedLogs } from '../views/job-log';
 import { bufferedWriter } from '../views/buffered-writer';
 import { createLineView } from '../views/line-view';
 import { createTtyView } from '../views/tty-view';
@@ -43,8 +41,6 @@ export function positiveInteger(value: string): number {
   return number;
 }
 
-const collect = (value: string, previous: string[]) => [...previous, value];
-
 /** Registers `farmhand run`. */
 export function registerRun(program: Command): void {
   program
@@ -52,7 +48,7 @@ export function registerRun(program: Command): void {
     .description('plan and run the pipelines of DIR (default: the current folder) on this machine')
     .option('--state-dir <dir>', 'where the database, cache and logs live (env FARMHAND_STATE_DIR)')
     .option('--jobs <n>', 'slots of the local agent (default: cores)', positiveInteger, availableParallelism())
-    .option('--only <pipeline[/job]>', 'run only this pipeline or job and what it needs (repeatable)', collect, [])
+    .option('--only <pipeline[/job]>', 'run only this pipeline or job and what it needs (repeatable, or comma-separated)', collectSelectors, [])
     .option('--no-cache', 'run every job even when its key was built before')
     .option('--report <file>', 'write the JSON run report here')
     .option('--logs', 'print job output, each line prefixed by its job (when not a terminal)', false)
@@ -68,8 +64,13 @@ async function run(root: string, flags: RunFlags): Promise<number> {
     process.stderr.write('farmhand run: --connect is not available yet; run without it to use an embedded coordinator\n');
     return exitCodes.badInput;
   }
-  const loaded = loadPlan(root, flags.only, { stderr: (text) => process.stderr.write(text), cwd: process.cwd() });
+  const loaded = loadPlan(root, flags.only, { stderr: (text) => process.stderr.write(text), cwd: process.cwd(), stateDir: resolveStateDir(flags.stateDir, process.env) });
   if ('exitCode' in loaded) return loaded.exitCode;
+  const reportProblem = flags.report === undefined ? undefined : reportPathProblem(flags.report);
+  if (reportProblem) {
+    process.stderr.write(`farmhand run: --report ${flags.report} ${reportProblem}\n`);
+    return exitCodes.badInput;
+  }
   const { plan } = loaded;
 
   const stateDir = resolveStateDir(flags.stateDir, process.env);
@@ -78,13 +79,42 @@ async function run(root: string, flags: RunFlags): Promise<number> {
     process.stderr.write(`farmhand run: ${config.error}\n`);
     return exitCodes.badInput;
   }
-  // Each running job's process group is recorded in the state dir, so a start after a crash can end it.
-  const recorder = createProcessRecorder({ record: (record) => state.store.recordProcess(record), forget: (attempt) => state.store.forgetProcess(attempt) });
-  const shell = createShellExecutor({ recorder });
+  const needsDocker = plan.jobs.some((job) => isolationFor(config.config, job) === 'docker');
+  let claim: Claim;
+  // An owner that is just stopping refuses new builds: then this run claims the state dir again.
+  for (let round = 0; ; round++) {
+    try {
+      claim = await claimStateDir(stateDir);
+    } catch (error) {
+      process.stderr.write(`farmhand run: cannot use the state dir ${stateDir}: ${oneLine(error)}\n`);
+      return exitCodes.badInput;
+    }
+    if (claim.owner) break;
+    if ('error' in claim) {
+      process.stderr.write(`farmhand run: ${claim.error}\n`);
+      return exitCodes.unreachable;
+    }
+    if (needsDocker && round === 0) {
+      const found = await startDocker(config.config, false);
+      if ('message' in found) {
+        process.stderr.write(`farmhand run: ${found.message}\n`);
+        return exitCodes.unreachable;
+      }
+      await found.executor.close();
+    }
+    const joined = await joinRun(claim.address, stateDir, root, plan.jobs.length, flags, round < 40);
+    if (joined !== 'retry') return joined;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+
   let docker: Executor | undefined;
-  if (plan.jobs.some((job) => isolationFor(config.config, job) === 'docker')) {
-    const found = await startDocker(config.config, recorder);
+  // Containers are recorded in the owner's store, opened below before any job starts (docs/safety.md).
+  const records: { store?: LeftoverStore } = {};
+  const recorder = createProcessRecorder({ record: (record) => records.store?.record(record), forget: (attempt) => records.store?.forget(attempt) });
+  if (needsDocker) {
+    const found = await startDocker(config.config, true, recorder);
     if ('message' in found) {
+      claim.lock.release();
       process.stderr.write(`farmhand run: ${found.message}\n`);
       return exitCodes.unreachable;
     }
@@ -92,70 +122,178 @@ async function run(root: string, flags: RunFlags): Promise<number> {
   }
 
   const warn = (message: string) => process.stderr.write(`farmhand: ${message}\n`);
-  // A write the database refuses is a bug to report, not a reason to stop the jobs that run.
-  let state: State;
+  let owner: Owner;
   try {
-    state = openState(stateDir, { onError: (error) => warn(`could not record state: ${oneLine(error)}`) });
+    owner = await startOwner({ stateDir, lock: claim.lock, kind: 'run', jobs: flags.jobs, agentConfig: config.config, docker, warn });
   } catch (error) {
+    await docker?.close();
     process.stderr.write(`farmhand run: cannot use the state dir ${stateDir}: ${oneLine(error)}\n`);
     return exitCodes.badInput;
   }
-  await endLeftovers(state.store);
-  recoverLeftovers(state.store);
-  const clock = systemClock;
-  const coordinator = createCoordinator({ store: state.store, artifacts: state.artifacts, clock, runHook, warn });
-  const [coordinatorEnd, agentEnd] = createChannelPair<CoordinatorMessage, AgentMessage>();
-  coordinator.attachAgent(coordinatorEnd);
-  const agent = startLocalAgent({ channel: agentEnd, slots: flags.jobs, shell, docker, config: config.config, now: clock.now, warn });
+  const { coordinator, state } = owner;
+  records.store = processRecords(state.store);
+  const view = startView(flags, plan.jobs.length);
+  let build = '';
+  const early: FarmEvent[] = [];
+  // The owner's coordinator also runs builds of other processes: this view shows only its own.
+  coordinator.subscribe((event) => {
+    if (!build) early.push(event);
+    else if (!('build' in event) || event.build === build) view.onEvent(event);
+  });
+  build = coordinator.startBuild({ root, plan, options: { noCache: !flags.cache, only: flags.only, origin: `farmhand run (pid ${process.pid})`, owner: ownerTag } });
+  owner.accepted.add(build);
+  for (const event of early) if (!('build' in event) || event.build === build) view.onEvent(event);
 
-  const tty = Boolean(process.stdout.isTTY);
+  let interrupted = false;
+  const interrupt = () => {
+    if (!interrupted) {
+      interrupted = true;
+      process.stderr.write(`\nfarmhand: interrupted; canceling ${build}\n`);
+      coordinator.cancelBuild(build, 'interrupted');
+      return;
+    }
+    // A second interrupt while other processes' builds keep this coordinator up cancels those too.
+    for (const other of owner.accepted) coordinator.cancelBuild(other, 'interrupted');
+  };
+  process.on('SIGINT', interrupt);
+  process.on('SIGTERM', interrupt);
+  process.on('SIGHUP', interrupt);
+  // A closed stdout (`farmhand run --logs | head`; bin/farmhand.cjs tells) cancels like Ctrl-C.
+  process.on(outputClosed, interrupt);
+
+  const status = await coordinator.finished(build);
+  // Events of the last moment are delivered before the view draws its final frame.
+  await new Promise((resolve) => setTimeout(resolve, 30));
+  view.stop();
+
+  finishReport(state.store, build, flags, status);
+  const others = [...owner.accepted].filter((other) => other !== build && !ended(state.store.getBuild(other)?.status));
+  if (others.length > 0) process.stderr.write(`farmhand: keeping the coordinator up for ${others.join(', ')}, started from another terminal (Ctrl-C cancels them)\n`);
+  await owner.allFinished();
+  await owner.close();
+  process.off('SIGINT', interrupt);
+  process.off('SIGTERM', interrupt);
+  process.off('SIGHUP', interrupt);
+  process.off(outputClosed, interrupt);
+  if (interrupted) return exitCodes.interrupted;
+  return status === 'success' ? exitCodes.success : exitCodes.buildFailed;
+}
+
+const ended = (status: string | undefined) => status === 'success' || status === 'failed' || status === 'canceled';
+
+/** The report file, the failed jobs' logs and the summary line, from the store after the build. */
+function finishReport(store: Store, build: string, flags: RunFlags, status?: string): void {
+  const report = buildReport(store, build);
+  // The coordinator's word wins when the store could not record the end (a full disk).
+  if (status) report.status = status;
+  const reportError = flags.report ? writeReport(flags.report, report) : undefined;
+  if (reportError) process.stderr.write(`farmhand: ${reportError}\n`);
+  const failed = failedJobs(store, report);
+  if (!flags.logs) process.stdout.write(formatFailedLogs(store, build, failed));
+  process.stdout.write(`${summaryLine(report, failed)}\n`);
+}
+
+/** The live view: a TTY frame redrawn 5 times a second, or one line per state change. */
+function startView(flags: RunFlags, total: number): { onEvent: (event: FarmEvent) => void; stop: () => void } {
   const write = (text: string) => process.stdout.write(text);
-  let stopView = () => {};
-  if (tty) {
-    const view = createTtyView({ write, now: clock.now, columns: () => process.stdout.columns || 80, total: plan.jobs.length });
-    coordinator.subscribe(view.onEvent);
+  if (process.stdout.isTTY) {
+    const view = createTtyView({ write, now: systemClock.now, columns: () => process.stdout.columns || 80, rows: () => process.stdout.rows || 24, total });
     const timer = setInterval(view.render, 200);
-    stopView = () => {
-      clearInterval(timer);
-      view.render();
-    };
-  } else {
-    const out = bufferedWriter(write);
-    const view = createLineView({ write: out.write, logs: flags.logs });
-    coordinator.subscribe(view.onEvent);
-    stopView = () => {
-      view.flush();
-      out.flush();
+    return {
+      onEvent: view.onEvent,
+      stop: () => {
+        clearInterval(timer);
+        view.render();
+      },
     };
   }
+  const out = bufferedWriter(write);
+  const view = createLineView({ write: out.write, logs: flags.logs });
+  return {
+    onEvent: view.onEvent,
+    stop: () => {
+      view.flush();
+      out.flush();
+    },
+  };
+}
 
-  const build = coordinator.startBuild({ root, plan, options: { noCache: !flags.cache, only: flags.only } });
+/**
+ * Runs the build on the coordinator that already owns the state dir (another terminal's `farmhand
+ * run`, or `farmhand serve`): submitted over its local API and followed there, with the same view,
+ * report and exit code as a build run here.
+ */
+async function joinRun(address: OwnerAddress, stateDir: string, root: string, total: number, flags: RunFlags, mayRetry: boolean): Promise<number | 'retry'> {
+  const client = createApiClient(address);
+  const view = startView(flags, total);
+  let build = '';
+  const early: FarmEvent[] = [];
+  let finish: (status: string) => void = () => {};
+  const done = new Promise<string>((resolve) => (finish = resolve));
+  const show = (event: FarmEvent) => {
+    if ('build' in event && event.build !== build) return;
+    view.onEvent(event);
+    if (event.type === 'build' && ended(event.state)) finish(event.state);
+  };
+  let follower: { close(): void } | undefined;
+  let lostBeforeAccepted: (error: Error) => void = () => {};
+  const lost = new Promise<never>((_, reject) => (lostBeforeAccepted = reject));
+  lost.catch(() => {});
+  try {
+    follower = await client.follow(
+      (events) => {
+        for (const event of events) {
+          if (!build) early.push(event);
+          else show(event);
+        }
+      },
+      (reason) => (build ? finish(`lost: ${reason}`) : lostBeforeAccepted(new ApiError(reason, 0))),
+    );
+    const submit = client.post<{ build: string }>('/api/builds', { dir: root, only: flags.only, no_cache: !flags.cache, origin: `farmhand run (pid ${process.pid})` });
+    build = (await Promise.race([submit, lost])).build;
+  } catch (error) {
+    view.stop();
+    const status = error instanceof ApiError ? error.status : 0;
+    // The owner went away (or is going) before it took the build: nothing ran, so try again.
+    client.abort();
+    follower?.close();
+    if (mayRetry && (status === 0 || status === 503)) return 'retry';
+    process.stderr.write(`farmhand run: ${oneLine(error)}\n`);
+    return status === 422 || status === 400 ? exitCodes.badInput : exitCodes.unreachable;
+  }
+  process.stderr.write(`farmhand: ${build} runs on the coordinator of this state dir (farmhand ${address.kind}, pid ${address.pid})\n`);
+  for (const event of early) show(event);
+
   let interrupted = false;
   const interrupt = () => {
     if (interrupted) return;
     interrupted = true;
     process.stderr.write(`\nfarmhand: interrupted; canceling ${build}\n`);
-    coordinator.cancelBuild(build, 'interrupted');
+    client.post(`/api/builds/${build}/cancel`, {}).catch(() => finish('lost: the coordinator did not answer the cancel'));
   };
-  // A closed terminal (SIGHUP) and a closed stdout (`farmhand run --logs | head`, see bin/farmhand.cjs)
-  // cancel like Ctrl-C: jobs never outlive the run that started them.
-  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP', outputClosed] as const;
-  for (const signal of signals) process.on(signal, interrupt);
-
-  const status = await coordinator.finished(build);
-  await agent.close();
-  await coordinator.close();
-  stopView();
-  for (const signal of signals) process.off(signal, interrupt);
-
-  const report = buildReport(state.store, build);
-  if (flags.report) writeFileSync(flags.report, `${JSON.stringify(report, null, 2)}\n`);
-  if (!flags.logs) printFailedLogs(state.store, build, report.jobs.filter((job) => job.status === 'failed').map((job) => job.id));
-  const counts = ['success', 'cached', 'failed', 'skipped', 'canceled', 'lost']
-    .map((state) => [state, report.jobs.filter((job) => job.status === state).length] as const)
-    .filter(([, count]) => count > 0);
-  process.stdout.write(`${build} ${status}: ${counts.map(([state, count]) => `${count} ${state}`).join(', ')}\n`);
-  state.close();
+  process.on('SIGINT', interrupt);
+  process.on('SIGTERM', interrupt);
+  process.on('SIGHUP', interrupt);
+  // A closed stdout (`farmhand run --logs | head`; bin/farmhand.cjs tells) cancels like Ctrl-C.
+  process.on(outputClosed, interrupt);
+  const status = await done;
+  follower?.close();
+  view.stop();
+  process.off('SIGINT', interrupt);
+  process.off('SIGTERM', interrupt);
+  process.off('SIGHUP', interrupt);
+  process.off(outputClosed, interrupt);
+  if (status.startsWith('lost: ')) {
+    process.stderr.write(`farmhand run: ${status.slice(6)} before ${build} ended; its next start ends the build\n`);
+    return exitCodes.unreachable;
+  }
+  // The owner committed the build before it said it ended: read it here as a run that owned it would.
+  const store = openStore(join(stateDir, 'farmhand.db'));
+  try {
+    finishReport(store, build, flags);
+  } finally {
+    store.close();
+  }
   if (interrupted) return exitCodes.interrupted;
   return status === 'success' ? exitCodes.success : exitCodes.buildFailed;
 }
@@ -163,43 +301,13 @@ async function run(root: string, flags: RunFlags): Promise<number> {
 /** The event bin/farmhand.cjs emits when stdout or stderr is closed under us (EPIPE, EIO). */
 const outputClosed = 'farmhand:output-closed';
 
-/** Kills the job processes (and removes the containers) that a `farmhand run` which died left running. */
-async function endLeftovers(store: Store): Promise<void> {
-  const outcome = endLeftoverProcesses(store.listProcesses());
-  if (outcome.containers.length > 0) {
-    const { defaultDocker, removeContainers } = await import('../../agent/executors/docker-engine');
-    await removeContainers(defaultDocker(), outcome.containers).catch(() => undefined);
-  }
-  for (const attempt of outcome.forget) store.forgetProcess(attempt);
-  const ended = outcome.killed.length + outcome.containers.length;
-  if (ended > 0) process.stderr.write(`farmhand: ended ${ended} job(s) left running by a farmhand run that stopped\n`);
-}
-
-/** Ends builds left running by a coordinator that died: finished jobs stay, the rest end. */
-function recoverLeftovers(store: Store): void {
-  for (const closed of closeAbandonedBuilds(store, Date.now())) {
-    process.stderr.write(`farmhand: build ${closed.build} was left running by a coordinator that stopped; ${closed.lost.length} unfinished job(s) marked lost\n`);
-  }
-}
-
-function printFailedLogs(store: Store, build: string, jobs: string[]): void {
-  for (const job of jobs) {
-    const chunks = store.readLog(build, job);
-    process.stdout.write(`\n--- ${job} (failed) ---\n`);
-    const tail = chunks.slice(-200);
-    if (tail.length < chunks.length) process.stdout.write(`... ${chunks.length - tail.length} earlier chunks: farmhand logs ${build} ${job}\n`);
-    for (const chunk of tail) process.stdout.write(chunk.data);
-    if (tail.length && !tail[tail.length - 1]!.data.endsWith('\n')) process.stdout.write('\n');
-  }
-}
-
-async function startDocker(config: AgentConfig, recorder: ProcessRecorder): Promise<{ executor: Executor } | { message: string }> {
+async function startDocker(config: AgentConfig, cleanup: boolean, recorder?: ProcessRecorder): Promise<{ executor: Executor } | { message: string }> {
   const { createDockerExecutor } = await import('../../agent/executors/docker-executor');
   const { checkDocker, defaultDocker, cleanupStaleContainers } = await import('../../agent/executors/docker-engine');
   const docker = defaultDocker();
   const check = await checkDocker(docker);
   if (!check.ok) return { message: `${check.message} (some jobs of this project have an image; use image: none, or isolation: shell in agent.yml on a trusted machine, to run them as plain processes)` };
-  await cleanupStaleContainers(docker, hostname());
+  if (cleanup) await cleanupStaleContainers(docker, hostname());
   return { executor: createDockerExecutor({ docker, config: { ...config.docker, agentName: hostname() }, recorder }) };
 }
 

@@ -1,5 +1,7 @@
 // The live view on a terminal: counts per state, running jobs with elapsed time, jobs waiting for a
-// resource group with the holder and their place. Redrawn in place a few times a second.
+// resource group with the holder and their place. Redrawn in place a few times a second, never
+// taller than the terminal (a taller frame cannot be redrawn in place and piles up in scrollback),
+// jobs in natural order (`j2` before `j10`).
 import type { FarmEvent, JobState, WaitingInfo } from '../../core/protocol/types';
 import { seconds } from './line-view';
 
@@ -7,6 +9,8 @@ export interface TtyViewOptions {
   write: (text: string) => void;
   now: () => number;
   columns: () => number;
+  /** The terminal's height in lines (0 or unknown: 24). */
+  rows: () => number;
   total: number;
 }
 
@@ -19,6 +23,9 @@ interface Row {
 const order: JobState[] = ['queued', 'waiting', 'running', 'success', 'cached', 'failed', 'skipped', 'canceled', 'lost'];
 const colour: Partial<Record<JobState, string>> = { success: '32', cached: '36', failed: '31', running: '33', waiting: '35', lost: '31', canceled: '90', skipped: '90' };
 const paint = (state: JobState, text: string) => (colour[state] ? `\u001b[${colour[state]}m${text}\u001b[0m` : text);
+/** Running jobs are listed first, then waiting ones; at most this many whatever the terminal's height. */
+const maxListed = 20;
+const naturalOrder = new Intl.Collator('en', { numeric: true }).compare;
 
 /** A live view; call render() on a timer and stop() at the end (leaves the last frame on screen). */
 export function createTtyView(options: TtyViewOptions) {
@@ -31,15 +38,23 @@ export function createTtyView(options: TtyViewOptions) {
   };
 
   const frame = (): string[] => {
-    const width = Math.max(40, options.columns());
+    const width = Math.max(20, options.columns() || 80);
     const counts = new Map<JobState, number>();
     for (const row of rows.values()) counts.set(row.state, (counts.get(row.state) ?? 0) + 1);
     const done = [...rows.values()].filter((row) => !['queued', 'waiting', 'running'].includes(row.state)).length;
-    const summary = order.filter((state) => counts.get(state)).map((state) => paint(state, `${state} ${counts.get(state)}`)).join('  ');
-    const lines = [`farmhand  ${done}/${options.total} done   ${summary}`];
+    const parts = order.filter((state) => counts.get(state)).map((state) => ({ state, text: `${state} ${counts.get(state)}` }));
+    const plainHeader = `farmhand  ${done}/${options.total} done   ${parts.map((part) => part.text).join('  ')}`;
+    // A line wider than the terminal wraps and breaks the redraw: cut it, colours then do not fit, so drop them.
+    const lines = [plainHeader.length > width ? plainHeader.slice(0, width) : `farmhand  ${done}/${options.total} done   ${parts.map((part) => paint(part.state, part.text)).join('  ')}`];
     const now = options.now();
-    const active = [...rows].filter(([, row]) => row.state === 'running' || row.state === 'waiting');
-    for (const [job, row] of active.slice(0, 20)) {
+    const rank = (state: JobState) => (state === 'running' ? 0 : 1);
+    const active = [...rows]
+      .filter(([, row]) => row.state === 'running' || row.state === 'waiting')
+      .sort(([a, rowA], [b, rowB]) => rank(rowA.state) - rank(rowB.state) || naturalOrder(a, b));
+    // One line stays free below the frame for the cursor, so the frame's top never scrolls away.
+    const room = Math.min(maxListed, Math.max(0, (options.rows() || 24) - 2));
+    const listed = active.length > room ? active.slice(0, Math.max(0, room - 1)) : active;
+    for (const [job, row] of listed) {
       const detail = row.state === 'running'
         ? seconds(now - row.at)
         : row.waiting ? `${row.waiting.group}: held by ${row.waiting.holders.map((h) => `${h.build} ${h.job}`).join(', ') || '-'}, place ${row.waiting.position}` : '';
@@ -47,7 +62,7 @@ export function createTtyView(options: TtyViewOptions) {
       const text = `  ${row.state.padEnd(8)} ${job}  ${detail}`.slice(0, width);
       lines.push(`  ${paint(row.state, row.state.padEnd(8))}${text.slice(10)}`);
     }
-    if (active.length > 20) lines.push(`  ... and ${active.length - 20} more`);
+    if (listed.length < active.length && room > 0) lines.push(`  ... and ${active.length - listed.length} more`.slice(0, width));
     return lines;
   };
 

@@ -4,6 +4,7 @@ import type { Plan, PlannedJob, PlannedPipeline } from '../plan/types';
 import { finishedJobStates, type JobState, type WaitingInfo } from '../protocol/types';
 import type { BuildOptions } from '../store/types';
 import type { ReadyJob } from '../schedule/types';
+import { ReadySet } from './scheduler-input';
 
 export interface JobRun {
   plan: PlannedJob;
@@ -51,8 +52,11 @@ export interface JobChange {
 export class BuildRun {
   readonly jobs = new Map<string, JobRun>();
   readonly pipelines = new Map<string, PipelineRun>();
-  readonly ready = new Set<string>();
+  /** Ready job ids; a ReadySet so that the scheduler's queues follow it. */
+  readonly ready: Set<string> = new ReadySet();
   canceled = false;
+  /** Set when the build had to stop for a reason outside its jobs (the store refused writes). */
+  failure?: string;
   private unfinished: number;
 
   constructor(
@@ -127,6 +131,7 @@ export class BuildRun {
 
   /** Final status once every job has finished: any real failure fails it; a job canceled by another build cancels it. */
   status(): 'success' | 'failed' | 'canceled' {
+    if (this.failure !== undefined) return 'failed';
     if (this.canceled) return 'canceled';
     const states = [...this.jobs.values()];
     if (states.some((job) => (job.state === 'failed' && !job.plan.allowFailure) || job.state === 'lost')) return 'failed';

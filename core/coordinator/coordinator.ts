@@ -44,6 +44,8 @@ class CoordinatorImpl implements Coordinator {
   private readonly waiters = new Map<string, ((status: 'success' | 'failed' | 'canceled') => void)[]>();
   /** Per build: work that must end before the build is reported done (hooks, output storage). */
   private readonly pending = new Map<string, Promise<void>[]>();
+  /** Per build and pipeline: the last hook, so the next one (and the pipeline's first jobs) wait for it. */
+  private readonly hookChains = new Map<string, Promise<void>>();
   private buildOrder = 0;
   private attemptCounter = 0;
   private tickQueued = false;
@@ -83,7 +85,12 @@ class CoordinatorImpl implements Coordinator {
 
   private deliver(): void {
     if (this.outbox.length === 0) return;
-    this.options.store.flush();
+    try {
+      this.options.store.flush();
+    } catch (error) {
+      // A store without an error handler throws here; the events still go out (what else could).
+      this.warn(`could not record state: ${error instanceof Error ? error.message : String(error)}`);
+    }
     const events = this.outbox;
     this.outbox = [];
     for (const event of events) this.bus.publish(event);
@@ -102,7 +109,9 @@ class CoordinatorImpl implements Coordinator {
         if (message.protocol !== protocolVersion) {
           this.warn(`agent ${message.agent.name} speaks protocol ${message.protocol}, this coordinator ${protocolVersion}: it gets no work`);
         }
-        agent = { info: message.agent, channel, attempts: new Map() };
+        // The same agent on a new channel (a reconnect) keeps the attempts it runs.
+        const previous = this.agents.get(message.agent.id);
+        agent = { info: message.agent, channel, attempts: previous?.attempts ?? new Map() };
         if (message.protocol === protocolVersion) this.agents.set(message.agent.id, agent);
         this.options.store.upsertAgent(message.agent, this.now);
         channel.send({ type: 'welcome', protocol: protocolVersion, coordinator: this.options.name ?? 'farmhand' });
@@ -111,7 +120,8 @@ class CoordinatorImpl implements Coordinator {
       } else if (agent) this.onAgentMessage(agent, message);
     });
     channel.onClose((reason) => {
-      if (!agent) return;
+      // A stale channel of an agent that has said hello again since must not end the live session.
+      if (!agent || this.agents.get(agent.info.id)?.channel !== channel) return;
       this.agents.delete(agent.info.id);
       this.publish({ type: 'agent', agent: agent.info, state: 'offline', at: this.now });
       for (const attempt of [...agent.attempts.values()]) {
@@ -130,8 +140,9 @@ class CoordinatorImpl implements Coordinator {
       const seq = this.options.store.appendLog({ build: attempt.build.id, job: lead.plan.id, attempt: attempt.id, stream: message.stream, data: message.data, at });
       this.publish({ type: 'log', build: attempt.build.id, job: lead.plan.id, seq, stream: message.stream, data: message.data, at });
     } else if (message.type === 'started') {
-      // The agent's own start time; it is written with the job's next state change.
-      for (const job of agent.attempts.get(message.attempt)?.members ?? []) job.startedAt = message.at;
+      // Start times come from the coordinator's clock (an agent's may be off); written with the next change.
+      const at = this.now;
+      for (const job of agent.attempts.get(message.attempt)?.members ?? []) job.startedAt = at;
     } else if (message.type === 'result') {
       this.onResult(agent, message.attempt, message.outcome);
     }
@@ -165,11 +176,25 @@ class CoordinatorImpl implements Coordinator {
     return true;
   }
 
+  failAll(reason: string): void {
+    for (const build of [...this.builds.values()]) {
+      if (build.failure !== undefined) continue;
+      build.failure = reason;
+      build.canceled = true;
+      for (const job of build.jobs.values()) {
+        if (job.state === 'running') this.cancelJob(build, job, reason);
+        else if (!isFinished(job.state)) this.change(build, job, 'canceled', reason);
+      }
+      this.checkBuildDone(build);
+    }
+  }
+
   finished(id: string): Promise<'success' | 'failed' | 'canceled'> {
     const record = this.options.store.getBuild(id);
     if (!this.builds.has(id) && record && (record.status === 'success' || record.status === 'failed' || record.status === 'canceled')) {
       return Promise.resolve(record.status);
     }
+    if (!this.builds.has(id) && !this.pending.has(id)) return Promise.reject(new Error(record ? `build ${id} is not run by this coordinator` : `no build ${id}`));
     return new Promise((resolve) => this.waiters.set(id, [...(this.waiters.get(id) ?? []), resolve]));
   }
 
@@ -199,6 +224,8 @@ class CoordinatorImpl implements Coordinator {
         attempts: job.attempts,
         batch: job.batch ?? null,
         waiting: job.waiting ?? null,
+        // When it entered the queue for a slot (its needs done); before that, when its build was made.
+        queuedAt: job.readyAt ?? job.queuedAt,
         startedAt: job.startedAt ?? null,
         finishedAt: job.finishedAt ?? null,
         exitCode: job.exitCode ?? null,
@@ -246,13 +273,19 @@ class CoordinatorImpl implements Coordinator {
     if (group) this.release(group, { build: build.id, job: `pipeline:${name}` });
     if (!pipeline.started) return;
     const commands = pipeline.failed ? pipeline.plan.onFailure : pipeline.plan.onSuccess;
-    this.hook(build, commands, pipeline.failed ? 'failed' : 'success');
+    this.hook(build, name, commands, pipeline.failed ? 'failed' : 'success');
   }
 
-  private hook(build: BuildRun, commands: string[], status: string): void {
+  /** Runs a pipeline's hook after the ones before it (on_start, then on_success or on_failure). */
+  private hook(build: BuildRun, pipeline: string, commands: string[], status: string): void {
     if (commands.length === 0 || !this.options.runHook) return;
-    const run = this.options.runHook({ commands, cwd: build.root, env: { FARMHAND_BUILD_ID: build.id, FARMHAND_STATUS: status } })
+    const key = `${build.id}\0${pipeline}`;
+    const before = this.hookChains.get(key) ?? Promise.resolve();
+    const runHook = this.options.runHook;
+    const run = before
+      .then(() => runHook({ commands, cwd: build.root, env: { FARMHAND_BUILD_ID: build.id, FARMHAND_STATUS: status } }))
       .catch((error: unknown) => this.warn(`hook of ${build.id} failed: ${error instanceof Error ? error.message : String(error)}`));
+    this.hookChains.set(key, run);
     this.pending.get(build.id)?.push(run);
   }
 
@@ -280,6 +313,7 @@ class CoordinatorImpl implements Coordinator {
     void Promise.all(pending).then(() => {
       this.options.store.updateBuild(build.id, { status, finishedAt: this.now });
       this.pending.delete(build.id);
+      for (const key of this.hookChains.keys()) if (key.startsWith(`${build.id}\0`)) this.hookChains.delete(key);
       this.publish({ type: 'build', build: build.id, state: status, at });
       this.deliver();
       for (const resolve of this.waiters.get(build.id) ?? []) resolve(status);
@@ -300,12 +334,7 @@ class CoordinatorImpl implements Coordinator {
     const list = (this.holders.get(group) ?? []).filter((h) => !(h.build === holder.build && h.job === holder.job));
     if (list.length > 0) this.holders.set(group, list);
     else this.holders.delete(group);
-    this.persistHolders(group);
-  }
-
-  private persistHolders(group: string): void {
-    const since = this.now;
-    this.options.store.setHolders(group, (this.holders.get(group) ?? []).map((h) => ({ group, build: h.build, job: h.job, since })));
+    this.options.store.removeHolder(group, holder.build, holder.job);
   }
 
   // --- scheduling -------------------------------------------------------------------------------
@@ -372,7 +401,8 @@ class CoordinatorImpl implements Coordinator {
     const batch = members.length > 1 ? `${build.id}.batch${this.attemptCounter}` : undefined;
     for (const { group, holder } of decision.acquire) {
       this.holders.set(group, [...(this.holders.get(group) ?? []), holder]);
-      this.persistHolders(group);
+      // One row per holder: another build's holders of the group are never rewritten.
+      this.options.store.addHolder({ group, build: holder.build, job: holder.job, since: this.now });
     }
     const attempt: Attempt = { id, build, members, batch, acquired: decision.acquire, lastSeq: 0 };
     agent.attempts.set(id, attempt);
@@ -388,9 +418,18 @@ class CoordinatorImpl implements Coordinator {
       const first = build.pipelines.get(job.plan.pipeline)!.started === false;
       this.options.store.startAttempt({ id: index === 0 ? id : `${id}#${index}`, build: build.id, job: job.plan.id, number: job.attempts, agent: agent.info.name, startedAt: at });
       this.change(build, job, 'running', batch ? `in batch ${batch} of ${members.length}` : undefined);
-      if (first) this.hook(build, build.pipelines.get(job.plan.pipeline)!.plan.onStart, 'running');
+      if (first) this.hook(build, job.plan.pipeline, build.pipelines.get(job.plan.pipeline)!.plan.onStart, 'running');
     });
-    agent.channel.send({ type: 'assign', attempt: attemptSpecOf(id, build, members, batch) });
+    const assign = () => {
+      // Canceled while its pipeline's on_start ran: it never reaches the agent.
+      if (agent.attempts.get(id) !== attempt) return;
+      if (members.some((job) => job.cancelReason !== undefined)) return this.onResult(agent, id, { status: 'canceled', reason: 'canceled' });
+      agent.channel.send({ type: 'assign', attempt: attemptSpecOf(id, build, members, batch) });
+    };
+    // A pipeline's jobs start after its on_start hook has finished.
+    const hooks = this.hookChains.get(`${build.id}\0${members[0]!.plan.pipeline}`);
+    if (hooks) void hooks.then(assign);
+    else assign();
   }
 
   private onResult(agent: ConnectedAgent, attemptId: string, outcome: AttemptOutcome): void {
@@ -404,35 +443,38 @@ class CoordinatorImpl implements Coordinator {
       const attemptRowId = index === 0 ? attempt.id : `${attempt.id}#${index}`;
       const status = outcome.status === 'failed' && outcome.reason === 'agent_lost' ? 'lost' : outcome.status;
       this.options.store.finishAttempt(attemptRowId, { finishedAt: at, status, reason: outcome.reason, exitCode: outcome.exitCode });
-      this.finishMember(build, job, outcome, attempt.batch);
+      const failedAfterSuccess = this.finishMember(build, job, outcome, attempt.batch);
+      // A success whose outputs could not be read is a failed attempt too: attempt and job agree.
+      if (failedAfterSuccess) this.options.store.finishAttempt(attemptRowId, { finishedAt: at, status: 'failed', reason: 'error', exitCode: outcome.exitCode });
     });
     this.requestTick();
   }
 
-  private finishMember(build: BuildRun, job: JobRun, outcome: AttemptOutcome, batch?: string): void {
+  /** Applies an attempt's outcome to one job; true when a reported success turned into a failure. */
+  private finishMember(build: BuildRun, job: JobRun, outcome: AttemptOutcome, batch?: string): boolean {
     if (outcome.status === 'success') {
       let outputs;
       try {
         outputs = describeOutputs(build.root, job.plan.outputs, this.options.artifacts);
       } catch (error) {
         this.change(build, job, 'failed', `could not read outputs: ${error instanceof Error ? error.message : String(error)}`);
-        return;
+        return true;
       }
       this.keepOutputs(build, job, outputs);
       this.change(build, job, 'success', batch ? `in batch ${batch}` : undefined, { exitCode: outcome.exitCode ?? 0 });
-      return;
+      return false;
     }
     const inBatch = batch ? ` (in batch ${batch})` : '';
     if (outcome.status === 'canceled') {
       this.change(build, job, 'canceled', (job.cancelReason ?? 'canceled') + inBatch);
-      return;
+      return false;
     }
     const kind = outcome.reason === 'timeout' ? 'timeout' : outcome.reason === 'agent_lost' ? 'agent_lost' : 'failure';
     const retry = job.plan.retry;
     if (!build.canceled && job.attempts <= retry.max && retry.when.includes(kind)) {
       this.change(build, job, 'queued', `retry ${job.attempts}/${retry.max} after ${describeOutcome(outcome)}`);
       build.ready.add(job.plan.id);
-      return;
+      return false;
     }
     const state = outcome.reason === 'agent_lost' ? 'lost' : 'failed';
     this.change(build, job, state, describeOutcome(outcome) + inBatch, { exitCode: outcome.exitCode });
@@ -444,6 +486,7 @@ class CoordinatorImpl implements Coordinator {
         else this.change(build, other, 'canceled', `fail_fast: ${job.plan.id} failed`);
       }
     }
+    return false;
   }
 }
 

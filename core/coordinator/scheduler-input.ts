@@ -1,6 +1,9 @@
 // What the coordinator hands the scheduler each round, built from its builds, agents and holders.
+// The ready jobs go over as persistent queues that follow each build's ready set as it changes, so a
+// round does not walk every ready job.
 import type { Plan } from '../plan/types';
 import type { AgentInfo } from '../protocol/types';
+import { ReadyQueues } from '../schedule/ready-queues';
 import { groupSettingsLookup } from '../schedule/resource-groups';
 import type { Holder, ReadyJob, SchedulerInput } from '../schedule/types';
 import type { BuildRun, JobRun } from './build-run';
@@ -21,22 +24,69 @@ function readyJob(build: BuildRun, job: JobRun): ReadyJob {
   };
 }
 
-/** Builds scheduler inputs; keeps a plan's group-settings lookup instead of making it every round. */
+/** What a ReadySet reports to. */
+export interface ReadyObserver {
+  added(id: string): void;
+  removed(id: string): void;
+}
+
+/** A build's ready job ids: a Set that tells an observer (the scheduler's queues) what changes. */
+export class ReadySet extends Set<string> {
+  observer?: ReadyObserver;
+
+  override add(id: string): this {
+    if (super.has(id)) return this;
+    super.add(id);
+    this.observer?.added(id);
+    return this;
+  }
+
+  override delete(id: string): boolean {
+    if (!super.delete(id)) return false;
+    this.observer?.removed(id);
+    return true;
+  }
+
+  override clear(): void {
+    for (const id of [...this]) this.delete(id);
+  }
+}
+
+/** Builds scheduler inputs; keeps the ready queues, and a plan's group-settings lookup, from round to round. */
 export class SchedulerInputs {
   private settings?: { entries: Plan['resourceGroups']; lookup: SchedulerInput['groupSettings'] };
+  private readonly queues = new ReadyQueues();
+  private readonly followed = new Map<string, ReadySet>();
+
+  /** Keeps the queues in step with a build's ready set from now on. */
+  private follow(build: BuildRun): void {
+    const ready = build.ready;
+    // A plain Set would leave the queues silently empty: fail loudly instead.
+    if (!(ready instanceof ReadySet)) throw new Error(`bug: build ${build.id} keeps its ready jobs in a plain Set, not a ReadySet`);
+    const queues = this.queues;
+    ready.observer = {
+      added(id) {
+        const job = build.jobs.get(id);
+        if (job) queues.add((job.scheduling ??= readyJob(build, job)));
+      },
+      removed(id) {
+        queues.remove(build.id, id);
+      },
+    };
+    for (const id of ready) ready.observer.added(id);
+    this.followed.set(build.id, ready);
+  }
 
   /** The input of one scheduling round. */
   build(builds: Iterable<BuildRun>, agents: Iterable<AgentLoad>, holders: Map<string, Holder[]>, now: number): SchedulerInput {
-    const ready: ReadyJob[] = [];
     const pipelines: SchedulerInput['pipelines'] = [];
     const buildViews: SchedulerInput['builds'] = [];
+    const current = new Set<string>();
     let newest: BuildRun | undefined;
     for (const build of builds) {
       newest = build;
-      for (const id of build.ready) {
-        const job = build.jobs.get(id)!;
-        ready.push((job.scheduling ??= readyJob(build, job)));
-      }
+      current.add(build.id);
+      if (this.followed.get(build.id) !== build.ready) this.follow(build);
       let running = 0;
       for (const pipeline of build.pipelines.values()) {
         running += pipeline.running;
@@ -46,10 +96,16 @@ export class SchedulerInputs {
       }
       buildViews.push({ id: build.id, order: build.order, running });
     }
+    for (const [id, ready] of this.followed) {
+      if (current.has(id)) continue;
+      ready.observer = undefined;
+      this.followed.delete(id);
+      this.queues.removeBuild(id);
+    }
     const agentSlots = [...agents].map(({ info, running }) => ({
       id: info.id, pools: info.pools, labels: info.labels, executors: info.executors, free: info.slots - running, running,
     }));
-    return { now, ready, builds: buildViews, pipelines, agents: agentSlots, holders, groupSettings: this.groupSettingsFor(newest?.plan.resourceGroups ?? []) };
+    return { now, ready: this.queues, builds: buildViews, pipelines, agents: agentSlots, holders, groupSettings: this.groupSettingsFor(newest?.plan.resourceGroups ?? []) };
   }
 
   private groupSettingsFor(entries: Plan['resourceGroups']): SchedulerInput['groupSettings'] {

@@ -37,6 +37,8 @@ export interface Coordinator {
   attachAgent(channel: Channel<AgentMessage, CoordinatorMessage>): void;
   startBuild(request: StartBuildRequest): string;
   cancelBuild(id: string, reason?: string): boolean;
+  /** Stops every build as failed, for a reason outside their jobs (the store refuses writes). */
+  failAll(reason: string): void;
   subscribe(listener: (event: FarmEvent) => void): () => void;
   /** Resolves with the build's final status once every job and hook is done. */
   finished(id: string): Promise<'success' | 'failed' | 'canceled'>;

@@ -1,7 +1,8 @@
 // First step of planning: every concrete job (matrix expansions, recipe versions) with its template
 // resolved, before edges, keys and order are known.
 import type { Diagnostic, JobSpec, PipelineSpec, RecipeSpec, SourceLocation } from '../spec/types';
-import { expandMatrix } from './expand-matrix';
+import { expandMatrix, matrixSizeProblem } from './expand-matrix';
+import { maxWorkspaceJobs } from '../spec/brace-expansion';
 import { normalizeInsideProject } from '../spec/paths';
 import { resolveTemplate, type ResolvedTemplate } from './resolve-template';
 
@@ -39,6 +40,11 @@ function checkWorkingDirectory(draft: DraftJob, diagnostics: Diagnostic[]): void
 
 /** The concrete jobs of one pipeline job: one per matrix combination. */
 function draftPipelineJob(pipeline: PipelineSpec, job: JobSpec, diagnostics: Diagnostic[]): DraftJob[] {
+  const tooLarge = matrixSizeProblem(job);
+  if (tooLarge !== undefined) {
+    diagnostics.push(diagnosticAt(job.loc, `the matrix of job \`${pipeline.name}/${job.name}\` ${tooLarge}`, 'split the job into several, or list fewer axis values'));
+    return [];
+  }
   const expansions = expandMatrix(job);
   if (expansions.length === 0) {
     diagnostics.push(diagnosticAt(job.loc, `the matrix of job \`${pipeline.name}/${job.name}\` excludes every combination`, 'remove an `exclude` entry or add axis values'));
@@ -67,6 +73,23 @@ function draftPipelineJob(pipeline: PipelineSpec, job: JobSpec, diagnostics: Dia
 /** Every concrete job of a pipeline, in the order written. */
 export function draftPipelineJobs(pipeline: PipelineSpec, diagnostics: Diagnostic[]): DraftJob[] {
   return pipeline.jobs.flatMap((job) => draftPipelineJob(pipeline, job, diagnostics));
+}
+
+/**
+ * Every recipe job of the workspace, or none when there are more than `maxWorkspaceJobs` in all
+ * (reported at the recipe that goes past the limit).
+ */
+export function draftWorkspaceJobs(recipes: readonly RecipeSpec[], diagnostics: Diagnostic[]): DraftJob[] {
+  let total = 0;
+  for (const recipe of recipes) {
+    total += new Set(recipe.versions).size;
+    if (total > maxWorkspaceJobs) {
+      const all = recipes.reduce((sum, each) => sum + new Set(each.versions).size, 0);
+      diagnostics.push(diagnosticAt(recipe.loc, `the workspace has ${all} recipe jobs (versions of all recipes); the limit is ${maxWorkspaceJobs}`, 'list fewer versions, or split the workspace'));
+      return [];
+    }
+  }
+  return recipes.flatMap((recipe) => draftRecipeJobs(recipe, diagnostics));
 }
 
 /** One job per version of a recipe, id `recipe/version`, with `${{ version }}` substituted. */

@@ -11,6 +11,40 @@ export interface MatrixExpansion {
 
 const byName = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
+/** The most jobs one job's matrix may expand to (after `exclude`), like the brace limit of recipe versions. */
+export const maxMatrixJobs = 10_000;
+/** Combinations counted one by one at most: a matrix with more is refused without looking at its excludes. */
+const maxCountedCombinations = 100 * maxMatrixJobs;
+
+/**
+ * Why a job's matrix is too large to expand (`expands to N jobs`), or undefined when it fits in
+ * `limit`. Counted before anything is built, so a matrix of millions is refused in milliseconds.
+ */
+export function matrixSizeProblem(job: Pick<JobSpec, 'matrix' | 'exclude'>, limit = maxMatrixJobs): string | undefined {
+  const axes = Object.keys(job.matrix ?? {}).sort(byName);
+  const values = axes.map((axis) => job.matrix?.[axis] ?? []);
+  const combinations = values.reduce((product, list) => product * list.length, 1);
+  if (combinations <= limit) return undefined;
+  if (combinations > maxCountedCombinations || job.exclude.length === 0) {
+    const written = Number.isSafeInteger(combinations) ? String(combinations) : 'more than 9007199254740991';
+    return `expands to ${written} ${job.exclude.length === 0 ? 'jobs' : 'combinations before `exclude`'}; the limit is ${limit}`;
+  }
+  // Excludes are partial combinations: count the kept ones by index, without making their objects.
+  const excludes = job.exclude.map((entry) => Object.entries(entry).map(([axis, value]) => [axes.indexOf(axis), values[axes.indexOf(axis)]?.indexOf(value) ?? -1] as const));
+  const digits = new Array<number>(axes.length).fill(0);
+  let kept = 0;
+  for (let index = 0; index < combinations; index += 1) {
+    let rest = index;
+    for (let axis = axes.length - 1; axis >= 0; axis -= 1) {
+      const size = values[axis]!.length;
+      digits[axis] = rest % size;
+      rest = Math.floor(rest / size);
+    }
+    if (!excludes.some((entry) => entry.every(([axis, value]) => digits[axis] === value))) kept += 1;
+  }
+  return kept > limit ? `expands to ${kept} jobs; the limit is ${limit}` : undefined;
+}
+
 /** The job name for one combination: axes sorted by name, `name[a=1,b=2]`. */
 export function matrixJobName(name: string, matrix: Readonly<Record<string, string>>): string {
   const axes = Object.keys(matrix).sort(byName);

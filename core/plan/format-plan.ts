@@ -30,6 +30,8 @@ export interface PlanJsonJob {
   image: string | null;
   labels: string[];
   critical_path: number;
+  /** Expected duration in ms from earlier builds, or null when unknown. */
+  estimate_ms: number | null;
 }
 
 /** The JSON document as data. */
@@ -48,6 +50,7 @@ export function planJson(plan: Plan, wouldRun: WouldRun = alwaysRun): { jobs: Pl
       image: job.image ?? null,
       labels: [...job.labels],
       critical_path: job.criticalPath,
+      estimate_ms: job.estimateMs ?? null,
     })),
   };
 }

@@ -2,14 +2,18 @@
 // Pure: files are read through ProjectFiles only, so the same project plans the same everywhere.
 import type { Diagnostic, PipelineSpec, ProjectFiles, ProjectSpec, RecipeSpec } from '../spec/types';
 import { cacheKey, InputMatcher } from './cache-key';
-import { diagnosticAt, draftPipelineJobs, draftRecipeJobs, type DraftJob } from './draft-jobs';
-import { criticalPaths, findCycle, topologicalOrder, type NeedsGraph, type NodeWeight } from './graph';
+import { diagnosticAt, draftPipelineJobs, draftWorkspaceJobs, type DraftJob } from './draft-jobs';
+import { estimateDurations, estimateWeight, type MeasuredDurations } from './estimates';
+import { criticalPaths, findCycle, topologicalOrder, type NeedsGraph } from './graph';
 import { buildNeedsIndex, resolveEdges } from './resolve-edges';
 import type { PlannedJob, PlannedPipeline, PlanResult } from './types';
 
 export interface PlanOptions {
-  /** Estimated weight of a job for its critical path; unit weights by default (later: historical durations). */
-  weight?: NodeWeight;
+  /**
+   * Durations measured in earlier builds (job id -> ms), read by the caller from the store: critical
+   * paths are weighted by them (see estimates.ts). Without any, every job weighs 1 unit.
+   */
+  durations?: MeasuredDurations;
 }
 
 function checkNames(spec: ProjectSpec, recipes: readonly RecipeSpec[], diagnostics: Diagnostic[]): void {
@@ -45,7 +49,7 @@ function computeKeys(order: readonly string[], drafts: ReadonlyMap<string, Draft
   return keys;
 }
 
-function plannedJob(draft: DraftJob, key: string, criticalPath: number): PlannedJob {
+function plannedJob(draft: DraftJob, key: string, criticalPath: number, estimateMs: number | undefined): PlannedJob {
   const job: PlannedJob = {
     id: draft.id,
     pipeline: draft.pipeline,
@@ -55,20 +59,21 @@ function plannedJob(draft: DraftJob, key: string, criticalPath: number): Planned
     key,
     criticalPath,
   };
+  if (estimateMs !== undefined) job.estimateMs = estimateMs;
   if (job.image === undefined) delete job.image;
   if (draft.matrix) job.matrix = draft.matrix;
   if (draft.version !== undefined) job.version = draft.version;
   return job;
 }
 
-function plannedPipeline(pipeline: PipelineSpec, jobs: readonly PlannedJob[]): PlannedPipeline {
+function plannedPipeline(pipeline: PipelineSpec, jobs: readonly string[]): PlannedPipeline {
   const planned: PlannedPipeline = {
     name: pipeline.name,
     pool: pipeline.pool || 'default',
     labels: [...pipeline.labels],
     dependsOn: pipeline.dependsOn.map((ref) => ref.ref),
     failFast: pipeline.failFast,
-    jobs: jobs.filter((job) => job.pipeline === pipeline.name).map((job) => job.id),
+    jobs: [...jobs],
     onStart: [...pipeline.onStart],
     onSuccess: [...pipeline.onSuccess],
     onFailure: [...pipeline.onFailure],
@@ -79,14 +84,14 @@ function plannedPipeline(pipeline: PipelineSpec, jobs: readonly PlannedJob[]): P
   return planned;
 }
 
-function recipePipeline(recipe: RecipeSpec, jobs: readonly PlannedJob[]): PlannedPipeline {
+function recipePipeline(recipe: RecipeSpec, jobs: readonly string[]): PlannedPipeline {
   return {
     name: recipe.name,
     pool: recipe.pool || 'default',
     labels: [...(recipe.labels ?? [])],
     dependsOn: [],
     failFast: false,
-    jobs: jobs.filter((job) => job.pipeline === recipe.name).map((job) => job.id),
+    jobs: [...jobs],
     onStart: [],
     onSuccess: [],
     onFailure: [],
@@ -99,7 +104,7 @@ export function planProject(spec: ProjectSpec, files: ProjectFiles, options: Pla
   const diagnostics: Diagnostic[] = [];
   const recipes = spec.workspace?.recipes ?? [];
   checkNames(spec, recipes, diagnostics);
-  const drafted = [...spec.pipelines.flatMap((pipeline) => draftPipelineJobs(pipeline, diagnostics)), ...recipes.flatMap((recipe) => draftRecipeJobs(recipe, diagnostics))];
+  const drafted = [...spec.pipelines.flatMap((pipeline) => draftPipelineJobs(pipeline, diagnostics)), ...draftWorkspaceJobs(recipes, diagnostics)];
   const drafts = new Map<string, DraftJob>();
   for (const draft of drafted) {
     if (drafts.has(draft.id)) diagnostics.push(diagnosticAt(draft.loc, `two jobs have the id \`${draft.id}\``, 'rename one of them'));
@@ -113,8 +118,19 @@ export function planProject(spec: ProjectSpec, files: ProjectFiles, options: Pla
   if (cycle) return { diagnostics: [cycleDiagnostic(cycle, drafts)] };
   const order = topologicalOrder(graph)!;
   const keys = computeKeys(order, drafts, files);
-  const critical = criticalPaths(graph, options.weight);
-  const jobs = order.map((id) => plannedJob(drafts.get(id)!, keys.get(id)!, critical.get(id)!));
-  const pipelines = [...spec.pipelines.map((pipeline) => plannedPipeline(pipeline, jobs)), ...recipes.map((recipe) => recipePipeline(recipe, jobs))];
+  const estimates = estimateDurations([...drafts.values()], options.durations);
+  const critical = criticalPaths(graph, (id) => estimateWeight(estimates.get(id)));
+  const jobs = order.map((id) => plannedJob(drafts.get(id)!, keys.get(id)!, critical.get(id)!, estimates.get(id)));
+  // One pass over the jobs rather than one per pipeline: a workspace has a pipeline per recipe.
+  const jobsOf = new Map<string, string[]>();
+  for (const job of jobs) {
+    const list = jobsOf.get(job.pipeline);
+    if (list === undefined) jobsOf.set(job.pipeline, [job.id]);
+    else list.push(job.id);
+  }
+  const pipelines = [
+    ...spec.pipelines.map((pipeline) => plannedPipeline(pipeline, jobsOf.get(pipeline.name) ?? [])),
+    ...recipes.map((recipe) => recipePipeline(recipe, jobsOf.get(recipe.name) ?? [])),
+  ];
   return { plan: { pipelines, jobs, resourceGroups: spec.settings.resourceGroups }, diagnostics: [] };
 }

@@ -9,9 +9,12 @@ export function buildNeedsIndex(drafts: readonly DraftJob[], recipes: readonly R
   const recipeNames = new Set(recipes.map((recipe) => recipe.name));
   for (const draft of drafts) {
     if (recipeNames.has(draft.pipeline)) continue;
-    const jobs = pipelines.get(draft.pipeline) ?? new Map<string, string[]>();
-    pipelines.set(draft.pipeline, jobs);
-    jobs.set(draft.baseName, [...(jobs.get(draft.baseName) ?? []), draft.id]);
+    let jobs = pipelines.get(draft.pipeline);
+    if (jobs === undefined) pipelines.set(draft.pipeline, (jobs = new Map<string, string[]>()));
+    // Appending in place: copying the list for every matrix expansion made planning quadratic.
+    const expansions = jobs.get(draft.baseName);
+    if (expansions === undefined) jobs.set(draft.baseName, [draft.id]);
+    else expansions.push(draft.id);
     if (draft.name !== draft.baseName) jobs.set(draft.name, [draft.id]);
   }
   return { pipelines, recipes: new Map(recipes.map((recipe) => [recipe.name, [...recipe.versions]])) };
@@ -23,7 +26,12 @@ function addNeeds(targets: readonly DraftJob[], ids: readonly string[], loc: Sou
 
 function groupBy(drafts: readonly DraftJob[], key: (draft: DraftJob) => string): Map<string, DraftJob[]> {
   const groups = new Map<string, DraftJob[]>();
-  for (const draft of drafts) groups.set(key(draft), [...(groups.get(key(draft)) ?? []), draft]);
+  for (const draft of drafts) {
+    const name = key(draft);
+    const group = groups.get(name);
+    if (group === undefined) groups.set(name, [draft]);
+    else group.push(draft);
+  }
   return groups;
 }
 

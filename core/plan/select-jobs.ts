@@ -1,4 +1,5 @@
 // `--only PIPELINE[/JOB]`: a smaller plan with the selected jobs and everything they need.
+import { estimateWeight } from './estimates';
 import { criticalPaths, type NodeWeight } from './graph';
 import type { Plan, PlannedJob } from './types';
 
@@ -20,7 +21,8 @@ export function unknownSelectors(plan: Plan, only: readonly string[]): string[] 
 
 /**
  * The plan restricted to the jobs `only` names plus, transitively, everything they need; pipelines
- * without a kept job drop out. Critical paths are recomputed (dropped dependents no longer count).
+ * without a kept job drop out. Critical paths are recomputed (dropped dependents no longer count), by
+ * each job's estimate unless `weight` says otherwise.
  * An empty `only` keeps the whole plan.
  */
 export function selectJobs(plan: Plan, only: readonly string[], weight?: NodeWeight): Plan {
@@ -35,7 +37,7 @@ export function selectJobs(plan: Plan, only: readonly string[], weight?: NodeWei
     pending.push(...(byId.get(id)?.needs ?? []));
   }
   const keptJobs = plan.jobs.filter((job) => kept.has(job.id));
-  const critical = criticalPaths(new Map(keptJobs.map((job) => [job.id, job.needs])), weight);
+  const critical = criticalPaths(new Map(keptJobs.map((job) => [job.id, job.needs])), weight ?? ((id) => estimateWeight(byId.get(id)?.estimateMs)));
   const jobs: PlannedJob[] = keptJobs.map((job) => ({ ...job, criticalPath: critical.get(job.id) ?? job.criticalPath }));
   const keptPipelines = new Set(jobs.map((job) => job.pipeline));
   const pipelines = plan.pipelines

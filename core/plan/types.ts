@@ -32,8 +32,13 @@ export interface PlannedJob {
   needs: string[];
   /** Hex SHA-256 cache key. */
   key: string;
-  /** Longest path from this job to any sink, counting this job, in estimated units (unit weights for now). */
+  /**
+   * Heaviest path from this job to any sink, counting this job: in ms of estimated duration when
+   * earlier builds were measured, else in jobs (each weighs 1).
+   */
   criticalPath: number;
+  /** Expected duration in ms from earlier builds (its own, else its pipeline's or the project's median); absent when unknown. */
+  estimateMs?: number;
   /** The matrix combination this job was expanded from. */
   matrix?: Record<string, string>;
   /** Recipe version, for recipe jobs. */

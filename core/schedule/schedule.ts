@@ -1,54 +1,57 @@
-// The scheduler: from (ready jobs, agents, holders, now) to decisions. Pure; the coordinator
-// applies the decisions. Priority is the longest remaining critical path, then age; between
-// builds running at once, the build with the fewest running jobs goes first (fair share).
+// The scheduler: from (ready jobs, agents, holders, now) to decisions. Pure (a round borrows the
+// caller's ready queues and leaves them as they were); the coordinator applies the decisions.
+// Priority is the longest remaining critical path, then age; between builds running at once, the
+// build with the fewest running jobs goes first (fair share).
 import { formUnits, type Unit } from './batching';
+import { ReadyQueues } from './ready-queues';
 import { orderWaiters, sameHolder, type Waiter } from './resource-groups';
-import type { AgentSlots, Decision, Holder, ReadyJob, SchedulerInput, SchedulerOutput } from './types';
+import type { AgentSlots, Decision, GroupSettings, Holder, ReadyJob, SchedulerInput, SchedulerOutput } from './types';
 
 interface LockNeed {
   group: string;
   holder: Holder;
 }
 
-/** Decides which ready jobs start where, which wait for a resource group, and which are skipped. */
+/**
+ * Decides which ready jobs start where, which wait for a resource group, and which are skipped.
+ * With `input.ready` as ReadyQueues kept by the caller, a round costs what it starts (plus the jobs
+ * that need a resource group and the batches), not a sort of every ready job.
+ */
 export function schedule(input: SchedulerInput): SchedulerOutput {
   // With every slot taken nothing can start; the next finished job asks again.
   if (!input.agents.some((agent) => agent.free > 0)) return { decisions: [] };
-  const { units, wakeAt } = formUnits(input.ready, input.now);
-  const state = new SchedulingState(input, units);
+  const queues = input.ready instanceof ReadyQueues ? input.ready : ReadyQueues.of(input.ready);
+  const { units: batches, wakeAt } = formUnits([...queues.batchedJobs()], input.now);
+  const lockUnits = [...queues.lockedJobs()].map((job): Unit => ({ members: [job] }));
+  const state = new SchedulingState(input, [...lockUnits, ...batches]);
+  const builds = buildsInOrder(input, queues);
   const decisions: Decision[] = [];
-  const queues = groupByBuild(units, input);
-  for (;;) {
-    if (!input.agents.some((agent) => state.free.get(agent.id)! > 0) && !state.anyLockWork()) break;
-    const build = state.pickBuild(queues);
-    if (build === undefined) break;
-    const unit = queues.get(build)!.shift()!;
-    const decision = state.place(unit);
-    decisions.push(...decision);
+  queues.beginRound(batches);
+  try {
+    for (;;) {
+      if (!input.agents.some((agent) => state.free.get(agent.id)! > 0) && !state.anyLockWork()) break;
+      const build = state.pickBuild(builds.filter((id) => queues.hasWork(id)));
+      if (build === undefined) break;
+      const queue = queues.firstQueue(build)!;
+      const lead = queue.units.peek()!.unit.members[0] as ReadyJob;
+      // Whatever makes one job of a queue unable to start holds for all of it, to the end of the round.
+      if (!queue.lock && state.cannotStart(lead)) {
+        queues.setAside(queue);
+        continue;
+      }
+      decisions.push(...state.place(queues.take(queue)));
+    }
+  } finally {
+    queues.endRound();
   }
   return { decisions, wakeAt };
 }
 
-function unitPriority(unit: Unit): { unit: Unit; criticalPath: number; readyAt: number; job: string } {
-  const lead = unit.members[0] as ReadyJob;
-  let criticalPath = lead.criticalPath;
-  for (const member of unit.members) criticalPath = Math.max(criticalPath, member.criticalPath);
-  return { unit, criticalPath, readyAt: lead.readyAt, job: lead.job };
-}
-
-function groupByBuild(units: Unit[], input: SchedulerInput): Map<string, Unit[]> {
-  const sorted = units
-    .map(unitPriority)
-    .sort((x, y) => y.criticalPath - x.criticalPath || x.readyAt - y.readyAt || (x.job < y.job ? -1 : x.job > y.job ? 1 : 0))
-    .map((entry) => entry.unit);
-  const queues = new Map<string, Unit[]>();
-  for (const build of [...input.builds].sort((a, b) => a.order - b.order)) queues.set(build.id, []);
-  for (const unit of sorted) {
-    const build = (unit.members[0] as ReadyJob).build;
-    if (!queues.has(build)) queues.set(build, []);
-    queues.get(build)!.push(unit);
-  }
-  return queues;
+/** Builds by age (the order fair share breaks ties in), then builds with ready jobs the input does not list. */
+function buildsInOrder(input: SchedulerInput, queues: ReadyQueues): string[] {
+  const listed = [...input.builds].sort((a, b) => a.order - b.order).map((build) => build.id);
+  const known = new Set(listed);
+  return [...listed, ...[...queues.buildIds()].filter((id) => !known.has(id))];
 }
 
 /** Mutable copies of the input that the decisions of one call consume. */
@@ -59,7 +62,9 @@ class SchedulingState {
   private readonly pipelineRunning = new Map<string, number>();
   private readonly pipelineCap = new Map<string, number | undefined>();
   private readonly holders: Map<string, Holder[]>;
-  private readonly waiters = new Map<string, Waiter[]>();
+  private readonly waiters = new Map<string, Map<string, Waiter>>();
+  /** Each group's waiters in order with their places, made once per round and again after one leaves. */
+  private readonly queues = new Map<string, Map<string, number>>();
   private readonly canceled = new Set<string>();
 
   constructor(
@@ -78,11 +83,13 @@ class SchedulingState {
     this.holders = new Map([...input.holders].map(([group, list]) => [group, [...list]]));
     for (const unit of units) {
       for (const need of this.lockNeeds(unit)) {
-        const list = this.waiters.get(need.group) ?? [];
-        if (!list.some((waiter) => sameHolder(waiter.holder, need.holder))) {
-          const lead = unit.members[0] as ReadyJob;
-          list.push({ holder: need.holder, buildOrder: this.buildOrder.get(lead.build) ?? 0, readyAt: lead.readyAt });
-        }
+        const list = this.waiters.get(need.group) ?? new Map<string, Waiter>();
+        const lead = unit.members[0] as ReadyJob;
+        const key = holderKey(need.holder);
+        // A pipeline-level holder stands for all of its jobs: it has waited since the first was ready.
+        const known = list.get(key);
+        if (known) known.readyAt = Math.min(known.readyAt, lead.readyAt);
+        else list.set(key, { holder: need.holder, buildOrder: this.buildOrder.get(lead.build) ?? 0, readyAt: lead.readyAt });
         this.waiters.set(need.group, list);
       }
     }
@@ -93,11 +100,18 @@ class SchedulingState {
     return this.waiters.size > 0;
   }
 
-  /** The build whose turn it is: fewest running jobs, then oldest. */
-  pickBuild(queues: Map<string, Unit[]>): string | undefined {
+  /** True when a job cannot start in this round: its pipeline is at its cap or no free agent serves it. */
+  cannotStart(job: ReadyJob): boolean {
+    const pipelineKey = `${job.build}\u0000${job.pipeline}`;
+    const cap = this.pipelineCap.get(pipelineKey);
+    if (cap !== undefined && (this.pipelineRunning.get(pipelineKey) ?? 0) >= cap) return true;
+    return this.findAgent(job) === undefined;
+  }
+
+  /** The build whose turn it is among `builds` (oldest first): fewest running jobs, then oldest. */
+  pickBuild(builds: readonly string[]): string | undefined {
     let best: string | undefined;
-    for (const [build, queue] of queues) {
-      if (queue.length === 0) continue;
+    for (const build of builds) {
       if (best === undefined) best = build;
       else {
         const a = this.running.get(build) ?? 0;
@@ -155,8 +169,7 @@ class SchedulingState {
     if (settings.onBusy === 'parallel') return undefined;
     const holders = this.holdersOf(need.group);
     const busy = holders.length >= settings.capacity;
-    const queue = orderWaiters(this.waiters.get(need.group) ?? [], settings);
-    const index = queue.findIndex((waiter) => sameHolder(waiter.holder, need.holder));
+    const index = this.placeInQueue(need, settings);
     const freePlaces = settings.capacity - holders.length;
     const allowed = !busy && (settings.processMode === 'unordered' && settings.onBusy !== 'cancel' ? true : index < freePlaces);
     if (allowed) return undefined;
@@ -181,10 +194,22 @@ class SchedulingState {
     return decisions;
   }
 
+  /** A waiter's 0-based place in its group's queue (-1 when not waiting), without sorting again per job. */
+  private placeInQueue(need: LockNeed, settings: GroupSettings): number {
+    let places = this.queues.get(need.group);
+    if (places === undefined) {
+      const ordered = orderWaiters([...(this.waiters.get(need.group)?.values() ?? [])], settings);
+      places = new Map(ordered.map((waiter, index) => [holderKey(waiter.holder), index]));
+      this.queues.set(need.group, places);
+    }
+    return places.get(holderKey(need.holder)) ?? -1;
+  }
+
   private dropWaiter(need: LockNeed): void {
-    const list = (this.waiters.get(need.group) ?? []).filter((waiter) => !sameHolder(waiter.holder, need.holder));
-    if (list.length === 0) this.waiters.delete(need.group);
-    else this.waiters.set(need.group, list);
+    const list = this.waiters.get(need.group);
+    if (list === undefined || !list.delete(holderKey(need.holder))) return;
+    this.queues.delete(need.group);
+    if (list.size === 0) this.waiters.delete(need.group);
   }
 
   /** The matching agent with the most free slots (spreads load), ties by id. */
@@ -198,6 +223,8 @@ class SchedulingState {
     return best;
   }
 }
+
+const holderKey = (holder: Holder): string => `${holder.build}\u0000${holder.job}`;
 
 /** True when an agent serves a job's pool, carries all its labels and has its executor. */
 export function agentServes(agent: Pick<AgentSlots, 'pools' | 'labels' | 'executors'>, job: Pick<ReadyJob, 'pool' | 'labels' | 'executor'>): boolean {

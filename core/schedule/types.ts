@@ -2,6 +2,7 @@
 // its state and applies the decisions; the scheduler itself has no side effects and no clock.
 import type { OnBusy, ProcessMode } from '../spec/types';
 import type { WaitingInfo } from '../protocol/types';
+import type { ReadyQueues } from './ready-queues';
 
 /** A job whose needs are all done and that has not started: a candidate for a slot. */
 export interface ReadyJob {
@@ -62,7 +63,8 @@ export interface GroupSettings {
 
 export interface SchedulerInput {
   now: number;
-  ready: ReadyJob[];
+  /** The ready jobs: a list (queued afresh for this call) or the caller's persistent ReadyQueues. */
+  ready: readonly ReadyJob[] | ReadyQueues;
   builds: BuildView[];
   pipelines: PipelineLoad[];
   agents: AgentSlots[];

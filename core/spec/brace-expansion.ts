@@ -4,6 +4,8 @@ import braces from 'braces';
 
 /** The most versions one workspace entry may expand to. */
 export const maxVersions = 10_000;
+/** The most recipe jobs (versions of all recipes) a workspace may hold. */
+export const maxWorkspaceJobs = 10_000;
 
 /** How many strings `pattern` expands to, counted on its syntax (alternatives add, sequences multiply). */
 export function countBraceExpansion(pattern: string): number {

@@ -3,7 +3,7 @@ import { createDiagnosticSink, didYouMean, formatLocation, sortDiagnostics } fro
 import type { DiagnosticSink } from './diagnostics';
 import { describeNode, findEntry } from './fields';
 import { readPipeline } from './pipeline';
-import { findSpecFiles, isSettingsFile, loadYamlFile, rootFile, start, workspaceFile } from './project-files';
+import { findSpecFiles, isSettingsFile, loadYamlFile, rootFile, start, workspaceFile, type ReadBudget } from './project-files';
 import { readSettings } from './settings';
 import type { ParseResult, PipelineSpec, ProjectFiles, ProjectSpec, SourceLocation, WorkspaceSpec } from './types';
 import { readWorkspace } from './workspace';
@@ -41,7 +41,7 @@ export function parseProject(files: ProjectFiles): ParseResult {
 
 function readProject(sink: DiagnosticSink, files: ProjectFiles): ProjectSpec {
   const found = findSpecFiles(sink, files);
-  const state = { complete: true };
+  const state: ReadState = { complete: true, budget: { bytes: 0, refused: false } };
   const pipelineMaps: YMap[] = [];
   const settingsMaps: YMap[] = [];
   for (const path of [...found.pipelineFiles, ...found.settingsFiles]) {
@@ -63,8 +63,14 @@ function readProject(sink: DiagnosticSink, files: ProjectFiles): ProjectSpec {
   return workspace ? { pipelines, settings, workspace } : { pipelines, settings };
 }
 
-function loadDocuments(sink: DiagnosticSink, files: ProjectFiles, path: string, state: { complete: boolean }, at?: SourceLocation): YDocument[] {
-  const documents = loadYamlFile(sink, files, path, at);
+/** What reading the files so far has found: whether every document could be read, and the bytes read. */
+interface ReadState {
+  complete: boolean;
+  budget: ReadBudget;
+}
+
+function loadDocuments(sink: DiagnosticSink, files: ProjectFiles, path: string, state: ReadState, at?: SourceLocation): YDocument[] {
+  const documents = loadYamlFile(sink, files, path, at, state.budget);
   if (documents === undefined || documents.some((document) => !document.valid)) state.complete = false;
   return documents ?? [];
 }
@@ -143,7 +149,7 @@ function checkRecipeNames(sink: DiagnosticSink, workspace: WorkspaceSpec, pipeli
   }
 }
 
-function readWorkspaceFile(sink: DiagnosticSink, files: ProjectFiles, path: string, state: { complete: boolean }): WorkspaceSpec | undefined {
+function readWorkspaceFile(sink: DiagnosticSink, files: ProjectFiles, path: string, state: ReadState): WorkspaceSpec | undefined {
   const maps = classify(sink, loadDocuments(sink, files, path, state), workspaceRole, state);
   const [first, ...others] = maps;
   for (const other of others) sink.error(other.map.loc, `${workspaceFile} holds more than one workspace document`, 'merge their `recipes` lists into one document');

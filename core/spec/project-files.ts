@@ -10,6 +10,15 @@ export const folder = '.farmhand';
 export const workspaceFile = 'farmhand.workspace.yml';
 /** Files bigger than this are refused before reading: no spec needs it, and it bounds parse time and memory. */
 export const maxFileBytes = 5 * 1024 * 1024;
+/** All spec files of a project together (pipelines, settings, workspace, recipes): bounds a project of many files. */
+export const maxTotalBytes = 20 * 1024 * 1024;
+
+/** Bytes of spec files read so far, across the files of one parse. */
+export interface ReadBudget {
+  bytes: number;
+  /** Set once the total went past the limit: reported once, later files are not read. */
+  refused: boolean;
+}
 
 const folderFilePattern = /^\.farmhand\/[^/]+\.ya?ml$/;
 const settingsFilePattern = /^\.farmhand\/settings\.ya?ml$/;
@@ -53,7 +62,7 @@ export function findSpecFiles(sink: DiagnosticSink, files: ProjectFiles): SpecFi
  * Reads and parses one YAML file, refusing files over the size limit before reading them and
  * reporting a file with no document at all; undefined when nothing could be read.
  */
-export function loadYamlFile(sink: DiagnosticSink, files: ProjectFiles, path: string, at: SourceLocation = start(path)): YDocument[] | undefined {
+export function loadYamlFile(sink: DiagnosticSink, files: ProjectFiles, path: string, at: SourceLocation = start(path), budget?: ReadBudget): YDocument[] | undefined {
   const size = files.size(path);
   if (size === undefined) {
     sink.error(at, `no file \`${path}\``);
@@ -62,6 +71,15 @@ export function loadYamlFile(sink: DiagnosticSink, files: ProjectFiles, path: st
   if (size > maxFileBytes) {
     sink.error(start(path), `file is ${size} bytes; the limit is 5 MB`, 'split it into several files');
     return undefined;
+  }
+  if (budget !== undefined) {
+    if (budget.refused) return undefined;
+    budget.bytes += size;
+    if (budget.bytes > maxTotalBytes) {
+      budget.refused = true;
+      sink.error(start(path), `the spec files read so far, this one included, hold ${budget.bytes} bytes; the limit is 20 MB for all spec files together`, 'make the project\'s pipelines, workspace and recipes smaller, or split the project');
+      return undefined;
+    }
   }
   const text = files.readText(path);
   if (text === undefined) {

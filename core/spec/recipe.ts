@@ -20,7 +20,10 @@ const recipeHints: Readonly<Record<string, string>> = {
   depends_on: 'recipes name what they build on with `requires`',
 };
 
-/** Reads a recipe document at `path`; `versions` from the workspace win over the file's `version`. */
+/**
+ * Reads a recipe document at `path`; `versions` from the workspace win over the file's `version`
+ * (an empty list: the workspace gave versions that were refused, already reported there).
+ */
 export function readRecipe(sink: DiagnosticSink, map: YMap, path: string, workspaceVersions: readonly string[] | undefined): RecipeSpec {
   checkKeys(sink, map, recipeKeys, 'a recipe', recipeHints);
   const nameEntry = findEntry(map, 'name');
@@ -34,7 +37,7 @@ export function readRecipe(sink: DiagnosticSink, map: YMap, path: string, worksp
   const versionNode = findEntry(map, 'version')?.value;
   const ownVersion = versionNode ? readVersion(sink, versionNode) : undefined;
   let versions: string[] = workspaceVersions ? [...workspaceVersions] : ownVersion ? [ownVersion] : [];
-  if (versions.length === 0 && versionNode === undefined) {
+  if (workspaceVersions === undefined && versionNode === undefined) {
     sink.error(loc, `recipe \`${name}\` has no version`, 'add `version: 1.0.0` to the recipe, or `versions:` to its entry in farmhand.workspace.yml');
   }
   versions = [...new Set(versions)];

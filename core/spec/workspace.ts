@@ -1,6 +1,6 @@
 // `farmhand.workspace.yml`: which recipe files make the workspace, and which versions of each to build.
 import picomatch from 'picomatch';
-import { expandBraces, maxVersions } from './brace-expansion';
+import { expandBraces, maxVersions, maxWorkspaceJobs } from './brace-expansion';
 import type { DiagnosticSink } from './diagnostics';
 import { didYouMean, formatLocation } from './diagnostics';
 import { checkKeys, findEntry, readNonEmptyString, reportType } from './fields';
@@ -48,15 +48,21 @@ export function readWorkspace(sink: DiagnosticSink, map: YMap, files: ProjectFil
   return { recipes, loc: map.loc };
 }
 
+/** Versions listed by all entries so far: past the workspace limit the rest are not expanded at all. */
+interface VersionBudget {
+  listed: number;
+}
+
 function listRecipes(sink: DiagnosticSink, node: YNode, files: ProjectFiles): Map<string, Listed> {
   const listed = new Map<string, Listed>();
+  const budget: VersionBudget = { listed: 0 };
   if (node.kind !== 'seq') {
     reportType(sink, node, 'recipes', 'a list of recipe file globs or { path, versions } entries');
     return listed;
   }
   for (const item of node.items) {
     if (item.kind === 'map') {
-      readEntry(sink, item, files, listed);
+      readEntry(sink, item, files, listed, budget);
       continue;
     }
     const glob = readNonEmptyString(sink, item, 'recipes[]');
@@ -68,14 +74,19 @@ function listRecipes(sink: DiagnosticSink, node: YNode, files: ProjectFiles): Ma
   return listed;
 }
 
-function readEntry(sink: DiagnosticSink, map: YMap, files: ProjectFiles, listed: Map<string, Listed>): void {
+function readEntry(sink: DiagnosticSink, map: YMap, files: ProjectFiles, listed: Map<string, Listed>, budget: VersionBudget): void {
   checkKeys(sink, map, recipeEntryKeys, 'a workspace recipe entry');
   const pathNode = findEntry(map, 'path')?.value;
   if (pathNode === undefined) sink.error(map.loc, 'workspace recipe entry has no `path`', 'write `{ path: packages/x/recipe.yml, versions: [...] }`');
   const path = pathNode ? readNonEmptyString(sink, pathNode, 'path') : undefined;
   const versionsNode = findEntry(map, 'versions')?.value;
-  const versions = versionsNode ? readVersions(sink, versionsNode) : undefined;
+  // Versions that were given but refused count as given ([]): the recipe then reports no second,
+  // follow-on problem (`has no version`) for the one already reported here.
+  const read = versionsNode ? readVersions(sink, versionsNode, budget) : undefined;
+  const versions = versionsNode ? read ?? [] : undefined;
   if (path === undefined || pathNode === undefined) return;
+  // Past the workspace's limit the entry's versions are unknown: reading its recipe would only add noise.
+  if (versionsNode && read === undefined && budget.listed > maxWorkspaceJobs) return;
   for (const matched of matchFiles(sink, pathNode, path, files)) {
     const known = listed.get(matched);
     if (known === undefined) {
@@ -105,7 +116,8 @@ function matchFiles(sink: DiagnosticSink, node: YNode, glob: string, files: Proj
   return matches;
 }
 
-function readVersions(sink: DiagnosticSink, node: YNode): string[] | undefined {
+function readVersions(sink: DiagnosticSink, node: YNode, budget: VersionBudget): string[] | undefined {
+  if (budget.listed > maxWorkspaceJobs) return undefined;
   if (node.kind !== 'seq') return reportType(sink, node, 'versions', 'a list of versions, with bash braces like `3.11.{0..9}`');
   if (node.items.length === 0) {
     sink.error(node.loc, '`versions` is empty', 'list the versions to build, or remove `versions` to use the recipe\'s own `version`');
@@ -125,6 +137,12 @@ function readVersions(sink: DiagnosticSink, node: YNode): string[] | undefined {
     if (invalid !== undefined) {
       sink.error(item.loc, `\`${invalid}\` (from \`${pattern}\`) is not a valid version`, 'versions use letters, digits, `.`, `_`, `+` and `-`');
       continue;
+    }
+    budget.listed += expansion.values.length;
+    if (budget.listed > maxWorkspaceJobs) {
+      // Each entry may list 10,000 versions: without a total, many entries would expand to millions.
+      sink.error(item.loc, `the workspace lists more than ${maxWorkspaceJobs} versions in all; the limit is ${maxWorkspaceJobs} recipe jobs`, 'list fewer versions, or split the workspace');
+      return undefined;
     }
     for (const version of expansion.values) versions.add(version);
     if (versions.size > maxVersions) {

@@ -60,6 +60,8 @@ interface Context {
   aliasNodes: number;
   aliasDepth: number;
   refused: boolean;
+  /** A map of this document repeats a key: reported, and the document is not validated further. */
+  duplicateKeys: boolean;
 }
 
 /** Parses every document of a YAML file, reporting syntax errors one line each into `sink`. */
@@ -67,7 +69,9 @@ export function parseYamlDocuments(file: string, source: string, sink: Diagnosti
   const lines = new LineCounter();
   let documents: Document.Parsed[];
   try {
-    const parsed = parseAllDocuments(source, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+    // yaml's own unique-key check compares every key with every other (a 66,000-key map took 30 s):
+    // convertMap checks duplicates with a Set instead.
+    const parsed = parseAllDocuments(source, { lineCounter: lines, prettyErrors: false, uniqueKeys: false });
     documents = Array.isArray(parsed) ? parsed : [];
   } catch (error) {
     // The yaml parser recurses; absurd nesting can exhaust the stack before it can report anything.
@@ -75,8 +79,8 @@ export function parseYamlDocuments(file: string, source: string, sink: Diagnosti
     sink.error({ file, line: 1, col: 1 }, reason);
     return [];
   }
-  const context: Omit<Context, 'document'> = { file, source, lines, sink, aliasNodes: 0, aliasDepth: 0, refused: false };
-  return documents.map((document) => convertDocument({ ...context, document }));
+  const context: Omit<Context, 'document'> = { file, source, lines, sink, aliasNodes: 0, aliasDepth: 0, refused: false, duplicateKeys: false };
+  return documents.map((document) => convertDocument({ ...context, document, duplicateKeys: false }));
 }
 
 function convertDocument(context: Context): YDocument {
@@ -92,7 +96,7 @@ function convertDocument(context: Context): YDocument {
     return { valid: true, loc };
   }
   const node = convert(context, contents, 0);
-  return node === undefined ? { valid: false, loc } : { node, valid: true, loc };
+  return node === undefined || context.duplicateKeys ? { valid: false, loc } : { node, valid: true, loc };
 }
 
 function convert(context: Context, node: unknown, depth: number): YNode | undefined {
@@ -133,9 +137,11 @@ function convertAlias(context: Context, alias: Alias, depth: number): YNode | un
 function convertMap(context: Context, pairs: readonly { key: unknown; value: unknown }[], loc: SourceLocation, depth: number): YMap | undefined {
   const entries: YEntry[] = [];
   const merged: YEntry[] = [];
+  const keys = new Set<string>();
   for (const pair of pairs) {
     const key = pair.key;
     const keyLoc = location(context, isScalar(key) || isAlias(key) ? rangeStart(key as YamlNode) : rangeStart(pair.value as YamlNode));
+    if (isScalar(key) && isDuplicateKey(context, keys, keyText(key), keyLoc)) continue;
     if (isScalar(key) && key.value === '<<' && key.type === Scalar.PLAIN) {
       // Merge keys (`<<: *defaults`), as GitLab CI users write them; explicit keys win.
       const source = convert(context, pair.value, depth + 1);
@@ -156,7 +162,7 @@ function convertMap(context: Context, pairs: readonly { key: unknown; value: unk
     }
     const value = pair.value === null ? nullScalar(keyLoc) : convert(context, pair.value, depth + 1);
     if (value === undefined) return undefined;
-    entries.push({ key: key.source ?? String(key.value), keyLoc, value });
+    entries.push({ key: keyText(key), keyLoc, value });
   }
   const written = new Set(entries.map((entry) => entry.key));
   for (const entry of merged) {
@@ -165,6 +171,21 @@ function convertMap(context: Context, pairs: readonly { key: unknown; value: unk
     entries.push(entry);
   }
   return { kind: 'map', entries, loc };
+}
+
+function keyText(key: Scalar): string {
+  return key.source ?? String(key.value);
+}
+
+/** Reports a key written twice in one map (once, where it is first converted: not again through each alias). */
+function isDuplicateKey(context: Context, keys: Set<string>, key: string, keyLoc: SourceLocation): boolean {
+  if (!keys.has(key)) {
+    keys.add(key);
+    return false;
+  }
+  context.duplicateKeys = true;
+  if (context.aliasDepth === 0) context.sink.error(keyLoc, 'YAML syntax error: Map keys must be unique');
+  return true;
 }
 
 function convertScalar(context: Context, scalar: Scalar): YScalar {

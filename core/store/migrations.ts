@@ -142,22 +142,29 @@ export const migrations: readonly string[] = [
 /** The schema version this code writes. */
 export const latestSchemaVersion = migrations.length;
 
-/** Brings `db` up to `latestSchemaVersion`, one transaction per step; refuses a database from newer code. */
+/**
+ * Brings `db` up to `latestSchemaVersion`, one transaction per step; refuses a database from newer code.
+ * Each step reads the version inside an IMMEDIATE transaction, so two processes opening a new state
+ * dir at once take turns instead of both creating the same tables.
+ */
 export function migrate(db: Database.Database, file: string): number {
-  const current = db.pragma('user_version', { simple: true }) as number;
-  if (current > latestSchemaVersion) {
-    throw new Error(
-      `${file} has schema version ${current}, but this Farmhand only knows up to version ${latestSchemaVersion}: ` +
-        'it was written by a newer Farmhand. Upgrade Farmhand, or point --state-dir at another directory.',
-    );
-  }
-  for (let version = current; version < latestSchemaVersion; version++) {
-    const step = migrations[version] ?? '';
-    db.transaction(() => {
-      db.exec(step);
+  // Up to date (the common case): no write lock taken, so readers beside a busy coordinator never wait.
+  if ((db.pragma('user_version', { simple: true }) as number) === latestSchemaVersion) return latestSchemaVersion;
+  for (;;) {
+    const stepped = db.transaction(() => {
+      const current = db.pragma('user_version', { simple: true }) as number;
+      if (current > latestSchemaVersion) {
+        throw new Error(
+          `${file} has schema version ${current}, but this Farmhand only knows up to version ${latestSchemaVersion}: ` +
+            'it was written by a newer Farmhand. Upgrade Farmhand, or point --state-dir at another directory.',
+        );
+      }
+      if (current === latestSchemaVersion) return false;
+      db.exec(migrations[current] ?? '');
       // user_version lives in the file header and is part of this transaction.
-      db.pragma(`user_version = ${version + 1}`);
-    })();
+      db.pragma(`user_version = ${current + 1}`);
+      return true;
+    }).immediate();
+    if (!stepped) return latestSchemaVersion;
   }
-  return latestSchemaVersion;
 }

@@ -71,16 +71,9 @@ export function closeAbandonedBuilds(store: Store, at: number): ClosedBuild[] {
   return closed;
 }
 
-/** Removes the holders that match, group by group. */
+/** Removes the holders that match, one row at a time. */
 function releaseHolders(store: Store, release: (holder: { build: string; job: string }) => boolean): void {
-  const byGroup = new Map<string, ReturnType<Store['listHolders']>>();
   for (const holder of store.listHolders()) {
-    const list = byGroup.get(holder.group) ?? [];
-    list.push(holder);
-    byGroup.set(holder.group, list);
-  }
-  for (const [group, holders] of byGroup) {
-    const kept = holders.filter((holder) => !release(holder));
-    if (kept.length !== holders.length) store.setHolders(group, kept);
+    if (release(holder)) store.removeHolder(holder.group, holder.build, holder.job);
   }
 }

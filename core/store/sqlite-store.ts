@@ -9,6 +9,7 @@
 // one transaction per flush (see write-queue.ts). Every read flushes first, so reads always
 // see earlier writes. Build ids and cache entries are committed at once.
 import Database from 'better-sqlite3';
+import { readJobDurations } from './durations';
 import { migrate } from './migrations';
 import { runningProcessMethods } from './running-processes';
 import type { AgentRow, AttemptRow, BuildRow, CacheRow, JobRow } from './rows';
@@ -36,10 +37,11 @@ const defaultTimer: Timer = {
 export function openStore(path: string, options: StoreOptions = {}): Store {
   const db = new Database(path);
   try {
+    // First, so that a second process opening a new file waits for the first instead of failing.
+    db.pragma('busy_timeout = 5000');
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
-    db.pragma('busy_timeout = 5000');
     migrate(db, path);
   } catch (error) {
     db.close();
@@ -179,12 +181,12 @@ function createSqliteStore(db: Database.Database, options: StoreOptions): Store 
     },
     listAgents: () => read(() => (sql.listAgents.all() as AgentRow[]).map(toAgent)),
 
-    setHolders(group, holders) {
-      const copy = holders.map((h) => ({ ...h }));
-      enqueue(`setHolders ${group}`, () => {
-        sql.clearHolders.run(group);
-        for (const h of copy) sql.insertHolder.run(group, h.build, h.job, h.since);
-      });
+    addHolder(h) {
+      const { group, build, job, since } = h;
+      enqueue(`addHolder ${group}`, () => sql.insertHolder.run(group, build, job, since));
+    },
+    removeHolder(group, build, job) {
+      enqueue(`removeHolder ${group}`, () => sql.deleteHolder.run(group, build, job));
     },
     listHolders: () => read(() => (sql.listHolders.all() as Parameters<typeof toHolder>[0][]).map(toHolder)),
 
@@ -206,6 +208,7 @@ function createSqliteStore(db: Database.Database, options: StoreOptions): Store 
       });
     },
 
+    jobDurations: (project) => read(() => readJobDurations(db, project)),
     unfinishedBuilds: () => read(() => (sql.unfinishedBuilds.all() as BuildRow[]).map(toBuild)),
 
     ...runningProcessMethods(db, open),
@@ -262,8 +265,8 @@ function prepareStatements(db: Database.Database) {
          slots = excluded.slots, executors = excluded.executors, last_seen = excluded.last_seen`,
     ),
     listAgents: db.prepare('SELECT id, name, pools, labels, slots, executors, last_seen FROM agents ORDER BY id'),
-    clearHolders: db.prepare('DELETE FROM resource_holders WHERE group_name = ?'),
-    insertHolder: db.prepare('INSERT INTO resource_holders (group_name, build, job, since) VALUES (?, ?, ?, ?)'),
+    deleteHolder: db.prepare('DELETE FROM resource_holders WHERE group_name = ? AND build = ? AND job = ?'),
+    insertHolder: db.prepare('INSERT OR REPLACE INTO resource_holders (group_name, build, job, since) VALUES (?, ?, ?, ?)'),
     listHolders: db.prepare('SELECT group_name, build, job, since FROM resource_holders ORDER BY group_name, since, rowid'),
     getCacheEntry: db.prepare('SELECT key, build, job, outputs, created_at FROM cache_entries WHERE key = ?'),
     putCacheEntry: db.prepare('INSERT OR REPLACE INTO cache_entries (key, build, job, outputs, created_at) VALUES (?, ?, ?, ?, ?)'),

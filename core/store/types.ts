@@ -5,6 +5,10 @@ import type { AgentInfo, BuildState, FailureReason, JobState, LogStream, OutputF
 export interface BuildOptions {
   noCache: boolean;
   only: string[];
+  /** What started the build (`farmhand run (pid 123)`, the window, a retry), for build lists. */
+  origin?: string;
+  /** The coordinator process that ran it: `pid:startTimeMs`. Recovery ends only builds whose owner is dead. */
+  owner?: string;
 }
 
 export interface BuildRecord {
@@ -115,11 +119,16 @@ export interface Store {
   upsertAgent(agent: AgentInfo, seenAt: number): void;
   listAgents(): (AgentInfo & { lastSeen: number })[];
 
-  setHolders(group: string, holders: ResourceHolder[]): void;
+  /** Records one holder of a group; the group's other holders are left as they are. */
+  addHolder(holder: ResourceHolder): void;
+  removeHolder(group: string, build: string, job: string): void;
   listHolders(): ResourceHolder[];
 
   getCacheEntry(key: string): CacheEntry | undefined;
   putCacheEntry(entry: CacheEntry): void;
+
+  /** Job id -> median ms of its last 5 successful attempts in builds of `project` (the root), for priorities. */
+  jobDurations(project: string): Map<string, number>;
 
   /** Builds whose status is queued or running: left so by a coordinator that died. */
   unfinishedBuilds(): BuildRecord[];

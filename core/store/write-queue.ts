@@ -18,7 +18,7 @@ export interface WriteQueueOptions {
   intervalMs: number;
   maxOps: number;
   timer: Timer;
-  /** Receives errors of timer-driven flushes; without it they are rethrown by the next `flush()`. */
+  /** Receives every commit error (timer, size and explicit flushes); without it they are thrown by `flush()`. */
   onError?: (error: unknown) => void;
 }
 
@@ -94,7 +94,14 @@ export function createWriteQueue(db: Database.Database, options: WriteQueueOptio
     push(op) {
       queue.push(op);
       if (queue.length >= options.maxOps) {
-        commit();
+        // A write the database refuses (disk full) goes to the error handler, not into the caller's
+        // unrelated code path: the coordinator must be able to end its builds cleanly.
+        try {
+          commit();
+        } catch (error) {
+          if (options.onError) options.onError(error);
+          else deferred ??= error;
+        }
       } else if (!scheduled) {
         scheduled = true;
         handle = options.timer.setTimeout(onTimer, options.intervalMs);
@@ -103,6 +110,14 @@ export function createWriteQueue(db: Database.Database, options: WriteQueueOptio
     flush() {
       const error = deferred;
       deferred = undefined;
+      if (options.onError) {
+        try {
+          commit();
+        } catch (failure) {
+          options.onError(failure);
+        }
+        return;
+      }
       commit();
       if (error !== undefined) throw error;
     },

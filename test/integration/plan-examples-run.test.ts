@@ -1,8 +1,9 @@
 // The examples' commands really run: each job of each example, in plan order, with plain `sh -e`
-// in a copy of the example, and every declared output exists afterwards. (No batching here: each
+// in a copy of the example, and every declared output is written by its own job, with content, so
+// the cache and the dependents have something to take. (No batching here: each
 // batch member runs alone, as it does when the batch window closes with one member.)
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -26,10 +27,13 @@ describe('examples run with sh', () => {
     const { plan, diagnostics } = loadProject(root);
     expect(diagnostics).toEqual([]);
     for (const job of plan!.jobs) {
+      const before = new Set(new InputMatcher(diskFiles(root)).match(job.outputs));
       const result = spawnSync('sh', ['-e', '-c', job.run.join('\n')], { cwd: join(root, job.workingDirectory), env: { PATH: process.env.PATH, ...job.env }, encoding: 'utf8', timeout: 10_000 });
       expect({ job: job.id, status: result.status, stderr: result.stderr }).toEqual({ job: job.id, status: 0, stderr: '' });
-      const matched = new InputMatcher(diskFiles(root)).match(job.outputs);
-      if (job.outputs.length > 0) expect({ job: job.id, outputs: matched.length > 0 }).toEqual({ job: job.id, outputs: true });
+      if (job.outputs.length === 0) continue;
+      const made = new InputMatcher(diskFiles(root)).match(job.outputs).filter((path) => !before.has(path));
+      const empty = made.filter((path) => statSync(join(root, path)).size === 0);
+      expect({ job: job.id, made: made.length > 0, empty }).toEqual({ job: job.id, made: true, empty: [] });
     }
   });
 });

@@ -1,5 +1,6 @@
 // Golden plans of the examples: loadProject (real disk, real parser) + formatPlanJson, compared to
-// test/fixtures/golden/<example>.plan.json. Regenerate with UPDATE_GOLDEN=1 after an intended change.
+// test/fixtures/golden/<example>.plan.json. A missing golden fails; after an intended change (or for a new
+// example) write them with FARMHAND_UPDATE_GOLDEN=1, review the diff, and commit them.
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -21,10 +22,8 @@ describe('plans of examples/* match their goldens', () => {
     expect(project.diagnostics.map(formatDiagnostic)).toEqual([]);
     const actual = formatPlanJson(project.plan!);
     const goldenPath = join(goldenDir, `${example}.plan.json`);
-    if (process.env.UPDATE_GOLDEN === '1' || !existsSync(goldenPath)) {
-      if (process.env.CI) throw new Error(`missing golden ${goldenPath}; run UPDATE_GOLDEN=1 locally and commit it`);
-      writeFileSync(goldenPath, actual);
-    }
+    if (process.env.FARMHAND_UPDATE_GOLDEN === '1') writeFileSync(goldenPath, actual);
+    if (!existsSync(goldenPath)) throw new Error(`missing golden ${goldenPath}; write it with FARMHAND_UPDATE_GOLDEN=1, review it and commit it`);
     expect(actual).toBe(readFileSync(goldenPath, 'utf8'));
   });
 });

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync, readFileSync, existsSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync, readFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -69,6 +69,15 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+/** Resolves once `condition` holds, checking every 5 ms (fails the test after 5 s). */
+async function until(condition: () => boolean): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not reached in 5 s');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
 const states = (build: string) => Object.fromEntries(state.store.listJobs(build).map((job) => [job.id, job.state]));
 
 describe('coordinator', () => {
@@ -113,13 +122,21 @@ describe('coordinator', () => {
     expect(states(build)).toEqual({ 'p/slow': 'canceled', 'p/bad': 'failed' });
   });
 
-  it('cancels a build: running jobs are stopped, queued ones canceled', async () => {
+  it('cancels a build: the running job is stopped, the queued one never starts', async () => {
     const plan = makePlan({ 'p/a': { run: ['sleep 5000'] }, 'p/b': { needs: ['p/a'] } });
     const build = coordinator.startBuild({ root: dir, plan, options: { noCache: false, only: [] } });
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await until(() => events.some((e) => e.type === 'job' && e.job === 'p/a' && e.state === 'running'));
+    const started = Date.now();
     coordinator.cancelBuild(build);
     expect(await coordinator.finished(build)).toBe('canceled');
-    expect(states(build)).toEqual({ 'p/a': 'canceled', 'p/b': 'canceled' });
+    // The running job's executor saw the abort (it returned long before its 5 s sleep), the queued job never ran.
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(seen.map((request) => request.job)).toEqual(['p/a']);
+    expect(state.store.listAttempts(build, 'p/a').map((a) => a.status)).toEqual(['canceled']);
+    expect(state.store.listAttempts(build, 'p/b')).toEqual([]);
+    const history = (job: string) => state.store.jobHistory(build, job).map((entry) => entry.state);
+    expect(history('p/a')).toEqual(['queued', 'running', 'canceled']);
+    expect(history('p/b')).toEqual(['queued', 'canceled']);
   });
 
   it('restores a cached job outputs and reports it cached', async () => {
@@ -156,7 +173,17 @@ describe('coordinator', () => {
     const build = coordinator.startBuild({ root: dir, plan, options: { noCache: false, only: [] } });
     expect(await coordinator.finished(build)).toBe('success');
     const waiting = events.find((e) => e.type === 'job' && e.state === 'waiting');
-    expect(waiting && waiting.type === 'job' ? waiting.waiting : undefined).toMatchObject({ group: 'deploy', position: 1 });
-    expect(existsSync(join(dir, 'state', 'farmhand.db'))).toBe(true);
+    if (waiting?.type !== 'job') throw new Error('no job waited for the resource group');
+    // The job that waited names the other one, which held the group at that moment, and its place in line.
+    const holder = waiting.job === 'p/a' ? 'p/b' : 'p/a';
+    expect(waiting.waiting).toEqual({ group: 'deploy', holders: [{ build, job: holder }], position: 1 });
+    const holderRunning = events.findIndex((e) => e.type === 'job' && e.job === holder && e.state === 'running');
+    const holderDone = events.findIndex((e) => e.type === 'job' && e.job === holder && e.state === 'success');
+    const waitedAt = events.indexOf(waiting);
+    expect(holderRunning).toBeLessThan(waitedAt);
+    expect(holderDone).toBeGreaterThan(waitedAt);
+    // The wait is recorded in the store too (what `farmhand builds --json` and the window read), and the group is free after.
+    expect(state.store.jobHistory(build, waiting.job).map((entry) => entry.state)).toEqual(['queued', 'waiting', 'running', 'success']);
+    expect(state.store.listHolders()).toEqual([]);
   });
 });

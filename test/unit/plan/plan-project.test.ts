@@ -171,8 +171,25 @@ describe('planProject: order and critical path', () => {
     expect(plan.pipelines[0]!.jobs).toEqual(['p/a', 'p/b', 'p/c', 'p/d']);
   });
 
-  it('takes an injected weight', () => {
-    const plan = planProject(project([pipeline('p', [job('a'), job('b', { needs: ['a'] })])]), noFiles, { weight: (id) => (id === 'p/b' ? 5 : 1) }).plan!;
-    expect(jobById(plan, 'p/a').criticalPath).toBe(6);
+  it('weights critical paths by measured durations, with the pipeline median, then the project median, as fallback', () => {
+    const spec = project([
+      pipeline('p', [job('a'), job('b', { needs: ['a'] }), job('c', { needs: ['a'] }), job('new', { needs: ['b'] })]),
+      pipeline('q', [job('x')]),
+    ]);
+    const durations = new Map([['p/a', 100], ['p/b', 5000], ['p/c', 300], ['gone/old', 99]]);
+    const plan = planProject(spec, noFiles, { durations }).plan!;
+    // p/new has no history: the median of p's measured jobs (100, 300, 5000) is 300; q has none: the project's, 300.
+    expect(plan.jobs.map((entry) => [entry.id, entry.estimateMs, entry.criticalPath])).toEqual([
+      ['p/a', 100, 100 + 5000 + 300],
+      ['p/b', 5000, 5000 + 300],
+      ['p/c', 300, 300],
+      ['p/new', 300, 300],
+      ['q/x', 300, 300],
+    ]);
+  });
+
+  it('keeps unit weights and no estimate without any measurement', () => {
+    const plan = planProject(project([pipeline('p', [job('a'), job('b', { needs: ['a'] })])]), noFiles, { durations: new Map([['other/job', 5]]) }).plan!;
+    expect(plan.jobs.map((entry) => [entry.criticalPath, 'estimateMs' in entry])).toEqual([[2, false], [1, false]]);
   });
 });

@@ -40,7 +40,7 @@ describe('formatters', () => {
     const parsed = JSON.parse(formatPlanJson(samplePlan()));
     expect(parsed.jobs.find((entry: { id: string }) => entry.id === 'build/compile[cc=gcc]')).toEqual({
       id: 'build/compile[cc=gcc]', pipeline: 'build', name: 'compile[cc=gcc]', key: expect.stringMatching(/^[0-9a-f]{64}$/),
-      needs: ['build/fetch'], would: 'run', batch: 'cc', resource_group: 'cpu', pool: 'linux', image: null, labels: [], critical_path: 2,
+      needs: ['build/fetch'], would: 'run', batch: 'cc', resource_group: 'cpu', pool: 'linux', image: null, labels: [], critical_path: 2, estimate_ms: null,
     });
   });
   it('ask the cache seam only for jobs with caching on', () => {

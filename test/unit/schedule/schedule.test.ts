@@ -8,7 +8,7 @@ const job = (id: string, extra: Partial<ReadyJob> = {}): ReadyJob => ({
 });
 const agent = (id: string, free: number, extra: Partial<AgentSlots> = {}): AgentSlots => ({ id, pools: ['*'], labels: ['*'], executors: ['shell', 'docker'], free, running: 0, ...extra });
 
-function input(partial: Partial<SchedulerInput> & { settings?: Record<string, Partial<GroupSettings>> }): SchedulerInput {
+function input(partial: Partial<Omit<SchedulerInput, 'ready'>> & { ready?: ReadyJob[]; settings?: Record<string, Partial<GroupSettings>> }): SchedulerInput {
   const ready = partial.ready ?? [];
   const builds = partial.builds ?? [...new Set(ready.map((r) => r.build))].map((id, order) => ({ id, order, running: 0 }));
   return {

@@ -144,9 +144,8 @@ describe('parseProject: limits', () => {
     const levels = ['a: &a ["x","x","x","x","x","x","x","x","x","x"]'];
     for (let i = 1; i < 10; i++) levels.push(`${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(10).fill(`*${String.fromCharCode(96 + i)}`).join(',')}]`);
     const bomb = `name: p\n.bomb:\n${levels.map((line) => `  ${line}`).join('\n')}\njobs:\n  a: { run: make, labels: *j }\n`;
-    const started = performance.now();
+    // 10^10 nodes if expanded: a parser that does not stop the bomb never returns (the test's timeout).
     const diagnostics = formatted(memoryFiles({ 'farmhand.yml': bomb }));
-    expect(performance.now() - started).toBeLessThan(2000);
     expect(diagnostics).toContainEqual(expect.stringContaining('aliases expand to more than 100000 nodes'));
   });
 

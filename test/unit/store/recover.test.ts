@@ -25,8 +25,8 @@ function leftByADeadCoordinator(): { store: Store; id: string; done: string } {
   store.startAttempt({ id: 'open', build: id, job: 's/running', number: 1, agent: 'local', startedAt: 12 });
   store.startAttempt({ id: 'closed', build: id, job: 's/success', number: 1, agent: 'local', startedAt: 12 });
   store.finishAttempt('closed', { finishedAt: 13, status: 'success' });
-  store.setHolders('g', [{ group: 'g', build: id, job: 's/running', since: 12 }]);
-  store.setHolders('h', [{ group: 'h', build: id, job: 's/success', since: 12 }]);
+  store.addHolder({ group: 'g', build: id, job: 's/running', since: 12 });
+  store.addHolder({ group: 'h', build: id, job: 's/success', since: 12 });
   return { store, id, done };
 }
 
@@ -73,7 +73,7 @@ describe('recoverBuilds', () => {
 describe('closeAbandonedBuilds', () => {
   it('ends the build: running jobs lost, never-started ones canceled, every hold of the build released, build failed', () => {
     const { store, id, done } = leftByADeadCoordinator();
-    store.setHolders('env', [{ group: 'env', build: id, job: 'pipeline:s', since: 12 }]);
+    store.addHolder({ group: 'env', build: id, job: 'pipeline:s', since: 12 });
     expect(closeAbandonedBuilds(store, 100)).toEqual([{ build: id, requeued: [], lost: ['s/waiting', 's/running'], canceled: ['s/queued'] }]);
     const jobs = new Map(store.listJobs(id).map((j) => [j.id, j.state]));
     expect([jobs.get('s/queued'), jobs.get('s/running'), jobs.get('s/waiting'), jobs.get('s/success')]).toEqual(['canceled', 'lost', 'lost', 'success']);

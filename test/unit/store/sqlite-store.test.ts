@@ -39,7 +39,7 @@ describe('resource holders', () => {
     const store = scratch.track(openStore(join(scratch.dir(), 'h.db')));
     const id = store.nextBuildId();
     store.createBuild({ id, project: '/x', createdAt: 1, plan: planOf(['p/a']), options: { noCache: false, only: [] } });
-    store.setHolders('deploy', [{ group: 'deploy', build: id, job: 'pipeline:p', since: 2 }]);
+    store.addHolder({ group: 'deploy', build: id, job: 'pipeline:p', since: 2 });
     store.flush();
     expect(store.listHolders()).toEqual([{ group: 'deploy', build: id, job: 'pipeline:p', since: 2 }]);
   });
@@ -127,9 +127,9 @@ describe('builds and jobs', () => {
     store.upsertAgent({ ...agent, slots: 8 }, 20);
     expect(store.listAgents()).toEqual([{ ...agent, slots: 8, lastSeen: 20 }]);
 
-    store.setHolders('deploy', [{ group: 'deploy', build: id, job: 'p/a', since: 5 }]);
-    store.setHolders('db', [{ group: 'db', build: id, job: 'p/b', since: 6 }]);
-    store.setHolders('deploy', []);
+    store.addHolder({ group: 'deploy', build: id, job: 'p/a', since: 5 });
+    store.addHolder({ group: 'db', build: id, job: 'p/b', since: 6 });
+    store.removeHolder('deploy', id, 'p/a');
     expect(store.listHolders()).toEqual([{ group: 'db', build: id, job: 'p/b', since: 6 }]);
 
     const entry = { key: 'k1', build: id, job: 'p/a', outputs: [{ path: 'out/x', size: 3, sha256: 'ab'.repeat(32), mode: 0o644 }], createdAt: 9 };
