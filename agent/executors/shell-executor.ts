@@ -93,6 +93,8 @@ async function runShellJob(request: ExecutionRequest, log: LogWriter, signal: Ab
   };
   const onAbort = (): void => stop('canceled');
   signal.addEventListener('abort', onAbort, { once: true });
+  // A cancel during the working-directory check above has already fired: honour it now.
+  if (signal.aborted) stop('canceled');
   const timeoutTimer = request.timeoutMs === undefined ? undefined : setTimeout(() => stop('timeout'), request.timeoutMs);
 
   try {

@@ -11,7 +11,7 @@
 //   - writes an end marker with a per-worker random nonce on both pipes after the job, so the job's
 //     output is complete and in order when the marker arrives.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { processIds, signalGroup, startLifeline, waitMembersGone, type Lifeline } from './process-group';
+import { groupMembers, processIds, signalGroup, startLifeline, waitMembersGone, type Lifeline } from './process-group';
 import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
@@ -185,11 +185,21 @@ class ShellWorker {
     const died = new Promise<string>((resolve) => this.exitWaiters.push(resolve));
     let stoppedAt: number | undefined;
     let killTimer: NodeJS.Timeout | undefined;
+    let lateTimer: NodeJS.Timeout | undefined;
     const onStop = (): void => {
       stoppedAt = Date.now();
       this.retired = true;
       this.signal('SIGTERM');
       killTimer = setTimeout(() => this.signal('SIGKILL'), stop.graceMs);
+      // A stop can come before the worker has started the job's subshell (the worker itself ignores
+      // SIGTERM): then the job gets its SIGTERM once it appears, instead of running out the grace period.
+      if (!this.hasJobProcesses(pgid, before)) {
+        lateTimer = setInterval(() => {
+          if (!this.hasJobProcesses(pgid, before)) return;
+          clearInterval(lateTimer);
+          this.signal('SIGTERM');
+        }, 20);
+      }
     };
     stop.signal.addEventListener('abort', onStop, { once: true });
     try {
@@ -202,6 +212,7 @@ class ShellWorker {
       return { code: Number(status) };
     } finally {
       clearTimeout(killTimer);
+      clearInterval(lateTimer);
       stop.signal.removeEventListener('abort', onStop);
     }
   }
@@ -217,6 +228,12 @@ class ShellWorker {
     if (gone !== false && !this.retired) return;
     this.retired = true;
     this.signal('SIGKILL');
+  }
+
+  /** True when group `pgid` holds a process new since `before` other than the worker (without /proc: assumed). */
+  private hasJobProcesses(pgid: number, before: ReadonlySet<string> | undefined): boolean {
+    const members = before === undefined ? undefined : groupMembers(pgid, before);
+    return members === undefined || members.some((pid) => pid !== pgid);
   }
 
   close(): void {

@@ -216,6 +216,19 @@ describe('stops are fast', () => {
       expect(Date.now() - started).toBeLessThan(1500);
     });
 
+    it('a cancel that comes before the job has started still ends it at once, not after the grace', async () => {
+      executor = createShellExecutor({ pool });
+      // Warm a worker up, so the cancel below races a worker that is about to start the job.
+      await executor.run({ attempt: 'a0', build: 'b1', job: 'j', agent: 't', run: ['true'], env: {}, workspaceRoot: '/tmp', workingDirectory: '.' }, () => {}, new AbortController().signal);
+      const controller = new AbortController();
+      const started = Date.now();
+      const pending = executor.run({ attempt: 'a1', build: 'b1', job: 'j', agent: 't', run: ['sleep 30'], env: {}, workspaceRoot: '/tmp', workingDirectory: '.' }, () => {}, controller.signal);
+      await new Promise((resolve) => setImmediate(resolve));
+      controller.abort();
+      expect(await pending).toEqual({ status: 'canceled', reason: 'canceled' });
+      expect(Date.now() - started).toBeLessThan(1500);
+    });
+
     it('SIGKILLs a background process that ignores SIGTERM when its job ends, and tells the recorder the group', async () => {
       const marker = `fh-bg-${process.pid}-${Date.now()}`;
       const places: (ProcessPlace | 'ended')[] = [];
