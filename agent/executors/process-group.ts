@@ -14,6 +14,16 @@ export function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
   }
 }
 
+/** Sends `signal` to one process; false when it no longer exists. */
+export function signalProcess(pid: number, signal: NodeJS.Signals): boolean {
+  try {
+    process.kill(pid, signal);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Resolves true once group `pgid` has no running member, or false when it still has one after `withinMs`. */
 export async function waitGroupGone(pgid: number, withinMs: number): Promise<boolean> {
   const deadline = Date.now() + withinMs;
@@ -138,4 +148,23 @@ export function startLifeline(pgid: number, shell = '/bin/sh'): Lifeline {
   guard.unref();
   (guard.stdin as unknown as { unref?: () => void }).unref?.();
   return { release: () => guard.stdin!.end() };
+}
+
+/** The direct children of `pid` (Linux /proc), or undefined when that cannot be read. */
+export function childrenOf(pid: number): number[] | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').split(' ').filter(Boolean).map(Number);
+  } catch {
+    return undefined;
+  }
+}
+
+/** True when process `pid` ignores SIGTERM (its SigIgn mask in /proc); false when unknown. */
+export function ignoresTerm(pid: number): boolean {
+  try {
+    const mask = /^SigIgn:\s*([0-9a-f]+)$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return mask !== undefined && (BigInt(`0x${mask}`) & (1n << 14n)) !== 0n; // SIGTERM is signal 15: bit 14
+  } catch {
+    return false;
+  }
 }

@@ -11,7 +11,7 @@
 //   - writes an end marker with a per-worker random nonce on both pipes after the job, so the job's
 //     output is complete and in order when the marker arrives.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { groupMembers, processIds, signalGroup, startLifeline, waitMembersGone, type Lifeline } from './process-group';
+import { childrenOf, ignoresTerm, processIds, signalGroup, signalProcess, startLifeline, waitMembersGone, type Lifeline } from './process-group';
 import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
@@ -189,17 +189,19 @@ class ShellWorker {
     const onStop = (): void => {
       stoppedAt = Date.now();
       this.retired = true;
+      // A stop can come before the job's subshell exists, or before it has reset the SIGTERM it inherits
+      // ignored from the worker: it gets its own SIGTERM once it no longer ignores one, instead of running
+      // out the grace period. Only the worker's direct children (job subshells) are followed up, each once.
+      const told = new Set((childrenOf(pgid) ?? []).filter((child) => !ignoresTerm(child)));
       this.signal('SIGTERM');
       killTimer = setTimeout(() => this.signal('SIGKILL'), stop.graceMs);
-      // A stop can come before the worker has started the job's subshell (the worker itself ignores
-      // SIGTERM): then the job gets its SIGTERM once it appears, instead of running out the grace period.
-      if (!this.hasJobProcesses(pgid, before)) {
-        lateTimer = setInterval(() => {
-          if (!this.hasJobProcesses(pgid, before)) return;
-          clearInterval(lateTimer);
-          this.signal('SIGTERM');
-        }, 20);
-      }
+      lateTimer = setInterval(() => {
+        for (const child of childrenOf(pgid) ?? []) {
+          if (told.has(child) || ignoresTerm(child)) continue;
+          told.add(child);
+          signalProcess(child, 'SIGTERM');
+        }
+      }, 20);
     };
     stop.signal.addEventListener('abort', onStop, { once: true });
     try {
@@ -228,12 +230,6 @@ class ShellWorker {
     if (gone !== false && !this.retired) return;
     this.retired = true;
     this.signal('SIGKILL');
-  }
-
-  /** True when group `pgid` holds a process new since `before` other than the worker (without /proc: assumed). */
-  private hasJobProcesses(pgid: number, before: ReadonlySet<string> | undefined): boolean {
-    const members = before === undefined ? undefined : groupMembers(pgid, before);
-    return members === undefined || members.some((pid) => pid !== pgid);
   }
 
   close(): void {
