@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { AgentConfig } from '../agent/config';
 import { startLocalAgent } from '../agent/local-agent';
 import { createShellExecutor } from '../agent/executors/shell-executor';
+import { createProcessRecorder, endLeftovers, type LeftoverStore } from '../agent/executors/leftovers';
 import type { Executor } from '../agent/executors/types';
 import { createCoordinator, type Coordinator } from '../core/coordinator/coordinator';
 import { createChannelPair } from '../core/protocol/channel';
@@ -18,6 +19,7 @@ import { createEventStream, type EventStream } from '../core/server/event-stream
 import { createFarmApi } from '../core/server/farm-api';
 import { closeAbandonedBuilds } from '../core/store/recover';
 import { makeDirectory, openState, type State } from '../core/store/state-dir';
+import type { Store } from '../core/store/types';
 import { readOwnerInfo, tryLockState, type OwnerInfo, type StateLock } from '../core/store/state-lock';
 import { systemClock } from './clock';
 import { runHook } from './hooks';
@@ -108,6 +110,10 @@ export async function startOwner(options: OwnerOptions): Promise<Owner> {
     options.lock.release();
     throw error;
   }
+  // Job processes and containers a dead owner left running are ended before anything runs (docs/safety.md).
+  const processes = processRecords(state.store);
+  const leftovers = await endLeftovers(processes);
+  if (leftovers > 0) options.warn(`ended ${leftovers} job(s) left running by a farmhand run that stopped`);
   for (const closed of closeAbandonedBuilds(state.store, Date.now())) {
     options.warn(`build ${closed.build} was left running by a coordinator that stopped; ${closed.lost.length} unfinished job(s) marked lost`);
   }
@@ -123,7 +129,7 @@ export async function startOwner(options: OwnerOptions): Promise<Owner> {
   coordinator.subscribe((event) => events.push(event));
   const [coordinatorEnd, agentEnd] = createChannelPair<CoordinatorMessage, AgentMessage>();
   coordinator.attachAgent(coordinatorEnd);
-  const shell = createShellExecutor();
+  const shell = createShellExecutor({ recorder: createProcessRecorder(processes, options.warn) });
   const agent = startLocalAgent({ channel: agentEnd, slots: options.jobs, shell, docker: options.docker, config: options.agentConfig, now: systemClock.now, warn: options.warn });
 
   const lan = await startLanApi(options.stateDir, options.warn);
@@ -215,4 +221,9 @@ function storeErrorLine(error: unknown): string {
 export function findOwner(stateDir: string): OwnerAddress | undefined {
   const info = readOwnerInfo(stateDir);
   return info && addressOf(stateDir, info);
+}
+
+/** The state dir's records of running job processes, as the executors' recorder and the leftover clean-up use them. */
+export function processRecords(store: Store): LeftoverStore {
+  return { list: () => store.listProcesses(), record: (record) => store.recordProcess(record), forget: (attempt) => store.forgetProcess(attempt) };
 }

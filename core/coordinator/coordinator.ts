@@ -248,7 +248,7 @@ class CoordinatorImpl implements Coordinator {
     }
     if (job.plan.cache && !build.options.noCache) {
       const entry = this.options.store.getCacheEntry(job.plan.key);
-      if (entry && restoreOutputs(build.root, entry.outputs, this.options.artifacts)) {
+      if (entry && restoreOutputs(build.root, entry.outputs, this.options.artifacts, (message) => this.warn(`${job.plan.id}: ${message}; running it instead`))) {
         this.change(build, job, 'cached', `same key as ${entry.build} ${entry.job}`);
         return;
       }
