@@ -151,6 +151,7 @@ export async function startOwner(options: OwnerOptions): Promise<Owner> {
     },
     onBuild: (build) => accepted.add(build),
     agents: () => lan.agents(),
+    readBlob: (sha256) => state.artifacts.read(sha256),
     pair: (agent, code) => lan.pair(agent, code),
     // Once this owner is on its way out, a submitter must wait for the next owner instead.
     accepting: () => !closing,

@@ -67,6 +67,12 @@ export function openArtifactStore(dir: string): ArtifactStore {
       }
     },
     close: async () => packs.close(),
+    read(sha256) {
+      if (!sha256Pattern.test(sha256)) return undefined;
+      const content = packs.read(sha256) ?? (existsSync(blobPath(sha256)) ? readFileSync(blobPath(sha256)) : undefined);
+      if (content && createHash('sha256').update(content).digest('hex') !== sha256) throw new Error(`artifact ${sha256} is corrupt`);
+      return content;
+    },
     has(sha256) {
       return sha256Pattern.test(sha256) && (packs.has(sha256) || existsSync(blobPath(sha256)));
     },

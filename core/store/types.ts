@@ -171,6 +171,8 @@ export interface ArtifactStore {
   /** Writes the stored content of `file` to `absoluteDestination`, with its mode. */
   restore(file: OutputFile, absoluteDestination: string): void;
   has(sha256: string): boolean;
+  /** A stored blob's bytes (checked against its hash), or undefined when the store lacks it. */
+  read(sha256: string): Buffer | undefined;
   /** Closes the files it keeps open (after the writes the caller waited for). */
   close(): Promise<void>;
 }
