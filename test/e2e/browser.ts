@@ -24,10 +24,10 @@ export function colourOf(locator: Locator): Promise<string> {
 }
 
 /** Launches headless Chromium with a fresh profile; close() removes the profile. */
-export async function openBrowser(options: { colorScheme?: 'light' | 'dark'; width?: number; height?: number } = {}): Promise<Browser> {
+export async function openBrowser(options: { colorScheme?: 'light' | 'dark'; width?: number; height?: number; executablePath?: string } = {}): Promise<Browser> {
   const profile = mkdtempSync(join(tmpdir(), 'farmhand-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
-    executablePath: chromiumPath,
+    executablePath: options.executablePath ?? chromiumPath,
     headless: true,
     viewport: { width: options.width ?? 1400, height: options.height ?? 900 },
     colorScheme: options.colorScheme ?? 'light',
