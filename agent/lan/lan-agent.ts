@@ -17,7 +17,7 @@ import { servePairing } from '../pairing/pairing-session';
 import { startAdvertiser, type Advertiser } from './advertiser';
 import { startAgentServer } from './agent-server';
 import { createWorkspaces, withLocalWorkspaces } from './workspaces';
-import { frameSocketOf, type HeartbeatOptions } from './ws-frames';
+import { frameSocketOf, type HeartbeatOptions } from '../../core/protocol/ws-frames';
 
 export interface LanAgentOptions {
   stateDir: string;
