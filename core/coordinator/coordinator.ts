@@ -7,7 +7,9 @@ import { schedule } from '../schedule/schedule';
 import type { Decision, Holder } from '../schedule/types';
 import { attemptSpecOf, describeOutcome } from './attempts';
 import { BuildRun, isFinished, type JobRun } from './build-run';
-import { EventBus } from './event-bus';
+import { EventOutbox } from './event-outbox';
+import { HookChains } from './hooks';
+import { ResourceHolds } from './resource-holds';
 import { SchedulerInputs } from './scheduler-input';
 import type { Coordinator, CoordinatorOptions, StartBuildRequest } from './types';
 import { describeOutputs, restoreOutputs, saveOutputs, type DescribedOutput } from './outputs';
@@ -37,15 +39,11 @@ export function createCoordinator(options: CoordinatorOptions): Coordinator {
 class CoordinatorImpl implements Coordinator {
   private readonly builds = new Map<string, BuildRun>();
   private readonly agents = new Map<string, ConnectedAgent>();
-  private readonly holders = new Map<string, Holder[]>();
-  private readonly bus = new EventBus();
-  private outbox: FarmEvent[] = [];
+  private readonly holds: ResourceHolds;
+  private readonly outbox: EventOutbox;
+  private readonly hooks: HookChains;
   private readonly inputs = new SchedulerInputs();
   private readonly waiters = new Map<string, ((status: 'success' | 'failed' | 'canceled') => void)[]>();
-  /** Per build: work that must end before the build is reported done (hooks, output storage). */
-  private readonly pending = new Map<string, Promise<void>[]>();
-  /** Per build and pipeline: the last hook, so the next one (and the pipeline's first jobs) wait for it. */
-  private readonly hookChains = new Map<string, Promise<void>>();
   private buildOrder = 0;
   private attemptCounter = 0;
   private tickQueued = false;
@@ -54,9 +52,10 @@ class CoordinatorImpl implements Coordinator {
   private closed = false;
 
   constructor(private readonly options: CoordinatorOptions) {
-    for (const holder of options.store.listHolders()) {
-      this.holders.set(holder.group, [...(this.holders.get(holder.group) ?? []), { build: holder.build, job: holder.job }]);
-    }
+    const warn = (message: string) => this.warn(message);
+    this.holds = new ResourceHolds(options.store);
+    this.outbox = new EventOutbox(options.store, options.clock, options.eventDelayMs ?? 15, warn);
+    this.hooks = new HookChains(options.runHook, warn);
   }
 
   private get now(): number {
@@ -68,32 +67,11 @@ class CoordinatorImpl implements Coordinator {
   }
 
   subscribe(listener: (event: FarmEvent) => void): () => void {
-    return this.bus.subscribe(listener);
+    return this.outbox.subscribe(listener);
   }
 
-  /**
-   * Queues an event. Events go out in small batches, after the store has committed what they
-   * report: nobody hears of a state (a running or finished job, a log line) that a crash could
-   * still take back.
-   */
   private publish(event: FarmEvent): void {
-    this.outbox.push(event);
-    // Gathered for a few milliseconds: one commit then covers many changes (a commit per job end
-    // cost more than the job in the benchmark), and no view needs them sooner.
-    if (this.outbox.length === 1) this.options.clock.setTimeout(() => this.deliver(), this.options.eventDelayMs ?? 15);
-  }
-
-  private deliver(): void {
-    if (this.outbox.length === 0) return;
-    try {
-      this.options.store.flush();
-    } catch (error) {
-      // A store without an error handler throws here; the events still go out (what else could).
-      this.warn(`could not record state: ${error instanceof Error ? error.message : String(error)}`);
-    }
-    const events = this.outbox;
-    this.outbox = [];
-    for (const event of events) this.bus.publish(event);
+    this.outbox.publish(event);
   }
 
   attachAgent(channel: Channel<AgentMessage, CoordinatorMessage>): void {
@@ -155,7 +133,7 @@ class CoordinatorImpl implements Coordinator {
     const build = new BuildRun(id, this.buildOrder++, request.root, request.plan, request.options, at);
     store.createBuild({ id, project: request.root, plan: request.plan, options: request.options, createdAt: at, startedAt: at, status: 'running' });
     this.builds.set(id, build);
-    this.pending.set(id, []);
+    this.hooks.open(id);
     this.publish({ type: 'build', build: id, state: 'running', at });
     for (const job of build.jobs.values()) this.publish({ type: 'job', build: id, job: job.plan.id, state: 'queued', at });
     for (const job of build.roots()) this.becomeReady(build, job);
@@ -194,15 +172,15 @@ class CoordinatorImpl implements Coordinator {
     if (!this.builds.has(id) && record && (record.status === 'success' || record.status === 'failed' || record.status === 'canceled')) {
       return Promise.resolve(record.status);
     }
-    if (!this.builds.has(id) && !this.pending.has(id)) return Promise.reject(new Error(record ? `build ${id} is not run by this coordinator` : `no build ${id}`));
+    if (!this.builds.has(id) && !this.hooks.isOpen(id)) return Promise.reject(new Error(record ? `build ${id} is not run by this coordinator` : `no build ${id}`));
     return new Promise((resolve) => this.waiters.set(id, [...(this.waiters.get(id) ?? []), resolve]));
   }
 
   async close(): Promise<void> {
     this.closed = true;
     if (this.wakeTimer !== undefined) this.options.clock.clearTimeout(this.wakeTimer);
-    await Promise.all([...this.pending.values()].flat());
-    this.deliver();
+    await this.hooks.all();
+    this.outbox.deliver();
     this.options.store.flush();
   }
 
@@ -270,23 +248,10 @@ class CoordinatorImpl implements Coordinator {
   private pipelineDone(build: BuildRun, name: string): void {
     const pipeline = build.pipelines.get(name)!;
     const group = pipeline.plan.resourceGroup;
-    if (group) this.release(group, { build: build.id, job: `pipeline:${name}` });
+    if (group) this.holds.remove(group, { build: build.id, job: `pipeline:${name}` });
     if (!pipeline.started) return;
     const commands = pipeline.failed ? pipeline.plan.onFailure : pipeline.plan.onSuccess;
-    this.hook(build, name, commands, pipeline.failed ? 'failed' : 'success');
-  }
-
-  /** Runs a pipeline's hook after the ones before it (on_start, then on_success or on_failure). */
-  private hook(build: BuildRun, pipeline: string, commands: string[], status: string): void {
-    if (commands.length === 0 || !this.options.runHook) return;
-    const key = `${build.id}\0${pipeline}`;
-    const before = this.hookChains.get(key) ?? Promise.resolve();
-    const runHook = this.options.runHook;
-    const run = before
-      .then(() => runHook({ commands, cwd: build.root, env: { FARMHAND_BUILD_ID: build.id, FARMHAND_STATUS: status } }))
-      .catch((error: unknown) => this.warn(`hook of ${build.id} failed: ${error instanceof Error ? error.message : String(error)}`));
-    this.hookChains.set(key, run);
-    this.pending.get(build.id)?.push(run);
+    this.hooks.run(build.id, name, build.root, commands, pipeline.failed ? 'failed' : 'success');
   }
 
   /**
@@ -301,7 +266,7 @@ class CoordinatorImpl implements Coordinator {
         else if (!complete) this.warn(`outputs of ${job.plan.id} changed before they were stored; not cached`);
       })
       .catch((error: unknown) => this.warn(`could not store outputs of ${job.plan.id}: ${error instanceof Error ? error.message : String(error)}`));
-    this.pending.get(build.id)?.push(saved);
+    this.hooks.keep(build.id, saved);
   }
 
   private checkBuildDone(build: BuildRun): void {
@@ -309,13 +274,10 @@ class CoordinatorImpl implements Coordinator {
     this.builds.delete(build.id);
     const status = build.status();
     const at = this.now;
-    const pending = this.pending.get(build.id) ?? [];
-    void Promise.all(pending).then(() => {
+    void this.hooks.settle(build.id).then(() => {
       this.options.store.updateBuild(build.id, { status, finishedAt: this.now });
-      this.pending.delete(build.id);
-      for (const key of this.hookChains.keys()) if (key.startsWith(`${build.id}\0`)) this.hookChains.delete(key);
       this.publish({ type: 'build', build: build.id, state: status, at });
-      this.deliver();
+      this.outbox.deliver();
       for (const resolve of this.waiters.get(build.id) ?? []) resolve(status);
       this.waiters.delete(build.id);
     });
@@ -326,15 +288,6 @@ class CoordinatorImpl implements Coordinator {
     for (const agent of this.agents.values()) {
       if (job.attemptId && agent.attempts.has(job.attemptId)) agent.channel.send({ type: 'cancel', attempt: job.attemptId, reason: 'canceled' });
     }
-  }
-
-  // --- resource groups --------------------------------------------------------------------------
-
-  private release(group: string, holder: Holder): void {
-    const list = (this.holders.get(group) ?? []).filter((h) => !(h.build === holder.build && h.job === holder.job));
-    if (list.length > 0) this.holders.set(group, list);
-    else this.holders.delete(group);
-    this.options.store.removeHolder(group, holder.build, holder.job);
   }
 
   // --- scheduling -------------------------------------------------------------------------------
@@ -353,7 +306,7 @@ class CoordinatorImpl implements Coordinator {
     const agents = [...this.agents.values()].map((agent) => ({ info: agent.info, running: agent.attempts.size }));
     // Every slot taken: nothing can start, and the next job to end asks again.
     if (!agents.some(({ info, running }) => running < info.slots)) return;
-    const input = this.inputs.build(this.builds.values(), agents, this.holders, this.now);
+    const input = this.inputs.build(this.builds.values(), agents, this.holds.byGroup, this.now);
     const output = schedule(input);
     for (const decision of output.decisions) this.apply(decision);
     if (output.wakeAt !== undefined && output.wakeAt !== this.wakeAt) {
@@ -400,9 +353,7 @@ class CoordinatorImpl implements Coordinator {
     const id = `${build.id}.a${++this.attemptCounter}`;
     const batch = members.length > 1 ? `${build.id}.batch${this.attemptCounter}` : undefined;
     for (const { group, holder } of decision.acquire) {
-      this.holders.set(group, [...(this.holders.get(group) ?? []), holder]);
-      // One row per holder: another build's holders of the group are never rewritten.
-      this.options.store.addHolder({ group, build: holder.build, job: holder.job, since: this.now });
+      this.holds.add(group, holder, this.now);
     }
     const attempt: Attempt = { id, build, members, batch, acquired: decision.acquire, lastSeq: 0 };
     agent.attempts.set(id, attempt);
@@ -418,7 +369,7 @@ class CoordinatorImpl implements Coordinator {
       const first = build.pipelines.get(job.plan.pipeline)!.started === false;
       this.options.store.startAttempt({ id: index === 0 ? id : `${id}#${index}`, build: build.id, job: job.plan.id, number: job.attempts, agent: agent.info.name, startedAt: at });
       this.change(build, job, 'running', batch ? `in batch ${batch} of ${members.length}` : undefined);
-      if (first) this.hook(build, job.plan.pipeline, build.pipelines.get(job.plan.pipeline)!.plan.onStart, 'running');
+      if (first) this.hooks.run(build.id, job.plan.pipeline, build.root, build.pipelines.get(job.plan.pipeline)!.plan.onStart, 'running');
     });
     const assign = () => {
       // Canceled while its pipeline's on_start ran: it never reaches the agent.
@@ -427,7 +378,7 @@ class CoordinatorImpl implements Coordinator {
       agent.channel.send({ type: 'assign', attempt: attemptSpecOf(id, build, members, batch) });
     };
     // A pipeline's jobs start after its on_start hook has finished.
-    const hooks = this.hookChains.get(`${build.id}\0${members[0]!.plan.pipeline}`);
+    const hooks = this.hooks.chainOf(build.id, members[0]!.plan.pipeline);
     if (hooks) void hooks.then(assign);
     else assign();
   }
@@ -437,7 +388,7 @@ class CoordinatorImpl implements Coordinator {
     if (!attempt) return;
     agent.attempts.delete(attemptId);
     const { build } = attempt;
-    for (const { group, holder } of attempt.acquired) if (!holder.job.startsWith('pipeline:')) this.release(group, holder);
+    for (const { group, holder } of attempt.acquired) if (!holder.job.startsWith('pipeline:')) this.holds.remove(group, holder);
     const at = this.now;
     attempt.members.forEach((job, index) => {
       const attemptRowId = index === 0 ? attempt.id : `${attempt.id}#${index}`;
