@@ -1,12 +1,13 @@
 // The coordinator: owns builds, talks to agents over channels, asks the scheduler what to start,
 // records every change in the store and publishes it as an event.
 import { protocolVersion } from '../protocol/types';
-import type { AgentInfo, AgentMessage, AttemptOutcome, Channel, CoordinatorMessage, FarmEvent, JobState } from '../protocol/types';
+import type { AgentInfo, AgentMessage, AttemptOutcome, Channel, CoordinatorMessage, FarmEvent } from '../protocol/types';
 import { validateAgentMessage } from '../protocol/validate';
 import { schedule } from '../schedule/schedule';
 import type { Decision, Holder } from '../schedule/types';
-import { attemptSpecOf, describeOutcome } from './attempts';
-import { BuildRun, isFinished, type JobRun } from './build-run';
+import { attemptSpecOf } from './attempts';
+import { BuildRun, type JobRun } from './build-run';
+import { reduceJobs, type JobSnapshot, type LifecycleEffect, type LifecycleEvent } from './job-lifecycle';
 import { EventOutbox } from './event-outbox';
 import { HookChains } from './hooks';
 import { ResourceHolds } from './resource-holds';
@@ -119,8 +120,8 @@ class CoordinatorImpl implements Coordinator {
       this.publish({ type: 'log', build: attempt.build.id, job: lead.plan.id, seq, stream: message.stream, data: message.data, at });
     } else if (message.type === 'started') {
       // Start times come from the coordinator's clock (an agent's may be off); written with the next change.
-      const at = this.now;
-      for (const job of agent.attempts.get(message.attempt)?.members ?? []) job.startedAt = at;
+      const attempt = agent.attempts.get(message.attempt);
+      if (attempt) this.dispatch(attempt.build, { type: 'attempt_running', jobs: attempt.members.map((job) => job.plan.id) });
     } else if (message.type === 'result') {
       this.onResult(agent, message.attempt, message.outcome);
     }
@@ -136,8 +137,7 @@ class CoordinatorImpl implements Coordinator {
     this.hooks.open(id);
     this.publish({ type: 'build', build: id, state: 'running', at });
     for (const job of build.jobs.values()) this.publish({ type: 'job', build: id, job: job.plan.id, state: 'queued', at });
-    for (const job of build.roots()) this.becomeReady(build, job);
-    this.checkBuildDone(build);
+    this.dispatch(build, { type: 'build_started' });
     this.requestTick();
     return id;
   }
@@ -145,25 +145,13 @@ class CoordinatorImpl implements Coordinator {
   cancelBuild(id: string, reason = 'build canceled'): boolean {
     const build = this.builds.get(id);
     if (!build || build.canceled) return false;
-    build.canceled = true;
-    for (const job of build.jobs.values()) {
-      if (job.state === 'running') this.cancelJob(build, job, reason);
-      else if (!isFinished(job.state)) this.change(build, job, 'canceled', reason);
-    }
-    this.checkBuildDone(build);
+    this.dispatch(build, { type: 'cancel', reason });
     return true;
   }
 
   failAll(reason: string): void {
     for (const build of [...this.builds.values()]) {
-      if (build.failure !== undefined) continue;
-      build.failure = reason;
-      build.canceled = true;
-      for (const job of build.jobs.values()) {
-        if (job.state === 'running') this.cancelJob(build, job, reason);
-        else if (!isFinished(job.state)) this.change(build, job, 'canceled', reason);
-      }
-      this.checkBuildDone(build);
+      if (build.failure === undefined) this.dispatch(build, { type: 'cancel', reason, failure: reason });
     }
   }
 
@@ -186,72 +174,65 @@ class CoordinatorImpl implements Coordinator {
 
   // --- job life cycle -------------------------------------------------------------------------
 
-  /** Records and publishes a state change. */
-  private change(build: BuildRun, job: JobRun, state: JobState, reason?: string, extra: { exitCode?: number } = {}): boolean {
-    const at = this.now;
-    const change = build.setState(job, state, at, reason);
-    if (!change && !(state === 'waiting' && job.state === 'waiting')) return false;
-    if (extra.exitCode !== undefined) job.exitCode = extra.exitCode;
+  /** Feeds an event to the build's lifecycle and applies the effects; answers (a cache look-up) queue up, never nest. */
+  private dispatch(build: BuildRun, first: LifecycleEvent): void {
+    const events = [first];
+    for (let event = events.shift(); event; event = events.shift()) {
+      for (const effect of reduceJobs(build, event, this.now)) {
+        const next = this.applyEffect(build, effect);
+        if (next) events.push(next);
+      }
+    }
+  }
+
+  private applyEffect(build: BuildRun, effect: LifecycleEffect): LifecycleEvent | undefined {
+    switch (effect.type) {
+      case 'job_changed':
+        this.record(build, effect.snapshot, effect.at);
+        return undefined;
+      case 'check_cache': {
+        const job = build.jobs.get(effect.job)!;
+        const entry = this.options.store.getCacheEntry(job.plan.key);
+        const hit = entry && restoreOutputs(build.root, entry.outputs, this.options.artifacts) ? `same key as ${entry.build} ${entry.job}` : undefined;
+        return { type: 'cache_checked', job: effect.job, hit };
+      }
+      case 'cancel_attempt':
+        for (const agent of this.agents.values()) {
+          if (agent.attempts.has(effect.attempt)) agent.channel.send({ type: 'cancel', attempt: effect.attempt, reason: 'canceled' });
+        }
+        return undefined;
+      case 'pipeline_started':
+        this.hooks.run(build.id, effect.pipeline, build.root, effect.commands, 'running');
+        return undefined;
+      case 'pipeline_done':
+        if (effect.resourceGroup) this.holds.remove(effect.resourceGroup, { build: build.id, job: `pipeline:${effect.pipeline}` });
+        if (effect.started) this.hooks.run(build.id, effect.pipeline, build.root, effect.commands, effect.failed ? 'failed' : 'success');
+        return undefined;
+      case 'build_done':
+        this.endBuild(build, effect.status);
+        return undefined;
+      case 'schedule':
+        this.requestTick();
+        return undefined;
+    }
+  }
+
+  /** Writes a job's change to the store and queues its event. */
+  private record(build: BuildRun, job: JobSnapshot, at: number): void {
     this.options.store.updateJob(
       build.id,
-      job.plan.id,
+      job.job,
       {
-        state,
-        reason: reason ?? null,
-        agent: job.agent ?? null,
-        attempts: job.attempts,
-        batch: job.batch ?? null,
-        waiting: job.waiting ?? null,
-        // When it entered the queue for a slot (its needs done); before that, when its build was made.
-        queuedAt: job.readyAt ?? job.queuedAt,
-        startedAt: job.startedAt ?? null,
-        finishedAt: job.finishedAt ?? null,
+        state: job.state, reason: job.reason ?? null, agent: job.agent ?? null, attempts: job.attempts, batch: job.batch ?? null,
+        waiting: job.waiting ?? null, queuedAt: job.queuedAt, startedAt: job.startedAt ?? null, finishedAt: job.finishedAt ?? null,
         exitCode: job.exitCode ?? null,
       },
       at,
     );
     this.publish({
-      type: 'job', build: build.id, job: job.plan.id, state, at, reason, agent: job.agent, attempt: job.attempts,
+      type: 'job', build: build.id, job: job.job, state: job.state, at, reason: job.reason, agent: job.agent, attempt: job.attempts,
       batch: job.batch, waiting: job.waiting, exitCode: job.exitCode,
     });
-    if (isFinished(state)) this.afterFinish(build, job);
-    return true;
-  }
-
-  /** A job's needs are all done: restore it from the cache or queue it for a slot. */
-  private becomeReady(build: BuildRun, job: JobRun): void {
-    if (build.canceled) {
-      this.change(build, job, 'canceled', 'build canceled');
-      return;
-    }
-    if (job.plan.cache && !build.options.noCache) {
-      const entry = this.options.store.getCacheEntry(job.plan.key);
-      if (entry && restoreOutputs(build.root, entry.outputs, this.options.artifacts)) {
-        this.change(build, job, 'cached', `same key as ${entry.build} ${entry.job}`);
-        return;
-      }
-    }
-    job.readyAt ??= this.now;
-    build.ready.add(job.plan.id);
-  }
-
-  private afterFinish(build: BuildRun, job: JobRun): void {
-    const { readyNow, skip, skipReason } = build.release(job);
-    for (const dependent of skip) this.change(build, dependent, 'skipped', skipReason);
-    for (const dependent of readyNow) this.becomeReady(build, dependent);
-    const pipeline = build.pipelines.get(job.plan.pipeline)!;
-    if (pipeline.unfinished === 0) this.pipelineDone(build, pipeline.plan.name);
-    this.checkBuildDone(build);
-    this.requestTick();
-  }
-
-  private pipelineDone(build: BuildRun, name: string): void {
-    const pipeline = build.pipelines.get(name)!;
-    const group = pipeline.plan.resourceGroup;
-    if (group) this.holds.remove(group, { build: build.id, job: `pipeline:${name}` });
-    if (!pipeline.started) return;
-    const commands = pipeline.failed ? pipeline.plan.onFailure : pipeline.plan.onSuccess;
-    this.hooks.run(build.id, name, build.root, commands, pipeline.failed ? 'failed' : 'success');
   }
 
   /**
@@ -269,10 +250,9 @@ class CoordinatorImpl implements Coordinator {
     this.hooks.keep(build.id, saved);
   }
 
-  private checkBuildDone(build: BuildRun): void {
-    if (!build.done || !this.builds.has(build.id)) return;
+  /** Reports the build done once its hooks and output storage have ended. */
+  private endBuild(build: BuildRun, status: 'success' | 'failed' | 'canceled'): void {
     this.builds.delete(build.id);
-    const status = build.status();
     const at = this.now;
     void this.hooks.settle(build.id).then(() => {
       this.options.store.updateBuild(build.id, { status, finishedAt: this.now });
@@ -281,13 +261,6 @@ class CoordinatorImpl implements Coordinator {
       for (const resolve of this.waiters.get(build.id) ?? []) resolve(status);
       this.waiters.delete(build.id);
     });
-  }
-
-  private cancelJob(build: BuildRun, job: JobRun, reason: string): void {
-    job.cancelReason = reason;
-    for (const agent of this.agents.values()) {
-      if (job.attemptId && agent.attempts.has(job.attemptId)) agent.channel.send({ type: 'cancel', attempt: job.attemptId, reason: 'canceled' });
-    }
   }
 
   // --- scheduling -------------------------------------------------------------------------------
@@ -322,27 +295,11 @@ class CoordinatorImpl implements Coordinator {
 
   private apply(decision: Decision): void {
     if (decision.type === 'start') return this.start(decision);
-    if (decision.type === 'cancel_holder') {
-      const build = this.builds.get(decision.holder.build);
-      if (!build) return;
-      const pipelineName = decision.holder.job.startsWith('pipeline:') ? decision.holder.job.slice('pipeline:'.length) : undefined;
-      for (const job of build.jobs.values()) {
-        const hit = pipelineName ? job.plan.pipeline === pipelineName : job.plan.id === decision.holder.job;
-        if (hit && job.state === 'running') this.cancelJob(build, job, decision.reason);
-      }
-      return;
-    }
-    const build = this.builds.get(decision.build);
-    const job = build?.jobs.get(decision.job);
-    if (!build || !job) return;
-    if (decision.type === 'skip') this.change(build, job, 'skipped', decision.reason);
-    else if (decision.type === 'wait') {
-      const same = job.state === 'waiting' && JSON.stringify(job.waiting) === JSON.stringify(decision.waiting);
-      if (same) return;
-      job.waiting = decision.waiting;
-      this.change(build, job, 'waiting', `waiting for resource group ${decision.waiting.group}`);
-      job.waiting = decision.waiting;
-    }
+    const build = this.builds.get(decision.type === 'cancel_holder' ? decision.holder.build : decision.build);
+    if (!build) return;
+    if (decision.type === 'cancel_holder') this.dispatch(build, { type: 'cancel_holder', holder: decision.holder, reason: decision.reason });
+    else if (decision.type === 'skip') this.dispatch(build, { type: 'skip', job: decision.job, reason: decision.reason });
+    else this.dispatch(build, { type: 'wait', job: decision.job, waiting: decision.waiting });
   }
 
   private start(decision: Extract<Decision, { type: 'start' }>): void {
@@ -352,25 +309,14 @@ class CoordinatorImpl implements Coordinator {
     const members = decision.members.map((ref) => build.jobs.get(ref.job)!);
     const id = `${build.id}.a${++this.attemptCounter}`;
     const batch = members.length > 1 ? `${build.id}.batch${this.attemptCounter}` : undefined;
-    for (const { group, holder } of decision.acquire) {
-      this.holds.add(group, holder, this.now);
-    }
+    for (const { group, holder } of decision.acquire) this.holds.add(group, holder, this.now);
     const attempt: Attempt = { id, build, members, batch, acquired: decision.acquire, lastSeq: 0 };
     agent.attempts.set(id, attempt);
     const at = this.now;
     members.forEach((job, index) => {
-      build.ready.delete(job.plan.id);
-      job.attempts++;
-      job.attemptId = id;
-      job.agent = agent.info.name;
-      job.batch = batch;
-      job.startedAt = at;
-      job.cancelReason = undefined;
-      const first = build.pipelines.get(job.plan.pipeline)!.started === false;
-      this.options.store.startAttempt({ id: index === 0 ? id : `${id}#${index}`, build: build.id, job: job.plan.id, number: job.attempts, agent: agent.info.name, startedAt: at });
-      this.change(build, job, 'running', batch ? `in batch ${batch} of ${members.length}` : undefined);
-      if (first) this.hooks.run(build.id, job.plan.pipeline, build.root, build.pipelines.get(job.plan.pipeline)!.plan.onStart, 'running');
+      this.options.store.startAttempt({ id: index === 0 ? id : `${id}#${index}`, build: build.id, job: job.plan.id, number: job.attempts + 1, agent: agent.info.name, startedAt: at });
     });
+    this.dispatch(build, { type: 'attempt_started', attempt: id, agent: agent.info.name, jobs: members.map((job) => job.plan.id), batch });
     const assign = () => {
       // Canceled while its pipeline's on_start ran: it never reaches the agent.
       if (agent.attempts.get(id) !== attempt) return;
@@ -394,51 +340,18 @@ class CoordinatorImpl implements Coordinator {
       const attemptRowId = index === 0 ? attempt.id : `${attempt.id}#${index}`;
       const status = outcome.status === 'failed' && outcome.reason === 'agent_lost' ? 'lost' : outcome.status;
       this.options.store.finishAttempt(attemptRowId, { finishedAt: at, status, reason: outcome.reason, exitCode: outcome.exitCode });
-      const failedAfterSuccess = this.finishMember(build, job, outcome, attempt.batch);
+      let outputsError: string | undefined;
+      if (outcome.status === 'success') {
+        try {
+          this.keepOutputs(build, job, describeOutputs(build.root, job.plan.outputs, this.options.artifacts));
+        } catch (error) {
+          outputsError = error instanceof Error ? error.message : String(error);
+        }
+      }
+      this.dispatch(build, { type: 'attempt_finished', job: job.plan.id, outcome, batch: attempt.batch, outputsError });
       // A success whose outputs could not be read is a failed attempt too: attempt and job agree.
-      if (failedAfterSuccess) this.options.store.finishAttempt(attemptRowId, { finishedAt: at, status: 'failed', reason: 'error', exitCode: outcome.exitCode });
+      if (outputsError !== undefined) this.options.store.finishAttempt(attemptRowId, { finishedAt: at, status: 'failed', reason: 'error', exitCode: outcome.exitCode });
     });
     this.requestTick();
   }
-
-  /** Applies an attempt's outcome to one job; true when a reported success turned into a failure. */
-  private finishMember(build: BuildRun, job: JobRun, outcome: AttemptOutcome, batch?: string): boolean {
-    if (outcome.status === 'success') {
-      let outputs;
-      try {
-        outputs = describeOutputs(build.root, job.plan.outputs, this.options.artifacts);
-      } catch (error) {
-        this.change(build, job, 'failed', `could not read outputs: ${error instanceof Error ? error.message : String(error)}`);
-        return true;
-      }
-      this.keepOutputs(build, job, outputs);
-      this.change(build, job, 'success', batch ? `in batch ${batch}` : undefined, { exitCode: outcome.exitCode ?? 0 });
-      return false;
-    }
-    const inBatch = batch ? ` (in batch ${batch})` : '';
-    if (outcome.status === 'canceled') {
-      this.change(build, job, 'canceled', (job.cancelReason ?? 'canceled') + inBatch);
-      return false;
-    }
-    const kind = outcome.reason === 'timeout' ? 'timeout' : outcome.reason === 'agent_lost' ? 'agent_lost' : 'failure';
-    const retry = job.plan.retry;
-    if (!build.canceled && job.attempts <= retry.max && retry.when.includes(kind)) {
-      this.change(build, job, 'queued', `retry ${job.attempts}/${retry.max} after ${describeOutcome(outcome)}`);
-      build.ready.add(job.plan.id);
-      return false;
-    }
-    const state = outcome.reason === 'agent_lost' ? 'lost' : 'failed';
-    this.change(build, job, state, describeOutcome(outcome) + inBatch, { exitCode: outcome.exitCode });
-    const pipeline = build.pipelines.get(job.plan.pipeline)!;
-    if (state === 'failed' && !job.plan.allowFailure && pipeline.plan.failFast) {
-      for (const other of build.jobs.values()) {
-        if (other.plan.pipeline !== job.plan.pipeline || isFinished(other.state)) continue;
-        if (other.state === 'running') this.cancelJob(build, other, `fail_fast: ${job.plan.id} failed`);
-        else this.change(build, other, 'canceled', `fail_fast: ${job.plan.id} failed`);
-      }
-    }
-    return false;
-  }
 }
-
-
