@@ -1,10 +1,10 @@
-// The coordinator: owns builds, talks to agents over channels, asks the scheduler what to start,
-// records every change in the store and publishes it as an event.
-import { protocolVersion } from '../protocol/types';
-import type { AgentInfo, AgentMessage, AttemptOutcome, Channel, CoordinatorMessage, FarmEvent } from '../protocol/types';
-import { validateAgentMessage } from '../protocol/validate';
+// The coordinator: the build API (start, cancel, fail all, finished), scheduling rounds, and applying
+// what the job lifecycle (job-lifecycle.ts) decides to the store, the agents' channels, the hooks and
+// the event outbox. Agent sessions, resource holds, hooks and the outbox each live in their own module.
+import type { AgentMessage, AttemptOutcome, Channel, CoordinatorMessage, FarmEvent } from '../protocol/types';
 import { schedule } from '../schedule/schedule';
-import type { Decision, Holder } from '../schedule/types';
+import type { Decision } from '../schedule/types';
+import { AgentSessions, type AgentSession, type Attempt } from './agent-sessions';
 import { attemptSpecOf } from './attempts';
 import { BuildRun, type JobRun } from './build-run';
 import { reduceJobs, type JobSnapshot, type LifecycleEffect, type LifecycleEvent } from './job-lifecycle';
@@ -17,21 +17,6 @@ import { describeOutputs, restoreOutputs, saveOutputs, type DescribedOutput } fr
 
 export type { Clock, Coordinator, CoordinatorOptions, HookRequest, StartBuildRequest } from './types';
 
-interface ConnectedAgent {
-  info: AgentInfo;
-  channel: Channel<AgentMessage, CoordinatorMessage>;
-  attempts: Map<string, Attempt>;
-}
-
-interface Attempt {
-  id: string;
-  build: BuildRun;
-  members: JobRun[];
-  batch?: string;
-  acquired: { group: string; holder: Holder }[];
-  lastSeq: number;
-}
-
 /** Creates a coordinator around a store; agents attach to it, builds start on it. */
 export function createCoordinator(options: CoordinatorOptions): Coordinator {
   return new CoordinatorImpl(options);
@@ -39,7 +24,7 @@ export function createCoordinator(options: CoordinatorOptions): Coordinator {
 
 class CoordinatorImpl implements Coordinator {
   private readonly builds = new Map<string, BuildRun>();
-  private readonly agents = new Map<string, ConnectedAgent>();
+  private readonly sessions: AgentSessions;
   private readonly holds: ResourceHolds;
   private readonly outbox: EventOutbox;
   private readonly hooks: HookChains;
@@ -57,6 +42,23 @@ class CoordinatorImpl implements Coordinator {
     this.holds = new ResourceHolds(options.store);
     this.outbox = new EventOutbox(options.store, options.clock, options.eventDelayMs ?? 15, warn);
     this.hooks = new HookChains(options.runHook, warn);
+    this.sessions = new AgentSessions(
+      { clock: options.clock, name: options.name ?? 'farmhand', warn, silenceMs: options.agentSilenceMs ?? 30_000 },
+      {
+        online: (session) => {
+          this.options.store.upsertAgent(session.info, this.now);
+          this.publish({ type: 'agent', agent: session.info, state: 'online', at: this.now });
+          this.requestTick();
+        },
+        message: (session, message) => this.onAgentMessage(session, message),
+        lost: (session, why) => {
+          this.publish({ type: 'agent', agent: session.info, state: 'offline', at: this.now });
+          for (const attempt of [...session.attempts.values()]) {
+            this.onResult(session, attempt.id, { status: 'failed', reason: 'agent_lost', message: `agent ${session.info.name} ${why}` });
+          }
+        },
+      },
+    );
   }
 
   private get now(): number {
@@ -76,40 +78,10 @@ class CoordinatorImpl implements Coordinator {
   }
 
   attachAgent(channel: Channel<AgentMessage, CoordinatorMessage>): void {
-    let agent: ConnectedAgent | undefined;
-    channel.onMessage((raw) => {
-      const checked = validateAgentMessage(raw);
-      if ('error' in checked) {
-        this.warn(`ignored a message from agent ${agent?.info.name ?? '(not introduced)'}: ${checked.error}`);
-        return;
-      }
-      const message = checked.message;
-      if (message.type === 'hello') {
-        if (message.protocol !== protocolVersion) {
-          this.warn(`agent ${message.agent.name} speaks protocol ${message.protocol}, this coordinator ${protocolVersion}: it gets no work`);
-        }
-        // The same agent on a new channel (a reconnect) keeps the attempts it runs.
-        const previous = this.agents.get(message.agent.id);
-        agent = { info: message.agent, channel, attempts: previous?.attempts ?? new Map() };
-        if (message.protocol === protocolVersion) this.agents.set(message.agent.id, agent);
-        this.options.store.upsertAgent(message.agent, this.now);
-        channel.send({ type: 'welcome', protocol: protocolVersion, coordinator: this.options.name ?? 'farmhand' });
-        this.publish({ type: 'agent', agent: message.agent, state: 'online', at: this.now });
-        this.requestTick();
-      } else if (agent) this.onAgentMessage(agent, message);
-    });
-    channel.onClose((reason) => {
-      // A stale channel of an agent that has said hello again since must not end the live session.
-      if (!agent || this.agents.get(agent.info.id)?.channel !== channel) return;
-      this.agents.delete(agent.info.id);
-      this.publish({ type: 'agent', agent: agent.info, state: 'offline', at: this.now });
-      for (const attempt of [...agent.attempts.values()]) {
-        this.onResult(agent, attempt.id, { status: 'failed', reason: 'agent_lost', message: `agent ${agent.info.name} went away: ${reason}` });
-      }
-    });
+    this.sessions.attach(channel);
   }
 
-  private onAgentMessage(agent: ConnectedAgent, message: AgentMessage): void {
+  private onAgentMessage(agent: AgentSession, message: AgentMessage): void {
     if (message.type === 'log') {
       const attempt = agent.attempts.get(message.attempt);
       if (!attempt || message.seq <= attempt.lastSeq) return; // late or repeated: already recorded
@@ -166,6 +138,7 @@ class CoordinatorImpl implements Coordinator {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.sessions.close();
     if (this.wakeTimer !== undefined) this.options.clock.clearTimeout(this.wakeTimer);
     await this.hooks.all();
     this.outbox.deliver();
@@ -197,9 +170,7 @@ class CoordinatorImpl implements Coordinator {
         return { type: 'cache_checked', job: effect.job, hit };
       }
       case 'cancel_attempt':
-        for (const agent of this.agents.values()) {
-          if (agent.attempts.has(effect.attempt)) agent.channel.send({ type: 'cancel', attempt: effect.attempt, reason: 'canceled' });
-        }
+        this.sessions.holding(effect.attempt)?.channel.send({ type: 'cancel', attempt: effect.attempt, reason: 'canceled' });
         return undefined;
       case 'pipeline_started':
         this.hooks.run(build.id, effect.pipeline, build.root, effect.commands, 'running');
@@ -276,7 +247,7 @@ class CoordinatorImpl implements Coordinator {
 
   private tick(): void {
     if (this.builds.size === 0) return;
-    const agents = [...this.agents.values()].map((agent) => ({ info: agent.info, running: agent.attempts.size }));
+    const agents = [...this.sessions.live.values()].map((agent) => ({ info: agent.info, running: agent.attempts.size }));
     // Every slot taken: nothing can start, and the next job to end asks again.
     if (!agents.some(({ info, running }) => running < info.slots)) return;
     const input = this.inputs.build(this.builds.values(), agents, this.holds.byGroup, this.now);
@@ -303,7 +274,7 @@ class CoordinatorImpl implements Coordinator {
   }
 
   private start(decision: Extract<Decision, { type: 'start' }>): void {
-    const agent = this.agents.get(decision.agent);
+    const agent = this.sessions.live.get(decision.agent);
     const build = this.builds.get(decision.members[0]!.build);
     if (!agent || !build) return;
     const members = decision.members.map((ref) => build.jobs.get(ref.job)!);
@@ -329,7 +300,7 @@ class CoordinatorImpl implements Coordinator {
     else assign();
   }
 
-  private onResult(agent: ConnectedAgent, attemptId: string, outcome: AttemptOutcome): void {
+  private onResult(agent: AgentSession, attemptId: string, outcome: AttemptOutcome): void {
     const attempt = agent.attempts.get(attemptId);
     if (!attempt) return;
     agent.attempts.delete(attemptId);
