@@ -122,7 +122,7 @@ export class AgentSessions {
       const now = clock.now();
       for (const session of [...this.live.values()]) {
         if (!session.sendsHeartbeats || now - session.heardAt <= silenceMs) continue;
-        this.end(session, `went silent for ${Math.round((now - session.heardAt) / 1000)} s`);
+        this.end(session, `went silent for ${((now - session.heardAt) / 1000).toFixed(1)} s`);
         session.channel.close();
       }
       if ([...this.live.values()].some((session) => session.sendsHeartbeats)) this.watchSilence();
