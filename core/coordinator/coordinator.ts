@@ -12,6 +12,7 @@ import { EventOutbox } from './event-outbox';
 import { HookChains } from './hooks';
 import { ResourceHolds } from './resource-holds';
 import { SchedulerInputs } from './scheduler-input';
+import { SchedulingRounds } from './scheduling-rounds';
 import type { Coordinator, CoordinatorOptions, StartBuildRequest } from './types';
 import { describeOutputs, restoreOutputs, saveOutputs, type DescribedOutput } from './outputs';
 
@@ -32,23 +33,21 @@ class CoordinatorImpl implements Coordinator {
   private readonly waiters = new Map<string, ((status: 'success' | 'failed' | 'canceled') => void)[]>();
   private buildOrder = 0;
   private attemptCounter = 0;
-  private tickQueued = false;
-  private wakeTimer: unknown;
-  private wakeAt?: number;
-  private closed = false;
+  private readonly rounds: SchedulingRounds;
 
   constructor(private readonly options: CoordinatorOptions) {
     const warn = (message: string) => this.warn(message);
     this.holds = new ResourceHolds(options.store);
     this.outbox = new EventOutbox(options.store, options.clock, options.eventDelayMs ?? 15, warn);
     this.hooks = new HookChains(options.runHook, warn);
+    this.rounds = new SchedulingRounds(options.clock, () => this.tick());
     this.sessions = new AgentSessions(
       { clock: options.clock, name: options.name ?? 'farmhand', warn, silenceMs: options.agentSilenceMs ?? 30_000 },
       {
         online: (session) => {
           this.options.store.upsertAgent(session.info, this.now);
           this.publish({ type: 'agent', agent: session.info, state: 'online', at: this.now });
-          this.requestTick();
+          this.rounds.request();
         },
         message: (session, message) => this.onAgentMessage(session, message),
         lost: (session, why) => {
@@ -110,7 +109,7 @@ class CoordinatorImpl implements Coordinator {
     this.publish({ type: 'build', build: id, state: 'running', at });
     for (const job of build.jobs.values()) this.publish({ type: 'job', build: id, job: job.plan.id, state: 'queued', at });
     this.dispatch(build, { type: 'build_started' });
-    this.requestTick();
+    this.rounds.request();
     return id;
   }
 
@@ -137,9 +136,8 @@ class CoordinatorImpl implements Coordinator {
   }
 
   async close(): Promise<void> {
-    this.closed = true;
+    this.rounds.close();
     this.sessions.close();
-    if (this.wakeTimer !== undefined) this.options.clock.clearTimeout(this.wakeTimer);
     await this.hooks.all();
     this.outbox.deliver();
     this.options.store.flush();
@@ -183,7 +181,7 @@ class CoordinatorImpl implements Coordinator {
         this.endBuild(build, effect.status);
         return undefined;
       case 'schedule':
-        this.requestTick();
+        this.rounds.request();
         return undefined;
     }
   }
@@ -236,32 +234,15 @@ class CoordinatorImpl implements Coordinator {
 
   // --- scheduling -------------------------------------------------------------------------------
 
-  private requestTick(): void {
-    if (this.tickQueued || this.closed) return;
-    this.tickQueued = true;
-    this.options.clock.setTimeout(() => {
-      this.tickQueued = false;
-      this.tick();
-    }, 0);
-  }
-
-  private tick(): void {
-    if (this.builds.size === 0) return;
+  /** One scheduling round: starts, waits, skips; returns when to look again (a batch window closing). */
+  private tick(): number | undefined {
+    if (this.builds.size === 0) return undefined;
     const agents = [...this.sessions.live.values()].map((agent) => ({ info: agent.info, running: agent.attempts.size }));
     // Every slot taken: nothing can start, and the next job to end asks again.
-    if (!agents.some(({ info, running }) => running < info.slots)) return;
-    const input = this.inputs.build(this.builds.values(), agents, this.holds.byGroup, this.now);
-    const output = schedule(input);
+    if (!agents.some(({ info, running }) => running < info.slots)) return undefined;
+    const output = schedule(this.inputs.build(this.builds.values(), agents, this.holds.byGroup, this.now));
     for (const decision of output.decisions) this.apply(decision);
-    if (output.wakeAt !== undefined && output.wakeAt !== this.wakeAt) {
-      if (this.wakeTimer !== undefined) this.options.clock.clearTimeout(this.wakeTimer);
-      this.wakeAt = output.wakeAt;
-      this.wakeTimer = this.options.clock.setTimeout(() => {
-        this.wakeTimer = undefined;
-        this.wakeAt = undefined;
-        this.tick();
-      }, Math.max(0, output.wakeAt - this.now));
-    }
+    return output.wakeAt;
   }
 
   private apply(decision: Decision): void {
@@ -323,6 +304,6 @@ class CoordinatorImpl implements Coordinator {
       // A success whose outputs could not be read is a failed attempt too: attempt and job agree.
       if (outputsError !== undefined) this.options.store.finishAttempt(attemptRowId, { finishedAt: at, status: 'failed', reason: 'error', exitCode: outcome.exitCode });
     });
-    this.requestTick();
+    this.rounds.request();
   }
 }

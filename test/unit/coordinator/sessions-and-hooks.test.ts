@@ -129,7 +129,7 @@ describe('agent sessions', () => {
     await waitFor(() => agent.assigned.length === 1);
     agent.channel.send({ type: 'heartbeat', running: agent.assigned });
     expect(await coordinator.finished(build)).toBe('failed');
-    expect(state.store.getJob(build, 'p/a')).toMatchObject({ state: 'lost', reason: expect.stringMatching(/^agent remote went silent for 0\.[1-9] s$/) });
+    expect(state.store.getJob(build, 'p/a')).toMatchObject({ state: 'lost', reason: expect.stringMatching(/^agent remote went silent for \d+\.\d s$/) });
   });
 
   it('finished() of a build it never ran rejects', async () => {
