@@ -7,7 +7,7 @@ import type { Decision } from '../schedule/types';
 import { AgentSessions, type AgentSession, type Attempt } from './agent-sessions';
 import { attemptSpecOf } from './attempts';
 import { BuildRun, type JobRun } from './build-run';
-import { reduceJobs, type JobSnapshot, type LifecycleEffect, type LifecycleEvent } from './job-lifecycle';
+import { jobEventOf, jobPatchOf, reduceJobs, type JobSnapshot, type LifecycleEffect, type LifecycleEvent } from './job-lifecycle';
 import { EventOutbox } from './event-outbox';
 import { HookChains } from './hooks';
 import { ResourceHolds } from './resource-holds';
@@ -188,20 +188,8 @@ class CoordinatorImpl implements Coordinator {
 
   /** Writes a job's change to the store and queues its event. */
   private record(build: BuildRun, job: JobSnapshot, at: number): void {
-    this.options.store.updateJob(
-      build.id,
-      job.job,
-      {
-        state: job.state, reason: job.reason ?? null, agent: job.agent ?? null, attempts: job.attempts, batch: job.batch ?? null,
-        waiting: job.waiting ?? null, queuedAt: job.queuedAt, startedAt: job.startedAt ?? null, finishedAt: job.finishedAt ?? null,
-        exitCode: job.exitCode ?? null,
-      },
-      at,
-    );
-    this.publish({
-      type: 'job', build: build.id, job: job.job, state: job.state, at, reason: job.reason, agent: job.agent, attempt: job.attempts,
-      batch: job.batch, waiting: job.waiting, exitCode: job.exitCode,
-    });
+    this.options.store.updateJob(build.id, job.job, jobPatchOf(job), at);
+    this.publish(jobEventOf(build.id, job, at));
   }
 
   /**

@@ -4,8 +4,9 @@
 // No I/O and no timers: the time comes in as `now`, and the coordinator applies the effects to the
 // store, the wire, the hooks and the event bus. A change never calls back into itself: dependents
 // are worked off a list, and a cache look-up comes back as a new event.
-import type { AttemptOutcome, JobState, WaitingInfo } from '../protocol/types';
+import type { AttemptOutcome, FarmEvent, JobState, WaitingInfo } from '../protocol/types';
 import type { Holder } from '../schedule/types';
+import type { JobPatch } from '../store/types';
 import { describeOutcome } from './attempts';
 import { isFinished, type BuildRun, type JobRun } from './build-run';
 
@@ -242,5 +243,21 @@ function snapshotOf(job: JobRun): JobSnapshot {
   return {
     job: job.plan.id, state: job.state, reason: job.reason, agent: job.agent, attempts: job.attempts, batch: job.batch, waiting: job.waiting,
     queuedAt: job.readyAt ?? job.queuedAt, startedAt: job.startedAt, finishedAt: job.finishedAt, exitCode: job.exitCode,
+  };
+}
+
+/** The store's row patch for a recorded change. */
+export function jobPatchOf(job: JobSnapshot): JobPatch {
+  return {
+    state: job.state, reason: job.reason ?? null, agent: job.agent ?? null, attempts: job.attempts, batch: job.batch ?? null, waiting: job.waiting ?? null,
+    queuedAt: job.queuedAt, startedAt: job.startedAt ?? null, finishedAt: job.finishedAt ?? null, exitCode: job.exitCode ?? null,
+  };
+}
+
+/** The event published for a recorded change. */
+export function jobEventOf(build: string, job: JobSnapshot, at: number): FarmEvent {
+  return {
+    type: 'job', build, job: job.job, state: job.state, at, reason: job.reason, agent: job.agent, attempt: job.attempts,
+    batch: job.batch, waiting: job.waiting, exitCode: job.exitCode,
   };
 }
