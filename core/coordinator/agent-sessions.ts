@@ -1,7 +1,8 @@
 // Agent sessions: each agent's channel, hello and welcome, the attempts it runs, a reconnect with the
 // same id (it keeps its attempts; the stale channel's close does not end the live session), and
 // silence: an agent that sends heartbeats and then goes quiet past the limit is lost, as if its
-// channel had closed. A remote agent is only another kind of channel here.
+// channel had closed; an attempt its heartbeats stop listing (it restarted) is lost too. A remote
+// agent is only another kind of channel here.
 import { protocolVersion } from '../protocol/types';
 import type { AgentInfo, AgentMessage, Channel, CoordinatorMessage } from '../protocol/types';
 import { validateAgentMessage } from '../protocol/validate';
@@ -18,6 +19,8 @@ export interface Attempt {
   acquired: { group: string; holder: Holder }[];
   /** The last log chunk recorded, so late or repeated chunks are dropped. */
   lastSeq: number;
+  /** Heartbeats in a row that did not list it (an agent that restarted no longer runs it). */
+  missed?: number;
 }
 
 export interface AgentSession {
@@ -36,6 +39,8 @@ export interface SessionHandlers {
   message(session: AgentSession, message: Exclude<AgentMessage, { type: 'hello' | 'heartbeat' }>): void;
   /** The live session ended (its channel closed, or it went silent): its attempts are lost. */
   lost(session: AgentSession, why: string): void;
+  /** Two heartbeats in a row did not list this attempt: the agent no longer runs it. */
+  dropped(session: AgentSession, attempt: Attempt): void;
 }
 
 export interface SessionOptions {
@@ -74,6 +79,7 @@ export class AgentSessions {
       if (message.type === 'heartbeat') {
         session.sendsHeartbeats = true;
         this.watchSilence();
+        this.reconcile(session, message.running);
       } else this.handlers.message(session, message);
     });
     channel.onClose((reason) => {
@@ -111,6 +117,18 @@ export class AgentSessions {
   private end(session: AgentSession, why: string): void {
     this.live.delete(session.info.id);
     this.handlers.lost(session, why);
+  }
+
+  /**
+   * Attempts the agent should run but does not list: two heartbeats in a row, so an assign still on
+   * its way when the first was sent is not taken for lost.
+   */
+  private reconcile(session: AgentSession, running: string[]): void {
+    const listed = new Set(running);
+    for (const attempt of [...session.attempts.values()]) {
+      attempt.missed = listed.has(attempt.id) ? 0 : (attempt.missed ?? 0) + 1;
+      if (attempt.missed >= 2) this.handlers.dropped(session, attempt);
+    }
   }
 
   /** Checks now and then for agents that went quiet; runs only while some agent sends heartbeats. */

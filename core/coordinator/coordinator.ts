@@ -56,6 +56,9 @@ class CoordinatorImpl implements Coordinator {
             this.onResult(session, attempt.id, { status: 'failed', reason: 'agent_lost', message: `agent ${session.info.name} ${why}` });
           }
         },
+        dropped: (session, attempt) => {
+          this.onResult(session, attempt.id, { status: 'failed', reason: 'agent_lost', message: `agent ${session.info.name} no longer runs it` });
+        },
       },
     );
   }

@@ -1,6 +1,7 @@
 // Agent sessions with a manual clock: an agent that sends heartbeats and then goes silent is lost
 // (its channel closed, once), one that keeps sending them stays, one that never sent any is not
-// watched, and a reconnect with the same id keeps the attempts.
+// watched, an attempt that heartbeats stop listing is dropped, and a reconnect with the same id
+// keeps the attempts.
 import { setImmediate as turn } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { AgentSessions, type AgentSession, type Attempt } from '../../../core/coordinator/agent-sessions';
@@ -43,6 +44,10 @@ function setup(silenceMs = 10_000) {
       online: (session) => log.push(`online ${session.info.name}`),
       message: (session, message) => log.push(`${message.type} from ${session.info.name}`),
       lost: (session, why) => log.push(`lost ${session.info.name}: ${why} (${session.attempts.size} attempts)`),
+      dropped: (session, attempt) => {
+        session.attempts.delete(attempt.id);
+        log.push(`dropped ${attempt.id} of ${session.info.name}`);
+      },
     },
   );
   const connect = (id = 'agent-1') => {
@@ -58,7 +63,8 @@ function setup(silenceMs = 10_000) {
   return { clock, log, sessions, connect };
 }
 
-const heartbeat: AgentMessage = { type: 'heartbeat', running: [] };
+const heartbeat: AgentMessage = { type: 'heartbeat', running: ['b-1.a1'] };
+const attempt = (id: string) => ({ id }) as Attempt;
 
 describe('agent sessions', () => {
   it('welcomes an agent and passes its messages on', async () => {
@@ -76,7 +82,7 @@ describe('agent sessions', () => {
     const { clock, log, sessions, connect } = setup(10_000);
     const one = connect();
     await turn();
-    sessions.live.get('agent-1')!.attempts.set('b-1.a1', {} as Attempt);
+    sessions.live.get('agent-1')!.attempts.set('b-1.a1', attempt('b-1.a1'));
     one.agent.send(heartbeat);
     await turn();
     clock.advance(8_000);
@@ -102,7 +108,7 @@ describe('agent sessions', () => {
       clock.advance(4_000);
     }
     expect([...sessions.live.keys()].sort()).toEqual(['beating', 'quiet']);
-    expect(log.some((line) => line.startsWith('lost'))).toBe(false);
+    expect(log.some((line) => line.startsWith('lost') || line.startsWith('dropped'))).toBe(false);
     sessions.close();
     expect(clock.pending()).toBe(0);
   });
@@ -112,7 +118,7 @@ describe('agent sessions', () => {
     const first = connect();
     await turn();
     const attempts = sessions.live.get('agent-1')!.attempts;
-    attempts.set('b-1.a1', {} as Attempt);
+    attempts.set('b-1.a1', attempt('b-1.a1'));
     const second = connect();
     await turn();
     const live: AgentSession = sessions.live.get('agent-1')!;
@@ -124,5 +130,24 @@ describe('agent sessions', () => {
     await turn();
     expect(sessions.live.has('agent-1')).toBe(false);
     expect(log.filter((line) => line.startsWith('lost'))).toEqual(['lost agent-1: went away: closed (1 attempts)']);
+  });
+
+  it('an attempt missing from two heartbeats in a row is dropped; missing from one is not', async () => {
+    const { log, sessions, connect } = setup();
+    const one = connect();
+    await turn();
+    const attempts = sessions.live.get('agent-1')!.attempts;
+    attempts.set('b-1.a1', attempt('b-1.a1'));
+    attempts.set('b-1.a2', attempt('b-1.a2'));
+    one.agent.send({ type: 'heartbeat', running: ['b-1.a1'] });
+    one.agent.send({ type: 'heartbeat', running: ['b-1.a1', 'b-1.a2'] });
+    one.agent.send({ type: 'heartbeat', running: ['b-1.a2'] });
+    await turn();
+    expect(log.filter((line) => line.startsWith('dropped'))).toEqual([]);
+    one.agent.send({ type: 'heartbeat', running: ['b-1.a2'] });
+    await turn();
+    expect(log.filter((line) => line.startsWith('dropped'))).toEqual(['dropped b-1.a1 of agent-1']);
+    expect([...attempts.keys()]).toEqual(['b-1.a2']);
+    sessions.close();
   });
 });

@@ -132,6 +132,18 @@ describe('agent sessions', () => {
     expect(state.store.getJob(build, 'p/a')).toMatchObject({ state: 'lost', reason: expect.stringMatching(/^agent remote went silent for \d+\.\d s$/) });
   });
 
+  it('an attempt that two heartbeats in a row do not list (the agent restarted) is lost', async () => {
+    const agent = connect();
+    const build = coordinator.startBuild({ root: dir, plan: makePlan({ 'p/a': {} }), options: { noCache: true, only: [] } });
+    await waitFor(() => agent.assigned.length === 1);
+    agent.channel.send({ type: 'heartbeat', running: [] });
+    await settle();
+    expect(state.store.getJob(build, 'p/a')!.state).toBe('running');
+    agent.channel.send({ type: 'heartbeat', running: [] });
+    expect(await coordinator.finished(build)).toBe('failed');
+    expect(state.store.getJob(build, 'p/a')).toMatchObject({ state: 'lost', reason: 'agent remote no longer runs it' });
+  });
+
   it('finished() of a build it never ran rejects', async () => {
     await expect(coordinator.finished('b-9999')).rejects.toThrow(/no build b-9999/);
   });
