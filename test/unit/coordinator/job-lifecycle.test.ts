@@ -205,4 +205,20 @@ describe('job lifecycle', () => {
     expect(canceled.at(-1)).toEqual({ type: 'build_done', status: 'canceled' });
     expect(reduceJobs(build, { type: 'cancel', reason: 'again' }, 10)).toEqual([]);
   });
+
+  it('a wait is recorded once per place in the queue; on_busy cancel stops the holder', () => {
+    const build = new BuildRun('b-2', 0, '/nowhere', makePlan({ 'p/a': {}, 'p/b': {} }), { noCache: true, only: [] }, 0);
+    reduceJobs(build, { type: 'build_started' }, 0);
+    const waiting = { group: 'g', holders: [{ build: 'b-1', job: 'x/y' }], position: 2 };
+    const first = reduceJobs(build, { type: 'wait', job: 'p/a', waiting }, 10);
+    expect(first).toMatchObject([{ type: 'job_changed', snapshot: { job: 'p/a', state: 'waiting', waiting } }]);
+    expect(reduceJobs(build, { type: 'wait', job: 'p/a', waiting: { ...waiting } }, 20)).toEqual([]);
+    const moved = reduceJobs(build, { type: 'wait', job: 'p/a', waiting: { ...waiting, position: 1 } }, 30);
+    expect(moved).toMatchObject([{ type: 'job_changed', snapshot: { state: 'waiting', waiting: { position: 1 } } }]);
+    reduceJobs(build, { type: 'attempt_started', attempt: 'b-2.a1', agent: 'local', jobs: ['p/b'] }, 40);
+    const cancel = reduceJobs(build, { type: 'cancel_holder', holder: { build: 'b-2', job: 'p/b' }, reason: 'on_busy: cancel for b-3' }, 50);
+    expect(cancel).toEqual([{ type: 'cancel_attempt', attempt: 'b-2.a1' }]);
+    reduceJobs(build, { type: 'attempt_finished', job: 'p/b', outcome: { status: 'canceled', reason: 'canceled' } }, 60);
+    expect(build.jobs.get('p/b')!.reason).toBe('on_busy: cancel for b-3');
+  });
 });
