@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { AgentConfig } from '../agent/config';
 import { startLocalAgent } from '../agent/local-agent';
 import { createShellExecutor } from '../agent/executors/shell-executor';
+import { createProcessRecorder, endLeftovers, type LeftoverStore } from '../agent/executors/leftovers';
 import type { Executor } from '../agent/executors/types';
 import { createCoordinator, type Coordinator } from '../core/coordinator/coordinator';
 import { watchAgentWait } from '../core/lan/agent-wait';
@@ -19,9 +20,11 @@ import { createEventStream, type EventStream } from '../core/server/event-stream
 import { createFarmApi } from '../core/server/farm-api';
 import { closeAbandonedBuilds } from '../core/store/recover';
 import { makeDirectory, openState, type State } from '../core/store/state-dir';
+import type { Store } from '../core/store/types';
 import { readOwnerInfo, tryLockState, type OwnerInfo, type StateLock } from '../core/store/state-lock';
 import { systemClock } from './clock';
 import { runHook } from './hooks';
+import { mdnsAllowed, startLanApi } from './lan-api';
 import { loadPlan } from './load';
 import { buildReport } from './report';
 
@@ -114,6 +117,10 @@ export async function startOwner(options: OwnerOptions): Promise<Owner> {
     options.lock.release();
     throw error;
   }
+  // Job processes and containers a dead owner left running are ended before anything runs (docs/safety.md).
+  const processes = processRecords(state.store);
+  const leftovers = await endLeftovers(processes);
+  if (leftovers > 0) options.warn(`ended ${leftovers} job(s) left running by a farmhand run that stopped`);
   for (const closed of closeAbandonedBuilds(state.store, Date.now())) {
     options.warn(`build ${closed.build} was left running by a coordinator that stopped; ${closed.lost.length} unfinished job(s) marked lost`);
   }
@@ -132,13 +139,15 @@ export async function startOwner(options: OwnerOptions): Promise<Owner> {
   if (options.local !== false) {
     const [coordinatorEnd, agentEnd] = createChannelPair<CoordinatorMessage, AgentMessage>();
     coordinator.attachAgent(coordinatorEnd);
-    const shell = createShellExecutor();
+    const shell = createShellExecutor({ recorder: createProcessRecorder(processes, options.warn) });
     agent = startLocalAgent({ channel: agentEnd, slots: options.jobs, shell, docker: options.docker, config: options.agentConfig, now: systemClock.now, warn: options.warn });
   }
   // Paired LAN agents (none paired: no mDNS, no dialing). Loaded on use, like the other LAN code.
   const { startRemoteAgents } = await import('../core/lan/remote-agents');
-  const remote = await startRemoteAgents({ stateDir: options.stateDir, coordinator, artifacts: state.artifacts, store: state.store, log: (line) => options.warn(line) });
+  const remote = await startRemoteAgents({ stateDir: options.stateDir, coordinator, artifacts: state.artifacts, store: state.store, mdns: mdnsAllowed(), log: (line) => options.warn(line) });
 
+  const lan = await startLanApi(options.stateDir, options.warn);
+  coordinator.subscribe((event) => lan.onEvent(event));
   const accepted = new Set<string>();
   let closing = false;
   const farm = createFarmApi({
@@ -155,6 +164,9 @@ export async function startOwner(options: OwnerOptions): Promise<Owner> {
       return { ...report, transfer: remote.transfer(build), jobs: report.jobs.map((job) => ({ ...job, needs: needs.get(job.id) ?? [] })) };
     },
     onBuild: (build) => accepted.add(build),
+    agents: () => lan.agents(),
+    readBlob: (sha256) => state.artifacts.read(sha256),
+    pair: (agent, code) => lan.pair(agent, code),
     // Once this owner is on its way out, a submitter must wait for the next owner instead.
     accepting: () => !closing,
     describe: () => ({ pid: process.pid, kind: options.kind, version: '0.1.0' }),
@@ -165,6 +177,7 @@ export async function startOwner(options: OwnerOptions): Promise<Owner> {
   try {
     api = await startApiServer({ context: { events, farm }, token, host: options.host, port: options.port, staticDir: options.staticDir });
   } catch (error) {
+    await lan.close();
     stopAgentWait();
     await remote.close();
     await agent.close();
@@ -203,6 +216,7 @@ export async function startOwner(options: OwnerOptions): Promise<Owner> {
       await allFinished();
       events.flush();
       await api.close();
+      await lan.close();
       events.close();
       stopAgentWait();
       await remote.close();
@@ -227,4 +241,9 @@ function storeErrorLine(error: unknown): string {
 export function findOwner(stateDir: string): OwnerAddress | undefined {
   const info = readOwnerInfo(stateDir);
   return info && addressOf(stateDir, info);
+}
+
+/** The state dir's records of running job processes, as the executors' recorder and the leftover clean-up use them. */
+export function processRecords(store: Store): LeftoverStore {
+  return { list: () => store.listProcesses(), record: (record) => store.recordProcess(record), forget: (attempt) => store.forgetProcess(attempt) };
 }

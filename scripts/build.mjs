@@ -13,3 +13,4 @@ await build({ ...common, entryPoints: ['cli/main.ts'], outdir: 'dist/cli', split
 if (existsSync('electron/main.ts')) await build({ ...common, entryPoints: ['electron/main.ts'], outfile: 'dist/electron/main.js' });
 // A sandboxed preload cannot be an ES module: CommonJS, with only `electron` left external.
 if (existsSync('electron/preload.ts')) await build({ bundle: true, platform: 'node', target: 'node20', format: 'cjs', external: ['electron'], logLevel: 'warning', entryPoints: ['electron/preload.ts'], outfile: 'dist/electron/preload.cjs' });
+await import('./build-renderer.mjs');

@@ -14,6 +14,18 @@ export interface DockerExecutorConfig {
   pidsLimit?: number;
   /** Written into the `farmhand.agent` label, which `cleanupStaleContainers` looks for. */
   agentName: string;
+  /**
+   * The process that owns the containers (the agent's pid, its start time, its host), written into labels:
+   * clean-up removes a container only when its owner no longer runs. Set by the docker executor.
+   */
+  owner?: ContainerOwner;
+}
+
+/** Who runs a container: a process on a host, with its start time so a reused pid is not mistaken for it. */
+export interface ContainerOwner {
+  host: string;
+  pid: number;
+  start?: string;
 }
 
 /** Where the workspace is mounted in every job container. */
@@ -25,7 +37,16 @@ export const labels = {
   job: 'farmhand.job',
   agent: 'farmhand.agent',
   attempt: 'farmhand.attempt',
+  ownerHost: 'farmhand.owner.host',
+  ownerPid: 'farmhand.owner.pid',
+  ownerStart: 'farmhand.owner.start',
 } as const;
+
+/** The owner labels of a container (none without an owner). */
+export function ownerLabels(owner: ContainerOwner | undefined): Record<string, string> {
+  if (!owner) return {};
+  return { [labels.ownerHost]: owner.host, [labels.ownerPid]: String(owner.pid), ...(owner.start === undefined ? {} : { [labels.ownerStart]: owner.start }) };
+}
 
 /**
  * Converts a job into dockerode's `createContainer` options.
@@ -51,6 +72,7 @@ export function toContainerOptions(request: ExecutionRequest, config: DockerExec
       [labels.job]: request.job,
       [labels.agent]: config.agentName,
       [labels.attempt]: request.attempt,
+      ...ownerLabels(config.owner),
     },
     HostConfig: {
       Binds: [workspaceBind(request.workspaceRoot)],

@@ -7,11 +7,14 @@ import type Dockerode from 'dockerode';
 import { decodeToLog } from './decode-stream';
 import { toContainerOptions, type DockerExecutorConfig } from './docker-convert';
 import { defaultDocker } from './docker-engine';
+import { startContainerLifeline, type ContainerLifeline } from './docker-lifeline';
 import { createImageResolver, dockerErrorLine } from './docker-image';
 import { oneLine, timeoutMessage } from './messages';
 import { createRunningJobs } from './running-jobs';
-import type { ExecutionRequest, ExecutionResult, Executor, LogWriter } from './types';
+import type { ExecutionRequest, ExecutionResult, Executor, LogWriter, ProcessRecorder } from './types';
 import { normaliseWorkingDirectory } from './working-directory';
+import { processStartTime } from './process-group';
+import { hostname } from 'node:os';
 
 export { checkDocker, cleanupStaleContainers, defaultDocker } from './docker-engine';
 export type { DockerExecutorConfig } from './docker-convert';
@@ -29,6 +32,8 @@ export interface DockerExecutorOptions {
    * Default: the agent's own uid:gid when the agent is not root and no `config.user` is set; null: never.
    */
   workspaceOwner?: { uid: number; gid: number } | null;
+  /** Told each attempt's container while it exists. */
+  recorder?: ProcessRecorder;
 }
 
 const canceled: ExecutionResult = { status: 'canceled', reason: 'canceled' };
@@ -40,12 +45,15 @@ export function createDockerExecutor(options: DockerExecutorOptions): Executor {
   const ensureImage = createImageResolver(docker, options.pullTimeoutMs ?? 60_000);
   const owner = options.workspaceOwner !== undefined ? options.workspaceOwner : defaultOwner(options.config);
   const running = createRunningJobs();
+  // Labels on each container name this process as its owner, so clean-up never removes a live run's container.
+  const start = processStartTime(process.pid);
+  const config: DockerExecutorConfig = { ...options.config, owner: options.config.owner ?? { host: hostname(), pid: process.pid, ...(start === undefined ? {} : { start }) } };
 
   async function runJob(request: ExecutionRequest, log: LogWriter, signal: AbortSignal): Promise<ExecutionResult> {
     if (signal.aborted) return canceled;
     let createOptions: Dockerode.ContainerCreateOptions;
     try {
-      createOptions = toContainerOptions(request, options.config);
+      createOptions = toContainerOptions(request, config);
     } catch (error) {
       return errorResult(oneLine(error));
     }
@@ -56,18 +64,25 @@ export function createDockerExecutor(options: DockerExecutorOptions): Executor {
     if (signal.aborted) return canceled;
 
     let container: Dockerode.Container | undefined;
+    let lifeline: ContainerLifeline | undefined;
     try {
       container = await docker.createContainer(createOptions);
+      options.recorder?.started(request.attempt, { container: container.id });
+      // When this process dies mid-job, the container is removed by its lifeline (local engines on a socket).
+      const socketPath = (docker.modem as { socketPath?: unknown }).socketPath;
+      if (typeof socketPath === 'string') lifeline = startContainerLifeline(socketPath, container.id);
       const result = await runContainer(container, log, signal, request.timeoutMs, options.stopGraceSeconds ?? 5);
       if (result.status === 'failed' && result.reason === 'exit' && (await container.inspect()).State.OOMKilled) {
-        return { ...result, reason: 'oom', message: oomMessage(options.config.memoryBytes) };
+        return { ...result, reason: 'oom', message: oomMessage(config.memoryBytes) };
       }
       return result;
     } catch (error) {
       return errorResult(`docker: ${dockerErrorLine(error)}`);
     } finally {
+      lifeline?.disarm();
       await container?.remove({ force: true }).catch(() => undefined);
       if (container && owner) await giveBackWorkspace(docker, createOptions, owner, log);
+      if (container) options.recorder?.ended(request.attempt);
     }
   }
 
@@ -123,7 +138,10 @@ async function runContainer(
     const { StatusCode } = await exited;
     clearTimeout(timer);
     // The attach stream ends with the container's output; do not hang on an engine that never closes it.
-    await Promise.race([streamEnded, new Promise((resolve) => setTimeout(resolve, 2000))]);
+    let drainTimer: NodeJS.Timeout | undefined;
+    await Promise.race([streamEnded, new Promise((resolve) => (drainTimer = setTimeout(resolve, 2000)))]);
+    // Cleared, or the timer alone would keep a finished `farmhand run` alive for 2 s.
+    clearTimeout(drainTimer);
     stdout.end();
     stderr.end();
     await drained;

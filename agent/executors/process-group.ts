@@ -1,4 +1,6 @@
-// Signals to a whole process group, so a job's children and grandchildren go with it.
+// Process groups of jobs: signalling a whole group (so a job's children and grandchildren go with it),
+// waiting until it is gone, and a lifeline that kills it when the coordinator dies without a word.
+import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 
 /** Sends `signal` to every process in group `pgid`; false when the group no longer exists. */
@@ -12,38 +14,157 @@ export function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
   }
 }
 
+/** Sends `signal` to one process; false when it no longer exists. */
+export function signalProcess(pid: number, signal: NodeJS.Signals): boolean {
+  try {
+    process.kill(pid, signal);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Resolves true once group `pgid` has no running member, or false when it still has one after `withinMs`. */
 export async function waitGroupGone(pgid: number, withinMs: number): Promise<boolean> {
   const deadline = Date.now() + withinMs;
   for (;;) {
-    if (!signalGroup(pgid, 0) || onlyZombiesLeft(pgid)) return true;
+    if (!signalGroup(pgid, 0)) return true;
+    const members = groupMembers(pgid);
+    if (members !== undefined && members.length === 0) return true;
     if (Date.now() >= deadline) return false;
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
 
 /**
- * Orphans of a killed job are re-parented to PID 1, which may reap them seconds later (this VM's init
- * does); until then `kill(-pgid, 0)` still finds them. On Linux, /proc tells a zombie from a live process.
+ * Resolves true once group `pgid` has no live member other than `except` that is new since `before` (a
+ * `processIds()` taken when the job started: what ran then cannot be the job's), false when one is still
+ * there after `withinMs`, undefined at once when it cannot tell (no /proc).
  */
-function onlyZombiesLeft(pgid: number): boolean {
+export async function waitMembersGone(pgid: number, except: number, before: ReadonlySet<string> | undefined, withinMs: number): Promise<boolean | undefined> {
+  if (before === undefined) return undefined;
+  const deadline = Date.now() + withinMs;
+  for (;;) {
+    const members = groupMembers(pgid, before);
+    if (members === undefined) return undefined;
+    if (members.every((pid) => pid === except)) return true;
+    if (Date.now() >= deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/** The pids in /proc now (as its entry names), or undefined without /proc. Cheap: no file is read. */
+export function processIds(): Set<string> | undefined {
+  try {
+    return new Set(readdirSync('/proc'));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The live (not zombie) members of group `pgid`, skipping the pids in `skip`, from /proc; undefined
+ * without /proc (macOS). Orphans of a killed job are re-parented to PID 1, which may reap them seconds
+ * later, so a zombie does not count.
+ */
+export function groupMembers(pgid: number, skip?: ReadonlySet<string>): number[] | undefined {
   let entries: string[];
   try {
     entries = readdirSync('/proc');
   } catch {
-    return false; // no /proc (macOS): trust kill(2)
+    return undefined;
   }
+  const members: number[] = [];
   for (const entry of entries) {
-    if (!/^\d+$/.test(entry)) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-    } catch {
-      continue; // exited meanwhile
-    }
-    // Fields after the command name (which may hold spaces and parentheses): state ppid pgrp ...
-    const [state, , group] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (Number(group) === pgid && state !== 'Z' && state !== 'X') return false;
+    if (skip?.has(entry)) continue;
+    const pid = Number(entry);
+    if (!Number.isInteger(pid)) continue;
+    const fields = statFields(pid);
+    if (fields && Number(fields[2]) === pgid && fields[0] !== 'Z' && fields[0] !== 'X') members.push(pid);
   }
-  return true;
+  return members;
+}
+
+/**
+ * A process's identity beyond its pid: its start time in clock ticks since boot (/proc/PID/stat field 22),
+ * so a pid reused by a new process is not mistaken for the old one. undefined when it does not run
+ * (or there is no /proc).
+ */
+export function processStartTime(pid: number): string | undefined {
+  const fields = statFields(pid);
+  if (!fields || fields[0] === 'Z' || fields[0] === 'X') return undefined;
+  return fields[19];
+}
+
+/** True while the process that had `pid` and `startTime` runs. Without /proc, only the pid is checked. */
+export function processAlive(pid: number, startTime: string | undefined): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  const now = processStartTime(pid);
+  if (now !== undefined) return startTime === undefined || now === startTime;
+  if (existsProc()) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Fields of /proc/PID/stat after the command name (which may hold spaces): state ppid pgrp session ... */
+function statFields(pid: number): string[] | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  } catch {
+    return undefined;
+  }
+}
+
+function existsProc(): boolean {
+  try {
+    readFileSync('/proc/self/stat');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Ends a lifeline: the group it guards is killed (nothing of it may outlive its owner) and the lifeline exits. */
+export interface Lifeline {
+  release(): void;
+}
+
+/**
+ * Starts a small shell, outside the group, that reads a pipe from this process and SIGKILLs group `pgid`
+ * when the pipe closes: on release(), or when this process dies in any way (kill -9 included), since the
+ * kernel closes its end of the pipe then.
+ */
+export function startLifeline(pgid: number, shell = '/bin/sh'): Lifeline {
+  const script = 'while read -r line; do :; done; kill -s KILL -- "-$1" 2>/dev/null; exit 0';
+  const guard = spawn(shell, ['-c', script, 'farmhand-lifeline', String(pgid)], { stdio: ['pipe', 'ignore', 'ignore'], detached: true });
+  guard.on('error', () => {});
+  guard.stdin!.on('error', () => {});
+  // The guard must not keep this process alive by itself: release() is what ends it in an orderly close.
+  guard.unref();
+  (guard.stdin as unknown as { unref?: () => void }).unref?.();
+  return { release: () => guard.stdin!.end() };
+}
+
+/** The direct children of `pid` (Linux /proc), or undefined when that cannot be read. */
+export function childrenOf(pid: number): number[] | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').split(' ').filter(Boolean).map(Number);
+  } catch {
+    return undefined;
+  }
+}
+
+/** True when process `pid` ignores SIGTERM (its SigIgn mask in /proc); false when unknown. */
+export function ignoresTerm(pid: number): boolean {
+  try {
+    const mask = /^SigIgn:\s*([0-9a-f]+)$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return mask !== undefined && (BigInt(`0x${mask}`) & (1n << 14n)) !== 0n; // SIGTERM is signal 15: bit 14
+  } catch {
+    return false;
+  }
 }

@@ -4,8 +4,8 @@ import { constants as osConstants } from 'node:os';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { decodeToLog } from './decode-stream';
-import { signalGroup, waitGroupGone } from './process-group';
-import type { ExecutionRequest, ExecutionResult, Executor, LogWriter } from './types';
+import { signalGroup, startLifeline, waitGroupGone } from './process-group';
+import type { ExecutionRequest, ExecutionResult, Executor, LogWriter, ProcessRecorder } from './types';
 import { normaliseWorkingDirectory, toScript } from './working-directory';
 import { oneLine, timeoutMessage } from './messages';
 import { createRunningJobs } from './running-jobs';
@@ -26,6 +26,8 @@ export interface ShellExecutorOptions {
    * Default: on where `setsid` exists (Linux); off elsewhere.
    */
   pool?: boolean;
+  /** Told each attempt's process group while it runs. */
+  recorder?: ProcessRecorder;
 }
 
 type StopReason = 'timeout' | 'canceled';
@@ -37,7 +39,13 @@ export function createShellExecutor(options: ShellExecutorOptions = {}): Executo
   return {
     kind: 'shell',
     run: (request, log, signal) =>
-      running.run(signal, (stop) => (pool ? runPooledJob(pool, request, log, stop, options) : runShellJob(request, log, stop, options))),
+      running.run(signal, async (stop) => {
+        try {
+          return await (pool ? runPooledJob(pool, request, log, stop, options) : runShellJob(request, log, stop, options));
+        } finally {
+          options.recorder?.ended(request.attempt);
+        }
+      }),
     async close() {
       // Cancels whatever still runs and waits until each process group is gone.
       await running.stopAll();
@@ -69,6 +77,9 @@ async function runShellJob(request: ExecutionRequest, log: LogWriter, signal: Ab
     return { status: 'failed', reason: 'error', message: `could not start ${options.shell ?? '/bin/sh'}: ${oneLine(error)}` };
   }
 
+  options.recorder?.started(request.attempt, { processGroup: pgid });
+  // When this process dies without stopping the job (kill -9), the lifeline kills the job's group.
+  const lifeline = startLifeline(pgid, options.shell);
   const killGraceMs = options.killGraceMs ?? 5000;
   let stopReason: StopReason | undefined;
   let killTimer: NodeJS.Timeout | undefined;
@@ -82,6 +93,8 @@ async function runShellJob(request: ExecutionRequest, log: LogWriter, signal: Ab
   };
   const onAbort = (): void => stop('canceled');
   signal.addEventListener('abort', onAbort, { once: true });
+  // A cancel during the working-directory check above has already fired: honour it now.
+  if (signal.aborted) stop('canceled');
   const timeoutTimer = request.timeoutMs === undefined ? undefined : setTimeout(() => stop('timeout'), request.timeoutMs);
 
   try {
@@ -97,6 +110,7 @@ async function runShellJob(request: ExecutionRequest, log: LogWriter, signal: Ab
     clearTimeout(timeoutTimer);
     clearTimeout(killTimer);
     signal.removeEventListener('abort', onAbort);
+    lifeline.release();
   }
 }
 
@@ -123,7 +137,7 @@ async function runPooledJob(pool: ShellPool, request: ExecutionRequest, log: Log
   try {
     const exit = await pool.run(
       { script: toScript(request.run), cwd, env: request.env },
-      { output: (stream, text) => log(stream, text) },
+      { output: (stream, text) => log(stream, text), started: (processGroup) => options.recorder?.started(request.attempt, { processGroup }) },
       { signal: stopper.signal, graceMs: options.killGraceMs ?? 5000 },
     );
     if (stopReason === 'timeout') return { status: 'failed', reason: 'timeout', message: timeoutMessage(request.timeoutMs) };

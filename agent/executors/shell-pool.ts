@@ -5,11 +5,13 @@
 //   - runs one job at a time, as a subshell that resets SIGTERM, so a stop signals the group: the job
 //     and everything it started get SIGTERM, then SIGKILL after the grace period, worker included
 //     (a stopped worker is retired);
-//   - after a job, sends SIGTERM to its group to end what the job left in the background;
+//   - after a job, sends SIGTERM to its group to end what the job left in the background; what is still
+//     there shortly after (it ignores SIGTERM) is SIGKILLed with the worker, which is then retired;
+//   - has a lifeline (process-group.ts): when this process dies, even by kill -9, the worker's group dies too;
 //   - writes an end marker with a per-worker random nonce on both pipes after the job, so the job's
 //     output is complete and in order when the marker arrives.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { signalGroup } from './process-group';
+import { childrenOf, ignoresTerm, processIds, signalGroup, signalProcess, startLifeline, waitMembersGone, type Lifeline } from './process-group';
 import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
@@ -24,7 +26,12 @@ export interface PoolJob {
 
 export interface PoolJobHandlers {
   output(stream: LogStream, text: string): void;
+  /** Told the process group the job runs in, before it starts (to record it for a crash). */
+  started?(processGroup: number): void;
 }
+
+/** How long what a job left in the background gets to end after the SIGTERM at its end. */
+const leftoverGraceMs = 200;
 
 /** Asks a running job to stop: SIGTERM to its group, SIGKILL after graceMs. */
 export interface PoolStop {
@@ -123,6 +130,7 @@ class ShellWorker {
   private readonly nonce = randomBytes(12).toString('hex');
   private readonly stdout: MarkedStream;
   private readonly stderr: MarkedStream;
+  private readonly lifeline?: Lifeline;
   private exited?: string;
   private retired = false;
   private readonly exitWaiters: ((reason: string) => void)[] = [];
@@ -130,6 +138,7 @@ class ShellWorker {
   constructor(shell: string, baseEnv: Record<string, string>) {
     // Its own process group. It exports the base environment once; each job's subshell adds its own.
     this.process = spawn(shell, [], { stdio: ['pipe', 'pipe', 'pipe'], detached: true, env: {} });
+    if (this.process.pid !== undefined) this.lifeline = startLifeline(this.process.pid, shell);
     const base = exportList(baseEnv);
     this.process.stdin!.write(`trap '' TERM\n${base ? `export ${base}\n` : ''}`);
     const marker = Buffer.from(`@@farmhand-end-${this.nonce} `);
@@ -138,6 +147,7 @@ class ShellWorker {
     this.process.stdin!.on('error', () => {});
     this.process.on('exit', (code, signal) => {
       this.exited = `the job shell exited (${signal ?? `code ${code}`})`;
+      this.lifeline?.release();
       for (const waiter of this.exitWaiters.splice(0)) waiter(this.exited);
     });
   }
@@ -151,18 +161,23 @@ class ShellWorker {
     if (this.process.pid !== undefined && this.exited === undefined) signalGroup(this.process.pid, signal);
   }
 
-  /** Runs one job to its end; a stop retires the worker. */
+  /** Runs one job to its end; a stop, or a leftover that ignores SIGTERM, retires the worker. */
   async run(job: PoolJob, handlers: PoolJobHandlers, stop: PoolStop): Promise<PoolExit> {
     if (!this.alive) return { error: this.exited ?? 'the job shell was retired' };
     if (stop.signal.aborted) return { error: 'stopped before it started' };
+    const pgid = this.process.pid!;
+    handlers.started?.(pgid);
     const exports = exportList(job.env);
     const end = `@@farmhand-end-${this.nonce}`;
+    // The end marker carries the exit status and the job subshell's pid (0: none started). What runs
+    // now cannot be the job's: the search for its leftovers looks only at processes new since.
+    const before = processIds();
     const command = [
       `if cd -- ${shellQuote(job.cwd)} 2>/dev/null; then`,
       `  (trap - TERM; ${exports ? `export ${exports}; ` : ''}set -e; eval ${shellQuote(job.script)}) </dev/null &`,
-      '  wait $!; c=$?; kill -TERM 0 2>/dev/null; cd /',
-      'else c=cwd; fi',
-      `printf '%s %s\\n' '${end}' "$c"; printf '%s %s\\n' '${end}' "$c" >&2`,
+      '  j=$!; wait $j; c=$?; kill -TERM 0 2>/dev/null; cd /',
+      'else c=cwd; j=0; fi',
+      `printf '%s %s %s\\n' '${end}' "$c" "$j"; printf '%s %s %s\\n' '${end}' "$c" "$j" >&2`,
       '',
     ].join('\n');
     const outDone = this.stdout.next((text) => handlers.output('stdout', text));
@@ -170,30 +185,51 @@ class ShellWorker {
     const died = new Promise<string>((resolve) => this.exitWaiters.push(resolve));
     let stoppedAt: number | undefined;
     let killTimer: NodeJS.Timeout | undefined;
+    let lateTimer: NodeJS.Timeout | undefined;
     const onStop = (): void => {
       stoppedAt = Date.now();
       this.retired = true;
+      // A stop can come before the job's subshell exists, or before it has reset the SIGTERM it inherits
+      // ignored from the worker: it gets its own SIGTERM once it no longer ignores one, instead of running
+      // out the grace period. Only the worker's direct children (job subshells) are followed up, each once.
+      const told = new Set((childrenOf(pgid) ?? []).filter((child) => !ignoresTerm(child)));
       this.signal('SIGTERM');
       killTimer = setTimeout(() => this.signal('SIGKILL'), stop.graceMs);
+      lateTimer = setInterval(() => {
+        for (const child of childrenOf(pgid) ?? []) {
+          if (told.has(child) || ignoresTerm(child)) continue;
+          told.add(child);
+          signalProcess(child, 'SIGTERM');
+        }
+      }, 20);
     };
     stop.signal.addEventListener('abort', onStop, { once: true });
     try {
       this.process.stdin!.write(command);
       const finished = await Promise.race([Promise.all([outDone, errDone]), died]);
-      const stopped = stoppedAt as number | undefined;
-      if (stopped !== undefined) {
-        // Whatever ignored SIGTERM gets the rest of the grace period, then SIGKILL with the worker.
-        await new Promise((resolve) => setTimeout(resolve, Math.max(0, stopped + stop.graceMs - Date.now())));
-        this.signal('SIGKILL');
-      }
       if (typeof finished === 'string') return { error: finished };
-      const status = finished[0].trim();
+      const [status = '', jobPid = '0'] = finished[0].trim().split(' ');
+      await this.endLeftovers(pgid, Number(jobPid) > 0 ? before : undefined, stoppedAt === undefined ? leftoverGraceMs : Math.max(0, stoppedAt + stop.graceMs - Date.now()));
       if (status === 'cwd') return { error: `working directory "${job.cwd}" does not exist or cannot be entered` };
       return { code: Number(status) };
     } finally {
       clearTimeout(killTimer);
+      clearInterval(lateTimer);
       stop.signal.removeEventListener('abort', onStop);
     }
+  }
+
+  /**
+   * After a job's subshell ended (and its group got SIGTERM): returns as soon as nothing the job started
+   * is left; whatever is still there after `graceMs` is SIGKILLed with the worker, which is retired.
+   * A stopped worker is killed in any case.
+   */
+  private async endLeftovers(pgid: number, before: ReadonlySet<string> | undefined, graceMs: number): Promise<void> {
+    // No job subshell (its folder was missing), or no /proc to look in: the lifeline ends leftovers at close.
+    const gone = await waitMembersGone(pgid, pgid, before, graceMs);
+    if (gone !== false && !this.retired) return;
+    this.retired = true;
+    this.signal('SIGKILL');
   }
 
   close(): void {

@@ -38,3 +38,18 @@ export interface Executor {
   run(request: ExecutionRequest, log: LogWriter, signal: AbortSignal): Promise<ExecutionResult>;
   close(): Promise<void>;
 }
+
+/** Where a running attempt's processes are: its process group here, or its container. */
+export interface ProcessPlace {
+  processGroup?: number;
+  container?: string;
+}
+
+/**
+ * Told where each attempt runs while it runs, so that a later start can end what a crashed owner left
+ * (`farmhand run` writes it to the state dir). Called synchronously; must not throw.
+ */
+export interface ProcessRecorder {
+  started(attempt: string, place: ProcessPlace): void;
+  ended(attempt: string): void;
+}

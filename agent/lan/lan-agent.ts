@@ -18,7 +18,7 @@ import { startAdvertiser, type Advertiser } from './advertiser';
 import { startAgentServer } from './agent-server';
 import { openBlobCache } from './blob-cache';
 import { createWorkspaces, withWorkspaces } from './workspaces';
-import { frameSocketOf, type HeartbeatOptions } from './ws-frames';
+import { frameSocketOf, type HeartbeatOptions } from '../../core/protocol/ws-frames';
 
 export interface LanAgentOptions {
   stateDir: string;

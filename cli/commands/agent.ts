@@ -47,7 +47,7 @@ export function registerAgent(program: Command): void {
     .option('--pool <pool>', 'a pool this agent serves (repeatable; default: default)', collect, [])
     .option('--labels <a,b>', 'labels this agent offers')
     .option('--slots <n>', 'jobs at once (default: cores)', positiveInteger, availableParallelism())
-    .option('--port <n>', `TCP port (default ${lanDefaults.port}; 0 = any free port)`, portNumber, lanDefaults.port)
+    .option('--port <n>', 'TCP port (0 = any free port)', portNumber, lanDefaults.port)
     .option('--listen <addr>', 'address to listen on', '0.0.0.0')
     .option('--no-mdns', 'do not advertise on the LAN (pair and connect by HOST:PORT)')
     .option('--no-pairing', 'print no pairing code and refuse pairing')

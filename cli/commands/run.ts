@@ -6,7 +6,8 @@ import { join, resolve } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
 import { defaultAgentConfig, isolationFor, parseAgentConfig, type AgentConfig } from '../../agent/config';
 import { oneLine } from '../../agent/executors/messages';
-import type { Executor } from '../../agent/executors/types';
+import { createProcessRecorder, type LeftoverStore } from '../../agent/executors/leftovers';
+import type { Executor, ProcessRecorder } from '../../agent/executors/types';
 import { noAgentReason } from '../../core/lan/agent-wait';
 import type { FarmEvent } from '../../core/protocol/types';
 import { parseDuration } from '../../core/spec/durations';
@@ -14,7 +15,7 @@ import { openStore } from '../../core/store/sqlite-store';
 import { resolveStateDir } from '../../core/store/state-dir';
 import type { Store } from '../../core/store/types';
 import { ApiError, createApiClient } from '../api-client';
-import { claimStateDir, ownerTag, startOwner, type Claim, type Owner, type OwnerAddress } from '../coordinator-host';
+import { claimStateDir, ownerTag, processRecords, startOwner, type Claim, type Owner, type OwnerAddress } from '../coordinator-host';
 import { exitCodes } from '../exit-codes';
 import { systemClock } from '../clock';
 import { collectSelectors, loadPlan } from '../load';
@@ -121,8 +122,11 @@ async function run(root: string, flags: RunFlags): Promise<number> {
   }
 
   let docker: Executor | undefined;
+  // Containers are recorded in the owner's store, opened below before any job starts (docs/safety.md).
+  const records: { store?: LeftoverStore } = {};
+  const recorder = createProcessRecorder({ record: (record) => records.store?.record(record), forget: (attempt) => records.store?.forget(attempt) });
   if (needsDocker) {
-    const found = await startDocker(config.config, true);
+    const found = await startDocker(config.config, true, recorder);
     if ('message' in found) {
       claim.lock.release();
       process.stderr.write(`farmhand run: ${found.message}\n`);
@@ -141,6 +145,7 @@ async function run(root: string, flags: RunFlags): Promise<number> {
     return exitCodes.badInput;
   }
   const { coordinator, state } = owner;
+  records.store = processRecords(state.store);
   const view = startView(flags, plan.jobs.length);
   let build = '';
   const early: FarmEvent[] = [];
@@ -167,6 +172,8 @@ async function run(root: string, flags: RunFlags): Promise<number> {
   process.on('SIGINT', interrupt);
   process.on('SIGTERM', interrupt);
   process.on('SIGHUP', interrupt);
+  // A closed stdout (`farmhand run --logs | head`; bin/farmhand.cjs tells) cancels like Ctrl-C.
+  process.on(outputClosed, interrupt);
 
   const status = await coordinator.finished(build);
   // Events of the last moment are delivered before the view draws its final frame.
@@ -181,6 +188,7 @@ async function run(root: string, flags: RunFlags): Promise<number> {
   process.off('SIGINT', interrupt);
   process.off('SIGTERM', interrupt);
   process.off('SIGHUP', interrupt);
+  process.off(outputClosed, interrupt);
   if (interrupted) return exitCodes.interrupted;
   if (status !== 'success' && noAgent) return exitCodes.unreachable;
   return status === 'success' ? exitCodes.success : exitCodes.buildFailed;
@@ -283,12 +291,15 @@ async function joinRun(address: OwnerAddress, stateDir: string, root: string, to
   process.on('SIGINT', interrupt);
   process.on('SIGTERM', interrupt);
   process.on('SIGHUP', interrupt);
+  // A closed stdout (`farmhand run --logs | head`; bin/farmhand.cjs tells) cancels like Ctrl-C.
+  process.on(outputClosed, interrupt);
   const status = await done;
   follower?.close();
   view.stop();
   process.off('SIGINT', interrupt);
   process.off('SIGTERM', interrupt);
   process.off('SIGHUP', interrupt);
+  process.off(outputClosed, interrupt);
   if (status.startsWith('lost: ')) {
     process.stderr.write(`farmhand run: ${status.slice(6)} before ${build} ended; its next start ends the build\n`);
     return exitCodes.unreachable;
@@ -304,14 +315,17 @@ async function joinRun(address: OwnerAddress, stateDir: string, root: string, to
   return status === 'success' ? exitCodes.success : exitCodes.buildFailed;
 }
 
-async function startDocker(config: AgentConfig, cleanup: boolean): Promise<{ executor: Executor } | { message: string }> {
+/** The event bin/farmhand.cjs emits when stdout or stderr is closed under us (EPIPE, EIO). */
+const outputClosed = 'farmhand:output-closed';
+
+async function startDocker(config: AgentConfig, cleanup: boolean, recorder?: ProcessRecorder): Promise<{ executor: Executor } | { message: string }> {
   const { createDockerExecutor } = await import('../../agent/executors/docker-executor');
   const { checkDocker, defaultDocker, cleanupStaleContainers } = await import('../../agent/executors/docker-engine');
   const docker = defaultDocker();
   const check = await checkDocker(docker);
   if (!check.ok) return { message: `${check.message} (some jobs of this project have an image; use image: none, or isolation: shell in agent.yml on a trusted machine, to run them as plain processes)` };
   if (cleanup) await cleanupStaleContainers(docker, hostname());
-  return { executor: createDockerExecutor({ docker, config: { ...config.docker, agentName: hostname() } }) };
+  return { executor: createDockerExecutor({ docker, config: { ...config.docker, agentName: hostname() }, recorder }) };
 }
 
 /** The agent's settings: --agent-config, else agent.yml in the state dir, else the defaults. */

@@ -8,6 +8,7 @@ import { resolveStateDir } from '../../core/store/state-dir';
 import { createApiClient } from '../api-client';
 import { exitCodes } from '../exit-codes';
 import { startHost } from '../host';
+import { positiveInteger } from './run';
 
 interface ServeFlags {
   stateDir?: string;
@@ -24,12 +25,6 @@ function port(value: string): number {
   return number;
 }
 
-function slots(value: string): number {
-  const number = Number(value);
-  if (!Number.isInteger(number) || number < 1) throw new InvalidArgumentError(`expected a whole number of 1 or more, got "${value}"`);
-  return number;
-}
-
 /** Registers `farmhand serve`. */
 export function registerServe(program: Command): void {
   program
@@ -39,7 +34,7 @@ export function registerServe(program: Command): void {
     .option('--port <n>', 'port to listen on (0: any free port)', port, 4700)
     .option('--host <address>', 'address to listen on; anything but loopback must be given here (default: 127.0.0.1)')
     .option('--token-file <file>', 'read the API token from this file instead of making a fresh one')
-    .option('--jobs <n>', 'slots of the local agent (default: cores)', slots)
+    .option('--jobs <n>', 'slots of the local agent (default: cores)', positiveInteger)
     .option('--agent-config <file>', "this machine's agent settings (default: agent.yml in the state dir)")
     .action(async (dirs: string[], flags: ServeFlags) => {
       process.exitCode = await serve(dirs, flags);
@@ -76,7 +71,8 @@ async function serve(dirs: string[], flags: ServeFlags): Promise<number> {
   const client = createApiClient({ url: host.url, token: host.token, pid: process.pid, kind: 'serve' });
   for (const dir of dirs) {
     try {
-      await client.post('/api/projects', { dir: resolve(dir) });
+      const opened = await client.post<{ error?: string }>('/api/projects', { dir: resolve(dir) });
+      if (opened.error) process.stderr.write(`farmhand serve: ${dir} does not plan yet (the window shows why):\n${opened.error}\n`);
     } catch (error) {
       process.stderr.write(`farmhand serve: ${oneLine(error)}\n`);
     }

@@ -59,6 +59,8 @@ export class BuildRun {
   groupJobs?: JobRun[];
   /** Set when the build had to stop for a reason outside its jobs (the store refused writes). */
   failure?: string;
+  /** Set once its end was reported (the lifecycle says build_done once). */
+  ended = false;
   private unfinished: number;
 
   constructor(

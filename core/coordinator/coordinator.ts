@@ -1,33 +1,22 @@
-// The coordinator: owns builds, talks to agents over channels, asks the scheduler what to start,
-// records every change in the store and publishes it as an event.
-import { protocolVersion } from '../protocol/types';
-import type { AgentInfo, AgentMessage, AttemptOutcome, Channel, CoordinatorMessage, FarmEvent, JobState } from '../protocol/types';
-import { validateAgentMessage } from '../protocol/validate';
+// The coordinator: the build API (start, cancel, fail all, finished), scheduling rounds, and applying
+// what the job lifecycle (job-lifecycle.ts) decides to the store, the agents' channels, the hooks and
+// the event outbox. Agent sessions, resource holds, hooks and the outbox each live in their own module.
+import type { AgentMessage, AttemptOutcome, Channel, CoordinatorMessage, FarmEvent } from '../protocol/types';
 import { schedule } from '../schedule/schedule';
-import type { Decision, Holder } from '../schedule/types';
-import { attemptSpecOf, describeOutcome } from './attempts';
-import { BuildRun, isFinished, type JobRun } from './build-run';
-import { EventBus } from './event-bus';
+import type { Decision } from '../schedule/types';
+import { AgentSessions, type AgentSession, type Attempt } from './agent-sessions';
+import { attemptSpecOf } from './attempts';
+import { BuildRun, type JobRun } from './build-run';
+import { jobEventOf, jobPatchOf, reduceJobs, type JobSnapshot, type LifecycleEffect, type LifecycleEvent } from './job-lifecycle';
+import { EventOutbox } from './event-outbox';
+import { HookChains } from './hooks';
+import { ResourceHolds } from './resource-holds';
 import { SchedulerInputs } from './scheduler-input';
+import { SchedulingRounds } from './scheduling-rounds';
 import type { Coordinator, CoordinatorOptions, StartBuildRequest } from './types';
 import { describeOutputs, restoreOutputs, saveOutputs, type DescribedOutput } from './outputs';
 
 export type { Clock, Coordinator, CoordinatorOptions, HookRequest, StartBuildRequest } from './types';
-
-interface ConnectedAgent {
-  info: AgentInfo;
-  channel: Channel<AgentMessage, CoordinatorMessage>;
-  attempts: Map<string, Attempt>;
-}
-
-interface Attempt {
-  id: string;
-  build: BuildRun;
-  members: JobRun[];
-  batch?: string;
-  acquired: { group: string; holder: Holder }[];
-  lastSeq: number;
-}
 
 /** Creates a coordinator around a store; agents attach to it, builds start on it. */
 export function createCoordinator(options: CoordinatorOptions): Coordinator {
@@ -36,27 +25,42 @@ export function createCoordinator(options: CoordinatorOptions): Coordinator {
 
 class CoordinatorImpl implements Coordinator {
   private readonly builds = new Map<string, BuildRun>();
-  private readonly agents = new Map<string, ConnectedAgent>();
-  private readonly holders = new Map<string, Holder[]>();
-  private readonly bus = new EventBus();
-  private outbox: FarmEvent[] = [];
+  private readonly sessions: AgentSessions;
+  private readonly holds: ResourceHolds;
+  private readonly outbox: EventOutbox;
+  private readonly hooks: HookChains;
   private readonly inputs = new SchedulerInputs();
   private readonly waiters = new Map<string, ((status: 'success' | 'failed' | 'canceled') => void)[]>();
-  /** Per build: work that must end before the build is reported done (hooks, output storage). */
-  private readonly pending = new Map<string, Promise<void>[]>();
-  /** Per build and pipeline: the last hook, so the next one (and the pipeline's first jobs) wait for it. */
-  private readonly hookChains = new Map<string, Promise<void>>();
   private buildOrder = 0;
   private attemptCounter = 0;
-  private tickQueued = false;
-  private wakeTimer: unknown;
-  private wakeAt?: number;
-  private closed = false;
+  private readonly rounds: SchedulingRounds;
 
   constructor(private readonly options: CoordinatorOptions) {
-    for (const holder of options.store.listHolders()) {
-      this.holders.set(holder.group, [...(this.holders.get(holder.group) ?? []), { build: holder.build, job: holder.job }]);
-    }
+    const warn = (message: string) => this.warn(message);
+    this.holds = new ResourceHolds(options.store);
+    this.outbox = new EventOutbox(options.store, options.clock, options.eventDelayMs ?? 15, warn);
+    this.hooks = new HookChains(options.runHook, warn);
+    this.rounds = new SchedulingRounds(options.clock, () => this.tick());
+    this.sessions = new AgentSessions(
+      { clock: options.clock, name: options.name ?? 'farmhand', warn, silenceMs: options.agentSilenceMs ?? 30_000 },
+      {
+        online: (session) => {
+          this.options.store.upsertAgent(session.info, this.now);
+          this.publish({ type: 'agent', agent: session.info, state: 'online', at: this.now });
+          this.rounds.request();
+        },
+        message: (session, message) => this.onAgentMessage(session, message),
+        lost: (session, why) => {
+          this.publish({ type: 'agent', agent: session.info, state: 'offline', at: this.now });
+          for (const attempt of [...session.attempts.values()]) {
+            this.onResult(session, attempt.id, { status: 'failed', reason: 'agent_lost', message: `agent ${session.info.name} ${why}` });
+          }
+        },
+        dropped: (session, attempt) => {
+          this.onResult(session, attempt.id, { status: 'failed', reason: 'agent_lost', message: `agent ${session.info.name} no longer runs it` });
+        },
+      },
+    );
   }
 
   private get now(): number {
@@ -68,69 +72,18 @@ class CoordinatorImpl implements Coordinator {
   }
 
   subscribe(listener: (event: FarmEvent) => void): () => void {
-    return this.bus.subscribe(listener);
+    return this.outbox.subscribe(listener);
   }
 
-  /**
-   * Queues an event. Events go out in small batches, after the store has committed what they
-   * report: nobody hears of a state (a running or finished job, a log line) that a crash could
-   * still take back.
-   */
   private publish(event: FarmEvent): void {
-    this.outbox.push(event);
-    // Gathered for a few milliseconds: one commit then covers many changes (a commit per job end
-    // cost more than the job in the benchmark), and no view needs them sooner.
-    if (this.outbox.length === 1) this.options.clock.setTimeout(() => this.deliver(), this.options.eventDelayMs ?? 15);
-  }
-
-  private deliver(): void {
-    if (this.outbox.length === 0) return;
-    try {
-      this.options.store.flush();
-    } catch (error) {
-      // A store without an error handler throws here; the events still go out (what else could).
-      this.warn(`could not record state: ${error instanceof Error ? error.message : String(error)}`);
-    }
-    const events = this.outbox;
-    this.outbox = [];
-    for (const event of events) this.bus.publish(event);
+    this.outbox.publish(event);
   }
 
   attachAgent(channel: Channel<AgentMessage, CoordinatorMessage>): void {
-    let agent: ConnectedAgent | undefined;
-    channel.onMessage((raw) => {
-      const checked = validateAgentMessage(raw);
-      if ('error' in checked) {
-        this.warn(`ignored a message from agent ${agent?.info.name ?? '(not introduced)'}: ${checked.error}`);
-        return;
-      }
-      const message = checked.message;
-      if (message.type === 'hello') {
-        if (message.protocol !== protocolVersion) {
-          this.warn(`agent ${message.agent.name} speaks protocol ${message.protocol}, this coordinator ${protocolVersion}: it gets no work`);
-        }
-        // The same agent on a new channel (a reconnect) keeps the attempts it runs.
-        const previous = this.agents.get(message.agent.id);
-        agent = { info: message.agent, channel, attempts: previous?.attempts ?? new Map() };
-        if (message.protocol === protocolVersion) this.agents.set(message.agent.id, agent);
-        this.options.store.upsertAgent(message.agent, this.now);
-        channel.send({ type: 'welcome', protocol: protocolVersion, coordinator: this.options.name ?? 'farmhand' });
-        this.publish({ type: 'agent', agent: message.agent, state: 'online', at: this.now });
-        this.requestTick();
-      } else if (agent) this.onAgentMessage(agent, message);
-    });
-    channel.onClose((reason) => {
-      // A stale channel of an agent that has said hello again since must not end the live session.
-      if (!agent || this.agents.get(agent.info.id)?.channel !== channel) return;
-      this.agents.delete(agent.info.id);
-      this.publish({ type: 'agent', agent: agent.info, state: 'offline', at: this.now });
-      for (const attempt of [...agent.attempts.values()]) {
-        this.onResult(agent, attempt.id, { status: 'failed', reason: 'agent_lost', message: `agent ${agent.info.name} went away: ${reason}` });
-      }
-    });
+    this.sessions.attach(channel);
   }
 
-  private onAgentMessage(agent: ConnectedAgent, message: AgentMessage): void {
+  private onAgentMessage(agent: AgentSession, message: AgentMessage): void {
     if (message.type === 'log') {
       const attempt = agent.attempts.get(message.attempt);
       if (!attempt || message.seq <= attempt.lastSeq) return; // late or repeated: already recorded
@@ -141,8 +94,8 @@ class CoordinatorImpl implements Coordinator {
       this.publish({ type: 'log', build: attempt.build.id, job: lead.plan.id, seq, stream: message.stream, data: message.data, at });
     } else if (message.type === 'started') {
       // Start times come from the coordinator's clock (an agent's may be off); written with the next change.
-      const at = this.now;
-      for (const job of agent.attempts.get(message.attempt)?.members ?? []) job.startedAt = at;
+      const attempt = agent.attempts.get(message.attempt);
+      if (attempt) this.dispatch(attempt.build, { type: 'attempt_running', jobs: attempt.members.map((job) => job.plan.id) });
     } else if (message.type === 'result') {
       this.onResult(agent, message.attempt, message.outcome);
     }
@@ -155,46 +108,32 @@ class CoordinatorImpl implements Coordinator {
     const build = new BuildRun(id, this.buildOrder++, request.root, request.plan, request.options, at);
     store.createBuild({ id, project: request.root, plan: request.plan, options: request.options, createdAt: at, startedAt: at, status: 'running' });
     this.builds.set(id, build);
-    this.pending.set(id, []);
+    this.hooks.open(id);
     this.publish({ type: 'build', build: id, state: 'running', at });
     for (const job of build.jobs.values()) this.publish({ type: 'job', build: id, job: job.plan.id, state: 'queued', at });
-    for (const job of build.roots()) this.becomeReady(build, job);
-    this.checkBuildDone(build);
-    this.requestTick();
+    this.dispatch(build, { type: 'build_started' });
+    this.rounds.request();
     return id;
   }
 
   cancelBuild(id: string, reason = 'build canceled'): boolean {
     const build = this.builds.get(id);
     if (!build || build.canceled) return false;
-    build.canceled = true;
-    for (const job of build.jobs.values()) {
-      if (job.state === 'running') this.cancelJob(build, job, reason);
-      else if (!isFinished(job.state)) this.change(build, job, 'canceled', reason);
-    }
-    this.checkBuildDone(build);
+    this.dispatch(build, { type: 'cancel', reason });
     return true;
   }
 
   failAll(reason: string): void {
     for (const build of [...this.builds.values()]) {
-      if (build.failure !== undefined) continue;
-      build.failure = reason;
-      build.canceled = true;
-      for (const job of build.jobs.values()) {
-        if (job.state === 'running') this.cancelJob(build, job, reason);
-        else if (!isFinished(job.state)) this.change(build, job, 'canceled', reason);
-      }
-      this.checkBuildDone(build);
+      if (build.failure === undefined) this.dispatch(build, { type: 'cancel', reason, failure: reason });
     }
   }
 
   failReady(buildId: string, jobId: string, reason: string): boolean {
     const build = this.builds.get(buildId);
-    const job = build?.jobs.get(jobId);
-    if (!build || !job || !build.ready.has(jobId)) return false;
-    build.ready.delete(jobId);
-    return this.change(build, job, 'failed', reason);
+    if (!build || !build.ready.has(jobId)) return false;
+    this.dispatch(build, { type: 'fail_unserved', job: jobId, reason });
+    return true;
   }
 
   finished(id: string): Promise<'success' | 'failed' | 'canceled'> {
@@ -202,99 +141,66 @@ class CoordinatorImpl implements Coordinator {
     if (!this.builds.has(id) && record && (record.status === 'success' || record.status === 'failed' || record.status === 'canceled')) {
       return Promise.resolve(record.status);
     }
-    if (!this.builds.has(id) && !this.pending.has(id)) return Promise.reject(new Error(record ? `build ${id} is not run by this coordinator` : `no build ${id}`));
+    if (!this.builds.has(id) && !this.hooks.isOpen(id)) return Promise.reject(new Error(record ? `build ${id} is not run by this coordinator` : `no build ${id}`));
     return new Promise((resolve) => this.waiters.set(id, [...(this.waiters.get(id) ?? []), resolve]));
   }
 
   async close(): Promise<void> {
-    this.closed = true;
-    if (this.wakeTimer !== undefined) this.options.clock.clearTimeout(this.wakeTimer);
-    await Promise.all([...this.pending.values()].flat());
-    this.deliver();
+    this.rounds.close();
+    this.sessions.close();
+    await this.hooks.all();
+    this.outbox.deliver();
     this.options.store.flush();
   }
 
   // --- job life cycle -------------------------------------------------------------------------
 
-  /** Records and publishes a state change. */
-  private change(build: BuildRun, job: JobRun, state: JobState, reason?: string, extra: { exitCode?: number } = {}): boolean {
-    const at = this.now;
-    const change = build.setState(job, state, at, reason);
-    if (!change && !(state === 'waiting' && job.state === 'waiting')) return false;
-    if (extra.exitCode !== undefined) job.exitCode = extra.exitCode;
-    this.options.store.updateJob(
-      build.id,
-      job.plan.id,
-      {
-        state,
-        reason: reason ?? null,
-        agent: job.agent ?? null,
-        attempts: job.attempts,
-        batch: job.batch ?? null,
-        waiting: job.waiting ?? null,
-        // When it entered the queue for a slot (its needs done); before that, when its build was made.
-        queuedAt: job.readyAt ?? job.queuedAt,
-        startedAt: job.startedAt ?? null,
-        finishedAt: job.finishedAt ?? null,
-        exitCode: job.exitCode ?? null,
-      },
-      at,
-    );
-    this.publish({
-      type: 'job', build: build.id, job: job.plan.id, state, at, reason, agent: job.agent, attempt: job.attempts,
-      batch: job.batch, waiting: job.waiting, exitCode: job.exitCode,
-    });
-    if (isFinished(state)) this.afterFinish(build, job);
-    return true;
-  }
-
-  /** A job's needs are all done: restore it from the cache or queue it for a slot. */
-  private becomeReady(build: BuildRun, job: JobRun): void {
-    if (build.canceled) {
-      this.change(build, job, 'canceled', 'build canceled');
-      return;
-    }
-    if (job.plan.cache && !build.options.noCache) {
-      const entry = this.options.store.getCacheEntry(job.plan.key);
-      if (entry && restoreOutputs(build.root, entry.outputs, this.options.artifacts)) {
-        this.change(build, job, 'cached', `same key as ${entry.build} ${entry.job}`);
-        return;
+  /** Feeds an event to the build's lifecycle and applies the effects; answers (a cache look-up) queue up, never nest. */
+  private dispatch(build: BuildRun, first: LifecycleEvent): void {
+    const events = [first];
+    for (let event = events.shift(); event; event = events.shift()) {
+      for (const effect of reduceJobs(build, event, this.now)) {
+        const next = this.applyEffect(build, effect);
+        if (next) events.push(next);
       }
     }
-    job.readyAt ??= this.now;
-    build.ready.add(job.plan.id);
   }
 
-  private afterFinish(build: BuildRun, job: JobRun): void {
-    const { readyNow, skip, skipReason } = build.release(job);
-    for (const dependent of skip) this.change(build, dependent, 'skipped', skipReason);
-    for (const dependent of readyNow) this.becomeReady(build, dependent);
-    const pipeline = build.pipelines.get(job.plan.pipeline)!;
-    if (pipeline.unfinished === 0) this.pipelineDone(build, pipeline.plan.name);
-    this.checkBuildDone(build);
-    this.requestTick();
+  private applyEffect(build: BuildRun, effect: LifecycleEffect): LifecycleEvent | undefined {
+    switch (effect.type) {
+      case 'job_changed':
+        this.record(build, effect.snapshot, effect.at);
+        return undefined;
+      case 'check_cache': {
+        const job = build.jobs.get(effect.job)!;
+        const entry = this.options.store.getCacheEntry(job.plan.key);
+        const restored = entry && restoreOutputs(build.root, entry.outputs, this.options.artifacts, (message) => this.warn(`${job.plan.id}: ${message}; running it instead`));
+        const hit = restored ? `same key as ${entry.build} ${entry.job}` : undefined;
+        return { type: 'cache_checked', job: effect.job, hit };
+      }
+      case 'cancel_attempt':
+        this.sessions.holding(effect.attempt)?.channel.send({ type: 'cancel', attempt: effect.attempt, reason: 'canceled' });
+        return undefined;
+      case 'pipeline_started':
+        this.hooks.run(build.id, effect.pipeline, build.root, effect.commands, 'running');
+        return undefined;
+      case 'pipeline_done':
+        if (effect.resourceGroup) this.holds.remove(effect.resourceGroup, { build: build.id, job: `pipeline:${effect.pipeline}` });
+        if (effect.started) this.hooks.run(build.id, effect.pipeline, build.root, effect.commands, effect.failed ? 'failed' : 'success');
+        return undefined;
+      case 'build_done':
+        this.endBuild(build, effect.status);
+        return undefined;
+      case 'schedule':
+        this.rounds.request();
+        return undefined;
+    }
   }
 
-  private pipelineDone(build: BuildRun, name: string): void {
-    const pipeline = build.pipelines.get(name)!;
-    const group = pipeline.plan.resourceGroup;
-    if (group) this.release(group, { build: build.id, job: `pipeline:${name}` });
-    if (!pipeline.started) return;
-    const commands = pipeline.failed ? pipeline.plan.onFailure : pipeline.plan.onSuccess;
-    this.hook(build, name, commands, pipeline.failed ? 'failed' : 'success');
-  }
-
-  /** Runs a pipeline's hook after the ones before it (on_start, then on_success or on_failure). */
-  private hook(build: BuildRun, pipeline: string, commands: string[], status: string): void {
-    if (commands.length === 0 || !this.options.runHook) return;
-    const key = `${build.id}\0${pipeline}`;
-    const before = this.hookChains.get(key) ?? Promise.resolve();
-    const runHook = this.options.runHook;
-    const run = before
-      .then(() => runHook({ commands, cwd: build.root, env: { FARMHAND_BUILD_ID: build.id, FARMHAND_STATUS: status } }))
-      .catch((error: unknown) => this.warn(`hook of ${build.id} failed: ${error instanceof Error ? error.message : String(error)}`));
-    this.hookChains.set(key, run);
-    this.pending.get(build.id)?.push(run);
+  /** Writes a job's change to the store and queues its event. */
+  private record(build: BuildRun, job: JobSnapshot, at: number): void {
+    this.options.store.updateJob(build.id, job.job, jobPatchOf(job), at);
+    this.publish(jobEventOf(build.id, job, at));
   }
 
   /**
@@ -309,125 +215,59 @@ class CoordinatorImpl implements Coordinator {
         else if (!complete) this.warn(`outputs of ${job.plan.id} changed before they were stored; not cached`);
       })
       .catch((error: unknown) => this.warn(`could not store outputs of ${job.plan.id}: ${error instanceof Error ? error.message : String(error)}`));
-    this.pending.get(build.id)?.push(saved);
+    this.hooks.keep(build.id, saved);
   }
 
-  private checkBuildDone(build: BuildRun): void {
-    if (!build.done || !this.builds.has(build.id)) return;
+  /** Reports the build done once its hooks and output storage have ended. */
+  private endBuild(build: BuildRun, status: 'success' | 'failed' | 'canceled'): void {
     this.builds.delete(build.id);
-    const status = build.status();
     const at = this.now;
-    const pending = this.pending.get(build.id) ?? [];
-    void Promise.all(pending).then(() => {
+    void this.hooks.settle(build.id).then(() => {
       this.options.store.updateBuild(build.id, { status, finishedAt: this.now });
-      this.pending.delete(build.id);
-      for (const key of this.hookChains.keys()) if (key.startsWith(`${build.id}\0`)) this.hookChains.delete(key);
       this.publish({ type: 'build', build: build.id, state: status, at });
-      this.deliver();
+      this.outbox.deliver();
       for (const resolve of this.waiters.get(build.id) ?? []) resolve(status);
       this.waiters.delete(build.id);
     });
   }
 
-  private cancelJob(build: BuildRun, job: JobRun, reason: string): void {
-    job.cancelReason = reason;
-    for (const agent of this.agents.values()) {
-      if (job.attemptId && agent.attempts.has(job.attemptId)) agent.channel.send({ type: 'cancel', attempt: job.attemptId, reason: 'canceled' });
-    }
-  }
-
-  // --- resource groups --------------------------------------------------------------------------
-
-  private release(group: string, holder: Holder): void {
-    const list = (this.holders.get(group) ?? []).filter((h) => !(h.build === holder.build && h.job === holder.job));
-    if (list.length > 0) this.holders.set(group, list);
-    else this.holders.delete(group);
-    this.options.store.removeHolder(group, holder.build, holder.job);
-  }
-
   // --- scheduling -------------------------------------------------------------------------------
 
-  private requestTick(): void {
-    if (this.tickQueued || this.closed) return;
-    this.tickQueued = true;
-    this.options.clock.setTimeout(() => {
-      this.tickQueued = false;
-      this.tick();
-    }, 0);
-  }
-
-  private tick(): void {
-    if (this.builds.size === 0) return;
-    const agents = [...this.agents.values()].map((agent) => ({ info: agent.info, running: agent.attempts.size }));
+  /** One scheduling round: starts, waits, skips; returns when to look again (a batch window closing). */
+  private tick(): number | undefined {
+    if (this.builds.size === 0) return undefined;
+    const agents = [...this.sessions.live.values()].map((agent) => ({ info: agent.info, running: agent.attempts.size }));
     // Every slot taken: nothing can start, and the next job to end asks again.
-    if (!agents.some(({ info, running }) => running < info.slots)) return;
-    const input = this.inputs.build(this.builds.values(), agents, this.holders, this.now);
-    const output = schedule(input);
+    if (!agents.some(({ info, running }) => running < info.slots)) return undefined;
+    const output = schedule(this.inputs.build(this.builds.values(), agents, this.holds.byGroup, this.now));
     for (const decision of output.decisions) this.apply(decision);
-    if (output.wakeAt !== undefined && output.wakeAt !== this.wakeAt) {
-      if (this.wakeTimer !== undefined) this.options.clock.clearTimeout(this.wakeTimer);
-      this.wakeAt = output.wakeAt;
-      this.wakeTimer = this.options.clock.setTimeout(() => {
-        this.wakeTimer = undefined;
-        this.wakeAt = undefined;
-        this.tick();
-      }, Math.max(0, output.wakeAt - this.now));
-    }
+    return output.wakeAt;
   }
 
   private apply(decision: Decision): void {
     if (decision.type === 'start') return this.start(decision);
-    if (decision.type === 'cancel_holder') {
-      const build = this.builds.get(decision.holder.build);
-      if (!build) return;
-      const pipelineName = decision.holder.job.startsWith('pipeline:') ? decision.holder.job.slice('pipeline:'.length) : undefined;
-      for (const job of build.jobs.values()) {
-        const hit = pipelineName ? job.plan.pipeline === pipelineName : job.plan.id === decision.holder.job;
-        if (hit && job.state === 'running') this.cancelJob(build, job, decision.reason);
-      }
-      return;
-    }
-    const build = this.builds.get(decision.build);
-    const job = build?.jobs.get(decision.job);
-    if (!build || !job) return;
-    if (decision.type === 'skip') this.change(build, job, 'skipped', decision.reason);
-    else if (decision.type === 'wait') {
-      const same = job.state === 'waiting' && JSON.stringify(job.waiting) === JSON.stringify(decision.waiting);
-      if (same) return;
-      job.waiting = decision.waiting;
-      this.change(build, job, 'waiting', `waiting for resource group ${decision.waiting.group}`);
-      job.waiting = decision.waiting;
-    }
+    const build = this.builds.get(decision.type === 'cancel_holder' ? decision.holder.build : decision.build);
+    if (!build) return;
+    if (decision.type === 'cancel_holder') this.dispatch(build, { type: 'cancel_holder', holder: decision.holder, reason: decision.reason });
+    else if (decision.type === 'skip') this.dispatch(build, { type: 'skip', job: decision.job, reason: decision.reason });
+    else this.dispatch(build, { type: 'wait', job: decision.job, waiting: decision.waiting });
   }
 
   private start(decision: Extract<Decision, { type: 'start' }>): void {
-    const agent = this.agents.get(decision.agent);
+    const agent = this.sessions.live.get(decision.agent);
     const build = this.builds.get(decision.members[0]!.build);
     if (!agent || !build) return;
     const members = decision.members.map((ref) => build.jobs.get(ref.job)!);
     const id = `${build.id}.a${++this.attemptCounter}`;
     const batch = members.length > 1 ? `${build.id}.batch${this.attemptCounter}` : undefined;
-    for (const { group, holder } of decision.acquire) {
-      this.holders.set(group, [...(this.holders.get(group) ?? []), holder]);
-      // One row per holder: another build's holders of the group are never rewritten.
-      this.options.store.addHolder({ group, build: holder.build, job: holder.job, since: this.now });
-    }
+    for (const { group, holder } of decision.acquire) this.holds.add(group, holder, this.now);
     const attempt: Attempt = { id, build, members, batch, acquired: decision.acquire, lastSeq: 0 };
     agent.attempts.set(id, attempt);
     const at = this.now;
     members.forEach((job, index) => {
-      build.ready.delete(job.plan.id);
-      job.attempts++;
-      job.attemptId = id;
-      job.agent = agent.info.name;
-      job.batch = batch;
-      job.startedAt = at;
-      job.cancelReason = undefined;
-      const first = build.pipelines.get(job.plan.pipeline)!.started === false;
-      this.options.store.startAttempt({ id: index === 0 ? id : `${id}#${index}`, build: build.id, job: job.plan.id, number: job.attempts, agent: agent.info.name, startedAt: at });
-      this.change(build, job, 'running', batch ? `in batch ${batch} of ${members.length}` : undefined);
-      if (first) this.hook(build, job.plan.pipeline, build.pipelines.get(job.plan.pipeline)!.plan.onStart, 'running');
+      this.options.store.startAttempt({ id: index === 0 ? id : `${id}#${index}`, build: build.id, job: job.plan.id, number: job.attempts + 1, agent: agent.info.name, startedAt: at });
     });
+    this.dispatch(build, { type: 'attempt_started', attempt: id, agent: agent.info.name, jobs: members.map((job) => job.plan.id), batch });
     const assign = () => {
       // Canceled while its pipeline's on_start ran: it never reaches the agent.
       if (agent.attempts.get(id) !== attempt) return;
@@ -435,67 +275,34 @@ class CoordinatorImpl implements Coordinator {
       agent.channel.send({ type: 'assign', attempt: attemptSpecOf(id, build, members, batch) });
     };
     // A pipeline's jobs start after its on_start hook has finished.
-    const hooks = this.hookChains.get(`${build.id}\0${members[0]!.plan.pipeline}`);
+    const hooks = this.hooks.chainOf(build.id, members[0]!.plan.pipeline);
     if (hooks) void hooks.then(assign);
     else assign();
   }
 
-  private onResult(agent: ConnectedAgent, attemptId: string, outcome: AttemptOutcome): void {
+  private onResult(agent: AgentSession, attemptId: string, outcome: AttemptOutcome): void {
     const attempt = agent.attempts.get(attemptId);
     if (!attempt) return;
     agent.attempts.delete(attemptId);
     const { build } = attempt;
-    for (const { group, holder } of attempt.acquired) if (!holder.job.startsWith('pipeline:')) this.release(group, holder);
+    for (const { group, holder } of attempt.acquired) if (!holder.job.startsWith('pipeline:')) this.holds.remove(group, holder);
     const at = this.now;
     attempt.members.forEach((job, index) => {
       const attemptRowId = index === 0 ? attempt.id : `${attempt.id}#${index}`;
       const status = outcome.status === 'failed' && outcome.reason === 'agent_lost' ? 'lost' : outcome.status;
       this.options.store.finishAttempt(attemptRowId, { finishedAt: at, status, reason: outcome.reason, exitCode: outcome.exitCode });
-      const failedAfterSuccess = this.finishMember(build, job, outcome, attempt.batch);
+      let outputsError: string | undefined;
+      if (outcome.status === 'success') {
+        try {
+          this.keepOutputs(build, job, describeOutputs(build.root, job.plan.outputs, this.options.artifacts));
+        } catch (error) {
+          outputsError = error instanceof Error ? error.message : String(error);
+        }
+      }
+      this.dispatch(build, { type: 'attempt_finished', job: job.plan.id, outcome, batch: attempt.batch, outputsError });
       // A success whose outputs could not be read is a failed attempt too: attempt and job agree.
-      if (failedAfterSuccess) this.options.store.finishAttempt(attemptRowId, { finishedAt: at, status: 'failed', reason: 'error', exitCode: outcome.exitCode });
+      if (outputsError !== undefined) this.options.store.finishAttempt(attemptRowId, { finishedAt: at, status: 'failed', reason: 'error', exitCode: outcome.exitCode });
     });
-    this.requestTick();
-  }
-
-  /** Applies an attempt's outcome to one job; true when a reported success turned into a failure. */
-  private finishMember(build: BuildRun, job: JobRun, outcome: AttemptOutcome, batch?: string): boolean {
-    if (outcome.status === 'success') {
-      let outputs;
-      try {
-        outputs = describeOutputs(build.root, job.plan.outputs, this.options.artifacts);
-      } catch (error) {
-        this.change(build, job, 'failed', `could not read outputs: ${error instanceof Error ? error.message : String(error)}`);
-        return true;
-      }
-      this.keepOutputs(build, job, outputs);
-      this.change(build, job, 'success', batch ? `in batch ${batch}` : undefined, { exitCode: outcome.exitCode ?? 0 });
-      return false;
-    }
-    const inBatch = batch ? ` (in batch ${batch})` : '';
-    if (outcome.status === 'canceled') {
-      this.change(build, job, 'canceled', (job.cancelReason ?? 'canceled') + inBatch);
-      return false;
-    }
-    const kind = outcome.reason === 'timeout' ? 'timeout' : outcome.reason === 'agent_lost' ? 'agent_lost' : 'failure';
-    const retry = job.plan.retry;
-    if (!build.canceled && job.attempts <= retry.max && retry.when.includes(kind)) {
-      this.change(build, job, 'queued', `retry ${job.attempts}/${retry.max} after ${describeOutcome(outcome)}`);
-      build.ready.add(job.plan.id);
-      return false;
-    }
-    const state = outcome.reason === 'agent_lost' ? 'lost' : 'failed';
-    this.change(build, job, state, describeOutcome(outcome) + inBatch, { exitCode: outcome.exitCode });
-    const pipeline = build.pipelines.get(job.plan.pipeline)!;
-    if (state === 'failed' && !job.plan.allowFailure && pipeline.plan.failFast) {
-      for (const other of build.jobs.values()) {
-        if (other.plan.pipeline !== job.plan.pipeline || isFinished(other.state)) continue;
-        if (other.state === 'running') this.cancelJob(build, other, `fail_fast: ${job.plan.id} failed`);
-        else this.change(build, other, 'canceled', `fail_fast: ${job.plan.id} failed`);
-      }
-    }
-    return false;
+    this.rounds.request();
   }
 }
-
-

@@ -25,6 +25,8 @@ export interface CoordinatorOptions {
   warn?: (message: string) => void;
   /** How long events gather before one commit and delivery (default 15 ms). */
   eventDelayMs?: number;
+  /** How long an agent that sends heartbeats may stay silent before its attempts count as lost (default 30 s). */
+  agentSilenceMs?: number;
 }
 
 export interface StartBuildRequest {

@@ -10,7 +10,7 @@ import { lanDefaults } from '../protocol/lan';
 import { fingerprintOfDer, sameFingerprint, type Identity } from '../protocol/lan-identity';
 import type { AgentMessage, Channel, CoordinatorMessage } from '../protocol/types';
 import { validateAgentMessage } from '../protocol/validate';
-import { frameSocketOf, type HeartbeatOptions } from './ws-frames';
+import { frameSocketOf, type HeartbeatOptions } from '../protocol/ws-frames';
 
 export type DialFailure =
   | { kind: 'unreachable'; message: string }

@@ -65,7 +65,8 @@ export async function createCertificate(commonName: string): Promise<{ certPem: 
   const loaded = await import('@peculiar/x509');
   // Bundled (esbuild) the CommonJS build arrives as the default export; under vitest as named exports.
   const x509 = ('cryptoProvider' in loaded ? loaded : (loaded as { default: typeof loaded }).default) as typeof loaded;
-  x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
+  // set() is overloaded (crypto) | (name, crypto); its parameter type differs with and without the DOM lib.
+  (x509.cryptoProvider as unknown as { set(crypto: unknown): void }).set(webcrypto);
   const keys = (await webcrypto.subtle.generateKey({ name: 'Ed25519' }, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
   const day = 864e5;
   const certificate = await x509.X509CertificateGenerator.createSelfSigned({

@@ -1,7 +1,9 @@
 // What the API can ask of the farm, answered from the coordinator (live) and the store (history).
 // Project loading and the report format come in from the caller, so core stays free of the CLI.
 import { createHash } from 'node:crypto';
+import { statSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
+import { planJson, wouldRunWithCache } from '../plan/format-plan';
 import type { Coordinator } from '../coordinator/types';
 import type { Plan } from '../plan/types';
 import type { OutputFile } from '../protocol/types';
@@ -46,7 +48,7 @@ export interface FarmApiOptions {
 export interface FarmApi {
   hello(): unknown;
   listProjects(): ProjectInfo[];
-  openProject(dir: string): ProjectInfo | { error: string };
+  openProject(dir: string): (ProjectInfo & { error?: string }) | { error: string };
   plan(project: string, only: string[]): { body: unknown } | Failure;
   startBuild(request: BuildStart): Promise<{ build: string } | Failure>;
   listBuilds(limit: number): unknown[];
@@ -60,6 +62,14 @@ export interface FarmApi {
   pair(agent: string, code: string): Promise<{ body: unknown } | Failure>;
   resourceGroups(): unknown[];
 }
+
+const isFolder = (path: string): boolean => {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+};
 
 const projectId = (dir: string) => `p-${createHash('sha256').update(dir).digest('hex').slice(0, 10)}`;
 
@@ -82,15 +92,19 @@ export function createFarmApi(options: FarmApiOptions): FarmApi {
     listProjects: () => [...projects.values()],
     openProject(dir) {
       const loaded = options.loadPlan(dir, []);
-      if ('error' in loaded) return { error: loaded.error };
-      return remember(loaded.root);
+      if (!('error' in loaded)) return remember(loaded.root);
+      // A folder whose spec does not plan is still opened: the window shows its errors, and the
+      // next edit may fix them. A folder that is not there is refused.
+      if (!isFolder(resolve(dir))) return { error: loaded.error };
+      return { ...remember(dir), error: loaded.error };
     },
     plan(project, only) {
       const dir = dirOf({ project });
       if (!dir) return { error: `no project ${project}`, status: 404 };
       const loaded = options.loadPlan(dir, only);
       if ('error' in loaded) return { error: loaded.error, status: 422 };
-      return { body: loaded.plan };
+      // As `plan --format json` prints it: each job's `would` from this coordinator's cache.
+      return { body: planJson(loaded.plan, wouldRunWithCache((key) => store.getCacheEntry(key) !== undefined)) };
     },
     async startBuild(request) {
       if (options.accepting && !options.accepting()) return { error: 'the coordinator of this state dir is stopping; try again', status: 503 };

@@ -47,7 +47,7 @@ const routes: [string, string, Handler][] = [
     const dir = field(body, 'dir', isString);
     if (!dir) return fail(400, 'POST /api/projects needs {"dir": "/path/to/project"}');
     const opened = farm.openProject(dir);
-    return 'error' in opened ? fail(400, opened.error) : ok(opened, 201);
+    return 'id' in opened ? ok(opened, 201) : fail(400, opened.error);
   }],
   ['GET', '/api/plan', ({ farm }, { query }) => {
     const project = query.get('project');

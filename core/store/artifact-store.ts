@@ -1,15 +1,24 @@
 // Job outputs, content-addressed: a large file with SHA-256 `abcdef...` lives at `<dir>/ab/cdef...`,
 // small ones (up to 1 MiB) in append-only packs under `<dir>/packs` (see blob-packs.ts). File writes
 // go to a temporary file in the same file system and are renamed into place, so a reader never sees
-// half a file, and a crash leaves at most a stray file in `<dir>/tmp`.
+// half a file, and a crash leaves at most a stray file in `<dir>/tmp`. A symbolic link output is stored
+// as git stores one: mode 120000 and its target text as content; describing never follows a link.
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, writeFileSync, writeSync, chmodSync } from 'node:fs';
+import { closeSync, constants, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, symlinkSync, writeFileSync, writeSync, chmodSync } from 'node:fs';
 import { copyFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, posix, win32 } from 'node:path';
 import { openBlobPacks } from './blob-packs';
 import type { ArtifactStore } from './types';
 
 const chunkSize = 1 << 16;
+
+/** The file-type bits of a symbolic link (S_IFLNK) in an OutputFile's mode; its content is the target. */
+export const symlinkMode = 0o120000;
+
+/** True when a stored output is a symbolic link. */
+export function isSymlinkOutput(file: { mode: number }): boolean {
+  return (file.mode & 0o170000) === symlinkMode;
+}
 const sha256Pattern = /^[0-9a-f]{64}$/;
 
 /** Opens (creating) the content-addressed artifact store in `dir`. */
@@ -32,6 +41,20 @@ export function openArtifactStore(dir: string): ArtifactStore {
       if (!packed && !existsSync(source)) throw new Error(`artifact ${file.sha256} (${file.path}) is not in the store at ${dir}`);
       mkdirSync(dirname(absoluteDestination), { recursive: true });
       const temp = `${absoluteDestination}.farmhand-${uniqueName()}`;
+      if (isSymlinkOutput(file)) {
+        const target = packed ?? readFileSync(source);
+        const digest = createHash('sha256').update(target).digest('hex');
+        if (digest !== file.sha256) throw new Error(`artifact ${file.sha256} is corrupt: its content hashes to ${digest}`);
+        // A new link renamed over the destination: whatever was there (a link too) is replaced, never followed.
+        try {
+          symlinkSync(target.toString('utf8'), temp);
+          renameSync(temp, absoluteDestination);
+        } catch (error) {
+          rmSync(temp, { force: true });
+          throw error;
+        }
+        return;
+      }
       try {
         const copied = packed ? writeHashing(packed, temp, file.mode & 0o7777) : copyHashing(source, temp, file.mode & 0o7777);
         if (copied.sha256 !== file.sha256) throw new Error(`artifact ${file.sha256} is corrupt: its content hashes to ${copied.sha256}`);
@@ -44,6 +67,12 @@ export function openArtifactStore(dir: string): ArtifactStore {
       }
     },
     close: async () => packs.close(),
+    read(sha256) {
+      if (!sha256Pattern.test(sha256)) return undefined;
+      const content = packs.read(sha256) ?? (existsSync(blobPath(sha256)) ? readFileSync(blobPath(sha256)) : undefined);
+      if (content && createHash('sha256').update(content).digest('hex') !== sha256) throw new Error(`artifact ${sha256} is corrupt`);
+      return content;
+    },
     has(sha256) {
       return sha256Pattern.test(sha256) && (packs.has(sha256) || existsSync(blobPath(sha256)));
     },
@@ -88,7 +117,8 @@ const keepInMemory = 1 << 20;
 
 /** SHA-256, size and mode of a file, read once; a small file's bytes too. */
 function hashFile(path: string): { sha256: string; size: number; mode: number; content?: Buffer } {
-  const input = openSync(path, 'r');
+  // O_NOFOLLOW: a symbolic link is never read through (ELOOP); links are described by the caller.
+  const input = openSync(path, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0));
   try {
     const stat = fstatSync(input);
     const mode = stat.mode & 0o7777;

@@ -23,35 +23,66 @@ export interface BlobPacks {
   close(): void;
 }
 
-/** Opens the packs in `dir`, reading every index. */
-export function openBlobPacks(dir: string): BlobPacks {
+/**
+ * Opens the packs in `dir`, reading every index. A miss reads what other processes appended to
+ * their indexes since (a concurrent run's small outputs are found, not built again), at most once
+ * per `refreshMs`.
+ */
+export function openBlobPacks(dir: string, refreshMs = 50): BlobPacks {
   mkdirSync(dir, { recursive: true });
   const entries = new Map<string, Entry>();
-  for (const name of readdirSync(dir)) {
-    if (!name.endsWith('.idx')) continue;
-    const pack = join(dir, name.replace(/\.idx$/, '.pack'));
-    if (!existsSync(pack)) continue;
-    const size = statSync(pack).size;
-    for (const line of readFileSync(join(dir, name), 'utf8').split('\n')) {
-      const [sha256, offset, length] = line.split(' ');
-      const entry = { pack, offset: Number(offset), length: Number(length) };
-      if (sha256 && Number.isInteger(entry.offset) && Number.isInteger(entry.length) && entry.offset + entry.length <= size) entries.set(sha256, entry);
+  /** Per index file: how many bytes of it were read (complete lines only). */
+  const indexRead = new Map<string, number>();
+  let lastRefresh = Number.NEGATIVE_INFINITY;
+  const readIndexes = () => {
+    for (const name of readdirSync(dir)) {
+      if (!name.endsWith('.idx')) continue;
+      const index = join(dir, name);
+      if (writing && index === writing.index) continue;
+      const pack = join(dir, name.replace(/\.idx$/, '.pack'));
+      if (!existsSync(pack)) continue;
+      const already = indexRead.get(index) ?? 0;
+      let text: string;
+      try {
+        if (statSync(index).size <= already) continue;
+        text = readFileSync(index).subarray(already).toString('utf8');
+      } catch {
+        continue;
+      }
+      // A line still being written (no newline yet) is read next time.
+      const complete = text.slice(0, text.lastIndexOf('\n') + 1);
+      indexRead.set(index, already + Buffer.byteLength(complete));
+      const size = statSync(pack).size;
+      for (const line of complete.split('\n')) {
+        const [sha256, offset, length] = line.split(' ');
+        const entry = { pack, offset: Number(offset), length: Number(length) };
+        if (sha256 && Number.isInteger(entry.offset) && Number.isInteger(entry.length) && entry.offset + entry.length <= size) entries.set(sha256, entry);
+      }
     }
-  }
-  let writing: { pack: string; packFd: number; indexFd: number; offset: number } | undefined;
+  };
+  const refreshOnMiss = (sha256: string): boolean => {
+    const now = performance.now();
+    if (now - lastRefresh < refreshMs) return false;
+    lastRefresh = now;
+    readIndexes();
+    return entries.has(sha256);
+  };
+  let writing: { pack: string; index: string; packFd: number; indexFd: number; offset: number } | undefined;
   const readers = new Map<string, number>();
+  readIndexes();
 
   const open = () => {
     if (writing) return writing;
     const base = join(dir, `${process.pid}-${randomBytes(4).toString('hex')}`);
     const packFd = openSync(`${base}.pack`, 'wx');
-    writing = { pack: `${base}.pack`, packFd, indexFd: openSync(`${base}.idx`, 'wx'), offset: fstatSync(packFd).size };
+    writing = { pack: `${base}.pack`, index: `${base}.idx`, packFd, indexFd: openSync(`${base}.idx`, 'wx'), offset: fstatSync(packFd).size };
     return writing;
   };
 
   return {
-    has: (sha256) => entries.has(sha256),
+    has: (sha256) => entries.has(sha256) || refreshOnMiss(sha256),
     read(sha256) {
+      if (!entries.has(sha256)) refreshOnMiss(sha256);
       const entry = entries.get(sha256);
       if (!entry) return undefined;
       let fd = readers.get(entry.pack);

@@ -124,6 +124,19 @@ export const migrations: readonly string[] = [
   DROP TABLE resource_holders;
   ALTER TABLE resource_holders_v2 RENAME TO resource_holders;
   `,
+  // 3: where running attempts' processes are (process group or container) and who owns them (pid and
+  // start time), so the next start can end what a crashed coordinator left (running-processes.ts).
+  `
+  CREATE TABLE running_processes (
+    attempt TEXT PRIMARY KEY,
+    owner_pid INTEGER NOT NULL,
+    owner_start TEXT,
+    process_group INTEGER,
+    process_group_start TEXT,
+    container TEXT,
+    since INTEGER NOT NULL
+  );
+  `,
 ];
 
 /** The schema version this code writes. */

@@ -11,6 +11,7 @@
 import Database from 'better-sqlite3';
 import { readJobDurations } from './durations';
 import { migrate } from './migrations';
+import { runningProcessMethods } from './running-processes';
 import type { AgentRow, AttemptRow, BuildRow, CacheRow, JobRow } from './rows';
 import { jobPatchColumns, toAgent, toAttempt, toBuild, toCacheEntry, toHolder, toJob, toLogChunk } from './rows';
 import type { LogChunk, Store, CacheEntry } from './types';
@@ -209,6 +210,8 @@ function createSqliteStore(db: Database.Database, options: StoreOptions): Store 
 
     jobDurations: (project) => read(() => readJobDurations(db, project)),
     unfinishedBuilds: () => read(() => (sql.unfinishedBuilds.all() as BuildRow[]).map(toBuild)),
+
+    ...runningProcessMethods(db, open),
 
     close() {
       if (closed) return;

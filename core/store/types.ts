@@ -133,7 +133,26 @@ export interface Store {
   /** Builds whose status is queued or running: left so by a coordinator that died. */
   unfinishedBuilds(): BuildRecord[];
 
+  /** Records where a running attempt's processes are (committed at once). */
+  recordProcess(record: RunningProcess): void;
+  /** Forgets an attempt's record once its processes are gone. */
+  forgetProcess(attempt: string): void;
+  listProcesses(): RunningProcess[];
+
   close(): void;
+}
+
+/** A running attempt's process group or container, and the process (pid + start time) that owns it. */
+export interface RunningProcess {
+  attempt: string;
+  ownerPid: number;
+  /** The owner's start time as /proc tells it; absent where there is no /proc. */
+  ownerStart?: string;
+  processGroup?: number;
+  /** The group leader's start time, so a reused pid is not taken for the group. */
+  processGroupStart?: string;
+  container?: string;
+  since: number;
 }
 
 /** Content-addressed files (job outputs), stored under the state dir. */
@@ -152,6 +171,8 @@ export interface ArtifactStore {
   /** Writes the stored content of `file` to `absoluteDestination`, with its mode. */
   restore(file: OutputFile, absoluteDestination: string): void;
   has(sha256: string): boolean;
+  /** A stored blob's bytes (checked against its hash), or undefined when the store lacks it. */
+  read(sha256: string): Buffer | undefined;
   /** Closes the files it keeps open (after the writes the caller waited for). */
   close(): Promise<void>;
 }

@@ -96,7 +96,10 @@ export function canUseNamespaces(): boolean {
 /** Spawns `farmhand ...args`, inside `host`'s namespace when given (ip netns exec execs node itself). */
 export function spawnFarmhand(args: string[], host?: LanHost, env: Record<string, string> = {}): ChildProcess {
   const command = host ? ['ip', ['netns', 'exec', host.namespace, process.execPath, farmhandBin, ...args]] as const : [process.execPath, [farmhandBin, ...args]] as const;
-  return spawn(command[0], [...command[1]], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const environment: Record<string, string | undefined> = { ...process.env, ...env };
+  // Inside a test namespace mDNS is what is under test; only the root namespace stays silent.
+  if (host) delete environment.FARMHAND_NO_MDNS;
+  return spawn(command[0], [...command[1]], { env: environment, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
 /** Runs `farmhand ...args` to the end (in a namespace when given). */

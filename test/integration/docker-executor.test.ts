@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import Dockerode from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -190,10 +191,12 @@ describe.skipIf(!dockerReady)('docker executor', () => {
 
   it('removes the containers a killed agent left behind and names their attempts', async () => {
     const staleAgent = `${agentName}-stale`;
+    // The owner: a process of this host that has exited.
+    const owner = spawnSync('true');
     const container = await docker.createContainer({
       Image: testImage,
       Cmd: ['sleep', '100'],
-      Labels: { 'farmhand.agent': staleAgent, 'farmhand.attempt': 'attempt-7', 'farmhand.build': 'b-stale' },
+      Labels: { 'farmhand.agent': staleAgent, 'farmhand.attempt': 'attempt-7', 'farmhand.build': 'b-stale', 'farmhand.owner.host': hostname(), 'farmhand.owner.pid': String(owner.pid) },
       HostConfig: { NetworkMode: 'none' },
     });
     await container.start();

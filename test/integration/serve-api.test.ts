@@ -127,6 +127,11 @@ describe('farmhand serve', () => {
     expect(log.next).toBe(log.lines.at(-1)!.seq);
     const outputs = (await api(`/api/builds/${build}/jobs/${encodeURIComponent('app/build')}/outputs`)).body as unknown as { path: string; size: number; sha256: string }[];
     expect(outputs).toEqual([expect.objectContaining({ path: 'out/a.txt', size: 6 })]);
+    const download = await fetch(`${base}/api/blobs/${outputs[0]!.sha256}?name=a.txt`, { headers: { authorization: `Bearer ${token}` } });
+    expect(download.status).toBe(200);
+    expect(download.headers.get('content-disposition')).toBe('attachment; filename="a.txt"');
+    expect(await download.text()).toBe('hello\n');
+    expect((await fetch(`${base}/api/blobs/${'0'.repeat(64)}`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(404);
   });
 
   it('cancels a running build through the API', async () => {

@@ -8,3 +8,8 @@ import { afterAll } from 'vitest';
 const dir = mkdtempSync(join(tmpdir(), 'farmhand-test-state-'));
 process.env.FARMHAND_STATE_DIR = dir;
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+// No test process, nor a farmhand command it starts, sends mDNS from the root network namespace:
+// coordinators (run, serve) browse only where this is unset. The LAN tests unset it for the
+// processes they start inside their own namespaces (test/helpers/netns-lan.ts).
+process.env.FARMHAND_NO_MDNS = '1';

@@ -33,6 +33,11 @@ describe('toContainerOptions', () => {
     });
   });
 
+  it('labels the container with its owner (host, pid, start time), which clean-up checks', () => {
+    const labels = toContainerOptions(job, { ...config, owner: { host: 'box', pid: 4242, start: '987' } }).Labels;
+    expect(labels).toMatchObject({ 'farmhand.owner.host': 'box', 'farmhand.owner.pid': '4242', 'farmhand.owner.start': '987', 'farmhand.attempt': 'att-9' });
+  });
+
   it('applies user, network and resource limits, with no swap beyond the memory limit', () => {
     const options = toContainerOptions(job, { agentName: 'a', network: 'host', user: '1000:1000', memoryBytes: 256 * 2 ** 20, nanoCpus: 1.5e9, pidsLimit: 128 });
     expect(options.User).toBe('1000:1000');

@@ -1,5 +1,6 @@
 // The coordinator's loose ends: hooks run in order around a pipeline's jobs, an agent saying hello
-// again on a new channel keeps its attempts, a stale channel's close leaves the live session, and
+// again on a new channel keeps its attempts, a stale channel's close leaves the live session, one that
+// sends heartbeats and then goes silent is lost, and
 // finished() of an unknown build rejects.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -118,6 +119,29 @@ describe('agent sessions', () => {
     agent.close();
     expect(await coordinator.finished(build)).toBe('failed');
     expect(state.store.getJob(build, 'p/a')!.state).toBe('lost');
+  });
+
+  it('an agent that sent heartbeats and then goes silent loses its attempt', async () => {
+    await coordinator.close();
+    coordinator = createCoordinator({ store: state.store, artifacts: state.artifacts, clock, agentSilenceMs: 100 });
+    const agent = connect();
+    const build = coordinator.startBuild({ root: dir, plan: makePlan({ 'p/a': {} }), options: { noCache: true, only: [] } });
+    await waitFor(() => agent.assigned.length === 1);
+    agent.channel.send({ type: 'heartbeat', running: agent.assigned });
+    expect(await coordinator.finished(build)).toBe('failed');
+    expect(state.store.getJob(build, 'p/a')).toMatchObject({ state: 'lost', reason: expect.stringMatching(/^agent remote went silent for \d+\.\d s$/) });
+  });
+
+  it('an attempt that two heartbeats in a row do not list (the agent restarted) is lost', async () => {
+    const agent = connect();
+    const build = coordinator.startBuild({ root: dir, plan: makePlan({ 'p/a': {} }), options: { noCache: true, only: [] } });
+    await waitFor(() => agent.assigned.length === 1);
+    agent.channel.send({ type: 'heartbeat', running: [] });
+    await settle();
+    expect(state.store.getJob(build, 'p/a')!.state).toBe('running');
+    agent.channel.send({ type: 'heartbeat', running: [] });
+    expect(await coordinator.finished(build)).toBe('failed');
+    expect(state.store.getJob(build, 'p/a')).toMatchObject({ state: 'lost', reason: 'agent remote no longer runs it' });
   });
 
   it('finished() of a build it never ran rejects', async () => {

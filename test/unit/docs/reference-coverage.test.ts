@@ -4,10 +4,15 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
+import { registerAgent } from '../../../cli/commands/agent';
+import { registerAgents } from '../../../cli/commands/agents';
 import { registerBuilds } from '../../../cli/commands/builds';
+import { registerCancel } from '../../../cli/commands/cancel';
 import { registerInit } from '../../../cli/commands/init';
 import { registerPlan } from '../../../cli/commands/plan';
+import { registerPair } from '../../../cli/commands/pair';
 import { registerRun } from '../../../cli/commands/run';
+import { registerServe } from '../../../cli/commands/serve';
 import { jobKeys } from '../../../core/spec/job';
 import { pipelineKeys } from '../../../core/spec/pipeline';
 import { recipeKeys } from '../../../core/spec/recipe';
@@ -47,12 +52,18 @@ describe('docs/cli.md', () => {
   registerRun(program);
   registerBuilds(program);
   registerInit(program);
+  registerCancel(program);
+  registerServe(program);
+  registerAgent(program);
+  registerAgents(program);
+  registerPair(program);
 
   for (const command of program.commands) {
     it(`documents \`farmhand ${command.name()}\` and each of its flags`, () => {
       expect(cli).toContain(`## farmhand ${command.name()}`);
       const section = cli.split(`## farmhand ${command.name()}`)[1]?.split('\n## ')[0] ?? '';
-      const flags = command.options.map((option) => option.long ?? option.short ?? '');
+      // Hidden options are for tests (e.g. `--no-mdns-probe`), not for users.
+      const flags = command.options.filter((option) => !option.hidden).map((option) => option.long ?? option.short ?? '');
       expect(flags.filter((flag) => !section.includes(`\`${flag}`))).toEqual([]);
     });
   }

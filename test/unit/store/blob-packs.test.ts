@@ -18,6 +18,31 @@ afterEach(() => {
 });
 
 describe('blob packs', () => {
+  it('finds what another process appended after it opened (the index is read again on a miss)', () => {
+    const dir = scratch();
+    const reader = openBlobPacks(dir, 0);
+    const writer = openBlobPacks(dir, 0);
+    expect(reader.has(sha('late'))).toBe(false);
+    writer.append(sha('late'), Buffer.from('late'));
+    expect(reader.has(sha('late'))).toBe(true);
+    expect(reader.read(sha('late'))?.toString()).toBe('late');
+    writer.append(sha('later'), Buffer.from('later'));
+    expect(reader.read(sha('later'))?.toString()).toBe('later');
+    reader.close();
+    writer.close();
+  });
+
+  it('does not read the indexes again for misses closer together than its refresh interval', () => {
+    const dir = scratch();
+    const reader = openBlobPacks(dir, 60_000);
+    const writer = openBlobPacks(dir, 0);
+    expect(reader.has(sha('x'))).toBe(false);
+    writer.append(sha('x'), Buffer.from('x'));
+    expect(reader.has(sha('x'))).toBe(false);
+    reader.close();
+    writer.close();
+  });
+
   it('appends blobs once and reads them back, also after reopening', () => {
     const dir = scratch();
     const packs = openBlobPacks(dir);

@@ -1,8 +1,22 @@
-// A `ws` WebSocket as the FrameSocket of core/protocol/lan-channel, with a heartbeat: a ping every
-// second, and a peer silent for 3 s is cut (close 1006), since a crashed or cut-off machine sends
-// nothing. (The agent side has the same adapter in agent/lan/ws-frames.ts: layers do not share code.)
-import type { WebSocket } from 'ws';
-import type { FrameSocket } from '../protocol/lan-channel';
+// A WebSocket (the `ws` package's, seen through the few members used here, so this stays free of
+// the driver) as the FrameSocket of lan-channel, with a heartbeat: a ping every second, and a peer
+// silent for 3 s is cut (close 1006), since a crashed or cut-off machine sends nothing. One adapter
+// for both ends: the agent and the coordinator's dialer.
+import type { FrameSocket } from './lan-channel';
+
+/** The members of a `ws` WebSocket this adapter uses. */
+export interface WebSocketLike {
+  readonly readyState: number;
+  readonly OPEN: number;
+  on(event: 'pong' | 'ping', listener: () => void): unknown;
+  on(event: 'message', listener: (data: Buffer | ArrayBuffer | Buffer[]) => void): unknown;
+  on(event: 'error', listener: (error: Error) => void): unknown;
+  on(event: 'close', listener: (code: number, reason: Buffer) => void): unknown;
+  ping(): void;
+  send(text: string): void;
+  terminate(): void;
+  close(code?: number, reason?: string): void;
+}
 
 export interface HeartbeatOptions {
   intervalMs: number;
@@ -12,7 +26,7 @@ export interface HeartbeatOptions {
 export const defaultHeartbeat: HeartbeatOptions = { intervalMs: 1000, timeoutMs: 3000 };
 
 /** Adapts an open WebSocket; text frames only (binary frames are read as UTF-8). */
-export function frameSocketOf(ws: WebSocket, heartbeat: HeartbeatOptions | null = defaultHeartbeat): FrameSocket {
+export function frameSocketOf(ws: WebSocketLike, heartbeat: HeartbeatOptions | null = defaultHeartbeat): FrameSocket {
   let heard = Date.now();
   const alive = () => void (heard = Date.now());
   ws.on('pong', alive);
