@@ -171,12 +171,8 @@ export async function startOwner(options: OwnerOptions): Promise<Owner> {
     accepting: () => !closing,
     describe: () => ({ pid: process.pid, kind: options.kind, version: '0.1.0' }),
   });
-  const token = options.token ?? randomBytes(24).toString('base64url');
-  writeFileSync(tokenFile(options.stateDir), `${token}\n`, { mode: 0o600 });
-  let api: ApiServer;
-  try {
-    api = await startApiServer({ context: { events, farm }, token, host: options.host, port: options.port, staticDir: options.staticDir });
-  } catch (error) {
+  /** Stops what runs behind the API, in order, and gives the state dir up. */
+  const stopParts = async () => {
     await lan.close();
     stopAgentWait();
     await remote.close();
@@ -184,6 +180,14 @@ export async function startOwner(options: OwnerOptions): Promise<Owner> {
     await coordinator.close();
     state.close();
     options.lock.release();
+  };
+  const token = options.token ?? randomBytes(24).toString('base64url');
+  writeFileSync(tokenFile(options.stateDir), `${token}\n`, { mode: 0o600 });
+  let api: ApiServer;
+  try {
+    api = await startApiServer({ context: { events, farm }, token, host: options.host, port: options.port, staticDir: options.staticDir });
+  } catch (error) {
+    await stopParts();
     throw error;
   }
   options.lock.describe({ pid: process.pid, startedAt: processStartedAt, url: api.url, kind: options.kind });
@@ -216,14 +220,8 @@ export async function startOwner(options: OwnerOptions): Promise<Owner> {
       await allFinished();
       events.flush();
       await api.close();
-      await lan.close();
       events.close();
-      stopAgentWait();
-      await remote.close();
-      await agent.close();
-      await coordinator.close();
-      state.close();
-      options.lock.release();
+      await stopParts();
     },
   };
 }

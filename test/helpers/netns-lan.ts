@@ -93,6 +93,19 @@ export function canUseNamespaces(): boolean {
   return process.getuid?.() === 0 && spawnSync('ip', ['netns', 'list']).status === 0;
 }
 
+/**
+ * canUseNamespaces() for a test file: where namespaces cannot be made the file is skipped loudly,
+ * and under CI (or FARMHAND_REQUIRE_NETNS) that is a failure, never a silent pass.
+ */
+export function namespacesOrSkip(file: string): boolean {
+  const usable = canUseNamespaces();
+  if (!usable) {
+    if (process.env.CI || process.env.FARMHAND_REQUIRE_NETNS) throw new Error('network namespace tests need root and iproute2 (`ip netns`), which CI must provide');
+    console.warn(`WARNING: ${file}: skipped, this machine cannot make network namespaces (needs root and iproute2)`);
+  }
+  return usable;
+}
+
 /** Spawns `farmhand ...args`, inside `host`'s namespace when given (ip netns exec execs node itself). */
 export function spawnFarmhand(args: string[], host?: LanHost, env: Record<string, string> = {}): ChildProcess {
   const command = host ? ['ip', ['netns', 'exec', host.namespace, process.execPath, farmhandBin, ...args]] as const : [process.execPath, [farmhandBin, ...args]] as const;

@@ -9,14 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildCli } from '../helpers/cli';
-import { canUseNamespaces, createLan, runFarmhand, startAgentProcess, type AgentProcess, type Lan } from '../helpers/netns-lan';
+import { namespacesOrSkip, createLan, runFarmhand, startAgentProcess, type AgentProcess, type Lan } from '../helpers/netns-lan';
 
-const usable = canUseNamespaces();
-// Skipped loudly where namespaces cannot be made; under CI that is a failure, never a silent pass.
-if (!usable) {
-  if (process.env.CI || process.env.FARMHAND_REQUIRE_NETNS) throw new Error('network namespace tests need root and iproute2 (`ip netns`), which CI must provide');
-  console.warn(`WARNING: ${__filename}: skipped, this machine cannot make network namespaces (needs root and iproute2)`);
-}
+const usable = namespacesOrSkip(__filename);
 
 let lan: Lan;
 let base: string;
