@@ -24,7 +24,7 @@ import type { Store } from '../core/store/types';
 import { readOwnerInfo, tryLockState, type OwnerInfo, type StateLock } from '../core/store/state-lock';
 import { systemClock } from './clock';
 import { runHook } from './hooks';
-import { mdnsAllowed, startLanApi } from './lan-api';
+import { createLanApi, mdnsAllowed } from './lan-api';
 import { loadPlan } from './load';
 import { buildReport } from './report';
 
@@ -142,11 +142,13 @@ export async function startOwner(options: OwnerOptions): Promise<Owner> {
     const shell = createShellExecutor({ recorder: createProcessRecorder(processes, options.warn) });
     agent = startLocalAgent({ channel: agentEnd, slots: options.jobs, shell, docker: options.docker, config: options.agentConfig, now: systemClock.now, warn: options.warn });
   }
-  // Paired LAN agents (none paired: no mDNS, no dialing). Loaded on use, like the other LAN code.
+  // Paired LAN agents (none paired: no dialing). Loaded on use, like the other LAN code.
   const { startRemoteAgents } = await import('../core/lan/remote-agents');
-  const remote = await startRemoteAgents({ stateDir: options.stateDir, coordinator, artifacts: state.artifacts, store: state.store, mdns: mdnsAllowed(), log: (line) => options.warn(line) });
+  // One mDNS browser serves both the paired agents' addresses and the API's agent list.
+  const discovery = mdnsAllowed() ? (await import('../core/lan/discovery')).startDiscovery({ now: systemClock.now, log: options.warn }) : undefined;
+  const remote = await startRemoteAgents({ stateDir: options.stateDir, coordinator, artifacts: state.artifacts, store: state.store, discovery, log: (line) => options.warn(line) });
 
-  const lan = await startLanApi(options.stateDir, options.warn);
+  const lan = createLanApi(options.stateDir, discovery);
   coordinator.subscribe((event) => lan.onEvent(event));
   const accepted = new Set<string>();
   let closing = false;
@@ -173,9 +175,9 @@ export async function startOwner(options: OwnerOptions): Promise<Owner> {
   });
   /** Stops what runs behind the API, in order, and gives the state dir up. */
   const stopParts = async () => {
-    await lan.close();
     stopAgentWait();
     await remote.close();
+    await discovery?.close();
     await agent.close();
     await coordinator.close();
     state.close();

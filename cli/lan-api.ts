@@ -16,7 +16,6 @@ export interface LanApi {
   onEvent(event: FarmEvent): void;
   agents(): unknown[];
   pair(agent: string, code: string): Promise<PairResult>;
-  close(): Promise<void>;
 }
 
 /**
@@ -25,13 +24,8 @@ export interface LanApi {
  */
 export const mdnsAllowed = (env: Record<string, string | undefined> = process.env) => !env.FARMHAND_NO_MDNS;
 
-/** The LAN part of the API for the coordinator of `stateDir`. */
-export async function startLanApi(stateDir: string, warn: (line: string) => void): Promise<LanApi> {
-  let discovery: Discovery | undefined;
-  if (mdnsAllowed()) {
-    const { startDiscovery } = await import('../core/lan/discovery');
-    discovery = startDiscovery({ now: systemClock.now, log: warn });
-  }
+/** The LAN part of the API for the coordinator of `stateDir`; `discovery` (where mDNS is on) belongs to the caller. */
+export function createLanApi(stateDir: string, discovery?: Discovery): LanApi {
   const connected = new Map<string, { name: string; slots: number; pools: string[]; labels: string[]; since: number }>();
   const running = new Map<string, string>();
   const busyOf = (name: string) => [...running.values()].filter((agent) => agent === name).length;
@@ -61,9 +55,6 @@ export async function startLanApi(stateDir: string, warn: (line: string) => void
       return rows;
     },
     pair: (agent, code) => pairAgent(stateDir, agent, code, discovery),
-    async close() {
-      await discovery?.close();
-    },
   };
 }
 

@@ -19,8 +19,8 @@ export interface RemoteAgentsOptions {
   /** Where builds' plans are read (to tell sources from outputs in a snapshot). */
   store: Pick<Store, 'getBuild'>;
   log(line: string): void;
-  /** Browse mDNS for the agents' current addresses (default true; off: last known addresses only). */
-  mdns?: boolean;
+  /** The coordinator's mDNS browser, for the agents' current addresses (none: last known addresses only). Its owner closes it. */
+  discovery?: Discovery;
   passMs?: number;
   maxBackoffMs?: number;
 }
@@ -47,11 +47,7 @@ export async function startRemoteAgents(options: RemoteAgentsOptions): Promise<R
   const { identity, pairedAgents } = await openCoordinatorIdentity(options.stateDir);
   const maxBackoff = options.maxBackoffMs ?? 2000;
   const snapshots = createSnapshotter();
-  let discovery: Discovery | undefined;
-  if (options.mdns !== false) {
-    const { startDiscovery } = await import('./discovery');
-    discovery = startDiscovery({ now: Date.now, log: options.log, intervalMs: 1000 });
-  }
+  const { discovery } = options;
   const links = new Map<string, Link>();
   let closed = false;
 
@@ -113,7 +109,6 @@ export async function startRemoteAgents(options: RemoteAgentsOptions): Promise<R
       closed = true;
       clearInterval(timer);
       for (const link of links.values()) link.channel?.close();
-      await discovery?.close();
     },
   };
 }
