@@ -1,18 +1,11 @@
 // What a crashed owner left: every running attempt's process group (and container) is recorded with its
 // owner's pid and start time while it runs; the next start ends those whose owner is dead.
 import { groupMembers, processAlive, processStartTime, signalGroup } from './process-group';
+import type { RunningProcess } from '../../core/protocol/types';
 import type { ProcessPlace, ProcessRecorder } from './types';
 
-/** One record, as the state dir keeps it (the shape of core/store's RunningProcess). */
-export interface LeftoverRecord {
-  attempt: string;
-  ownerPid: number;
-  ownerStart?: string;
-  processGroup?: number;
-  processGroupStart?: string;
-  container?: string;
-  since: number;
-}
+/** One record, as the state dir keeps it. */
+export type LeftoverRecord = RunningProcess;
 
 /** Where records go: `farmhand run` passes the store's recordProcess / forgetProcess. */
 export interface LeftoverSink {

@@ -148,3 +148,20 @@ export interface Channel<In, Out> {
   onClose(handler: (reason: string) => void): void;
   close(): void;
 }
+
+/**
+ * A running attempt's process group or container, and the process (pid + start time) that owns it:
+ * recorded by the agent's executors on the coordinator's machine, kept in the store, ended by the
+ * next start when its owner is dead.
+ */
+export interface RunningProcess {
+  attempt: string;
+  ownerPid: number;
+  /** The owner's start time as /proc tells it; absent where there is no /proc. */
+  ownerStart?: string;
+  processGroup?: number;
+  /** The group leader's start time, so a reused pid is not taken for the group. */
+  processGroupStart?: string;
+  container?: string;
+  since: number;
+}

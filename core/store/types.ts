@@ -1,6 +1,6 @@
 // The coordinator's durable state. One SQLite file per state dir; see core/store/sqlite-store.ts.
 import type { Plan } from '../plan/types';
-import type { AgentInfo, BuildState, FailureReason, JobState, LogStream, OutputFile, WaitingInfo } from '../protocol/types';
+import type { AgentInfo, RunningProcess, BuildState, FailureReason, JobState, LogStream, OutputFile, WaitingInfo } from '../protocol/types';
 
 export interface BuildOptions {
   noCache: boolean;
@@ -142,18 +142,6 @@ export interface Store {
   close(): void;
 }
 
-/** A running attempt's process group or container, and the process (pid + start time) that owns it. */
-export interface RunningProcess {
-  attempt: string;
-  ownerPid: number;
-  /** The owner's start time as /proc tells it; absent where there is no /proc. */
-  ownerStart?: string;
-  processGroup?: number;
-  /** The group leader's start time, so a reused pid is not taken for the group. */
-  processGroupStart?: string;
-  container?: string;
-  since: number;
-}
 
 /** Content-addressed files (job outputs), stored under the state dir. */
 export interface ArtifactStore {
@@ -176,3 +164,5 @@ export interface ArtifactStore {
   /** Closes the files it keeps open (after the writes the caller waited for). */
   close(): Promise<void>;
 }
+
+export type { RunningProcess } from '../protocol/types';
