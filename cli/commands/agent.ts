@@ -31,7 +31,8 @@ interface AgentFlags {
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
-function portNumber(value: string): number {
+/** Parses a TCP port flag (0: any free port), or tells commander why not. */
+export function portNumber(value: string): number {
   const port = Number(value);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError(`expected a port from 0 to 65535, got "${value}"`);
   return port;

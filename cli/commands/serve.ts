@@ -2,12 +2,13 @@
 // without a display (and what the desktop window shows).
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { type Command, InvalidArgumentError } from 'commander';
+import type { Command } from 'commander';
 import { oneLine } from '../../agent/executors/messages';
 import { resolveStateDir } from '../../core/store/state-dir';
 import { createApiClient } from '../api-client';
 import { exitCodes } from '../exit-codes';
 import { startHost } from '../host';
+import { portNumber } from './agent';
 import { positiveInteger } from './run';
 
 interface ServeFlags {
@@ -19,19 +20,13 @@ interface ServeFlags {
   agentConfig?: string;
 }
 
-function port(value: string): number {
-  const number = Number(value);
-  if (!Number.isInteger(number) || number < 0 || number > 65535) throw new InvalidArgumentError(`expected a port number from 0 to 65535, got "${value}"`);
-  return number;
-}
-
 /** Registers `farmhand serve`. */
 export function registerServe(program: Command): void {
   program
     .command('serve [dirs...]')
     .description('run a coordinator with the web UI and API until stopped (loopback only unless --host)')
     .option('--state-dir <dir>', 'where the database, cache and logs live (env FARMHAND_STATE_DIR)')
-    .option('--port <n>', 'port to listen on (0: any free port)', port, 4700)
+    .option('--port <n>', 'port to listen on (0: any free port)', portNumber, 4700)
     .option('--host <address>', 'address to listen on; anything but loopback must be given here (default: 127.0.0.1)')
     .option('--token-file <file>', 'read the API token from this file instead of making a fresh one')
     .option('--jobs <n>', 'slots of the local agent (default: cores)', positiveInteger)
