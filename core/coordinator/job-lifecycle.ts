@@ -30,21 +30,11 @@ export type LifecycleEvent =
   /** The whole build stops; `failure` when for a reason outside its jobs. */
   | { type: 'cancel'; reason: string; failure?: string };
 
-/** A job's state as recorded: a copy, taken when it changed. */
-export interface JobSnapshot {
-  job: string;
-  state: JobState;
-  reason?: string;
-  agent?: string;
-  attempts: number;
-  batch?: string;
-  waiting?: WaitingInfo;
-  /** When it entered the queue for a slot (its needs done); before that, when its build was made. */
-  queuedAt: number;
-  startedAt?: number;
-  finishedAt?: number;
-  exitCode?: number;
-}
+/**
+ * A job's state as recorded: a copy, taken when it changed. `queuedAt` is when it entered the queue
+ * for a slot (its needs done); before that, when its build was made.
+ */
+export type JobSnapshot = { job: string } & Pick<JobRun, 'state' | 'reason' | 'agent' | 'attempts' | 'batch' | 'waiting' | 'queuedAt' | 'startedAt' | 'finishedAt' | 'exitCode'>;
 
 export type LifecycleEffect =
   | { type: 'job_changed'; at: number; snapshot: JobSnapshot }
