@@ -87,3 +87,12 @@ export function maxOverlap(jobs: ReportJob[]): number {
   }
   return max;
 }
+
+/** Polls until `condition` holds; throws naming `what` after `timeoutMs`. */
+export async function waitFor(condition: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}

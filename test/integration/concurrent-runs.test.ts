@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { buildCli, farmhandBin, maxOverlap, runCli, tempProject, type CliResult, type ReportJob, type TempProject } from '../helpers/cli';
+import { buildCli, farmhandBin, maxOverlap, runCli, tempProject, type CliResult, type ReportJob, type TempProject, waitFor } from '../helpers/cli';
 
 beforeAll(() => buildCli());
 
@@ -33,14 +33,6 @@ function startRun(args: string[]): { done: Promise<CliResult>; pid: number; stde
   const done = new Promise<CliResult>((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
   return { done, pid: child.pid!, stderr: () => stderr, stdout: () => stdout };
 }
-
-const waitFor = async (condition: () => boolean, what: string, ms = 20_000) => {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-};
 
 describe('two farmhand runs on one state dir', () => {
   it('both succeed, the second joins the first, and a capacity-1 group never overlaps', async () => {

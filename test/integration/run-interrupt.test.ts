@@ -4,7 +4,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildCli, farmhandBin, runCli, tempProject } from '../helpers/cli';
+import { buildCli, farmhandBin, runCli, tempProject, waitFor } from '../helpers/cli';
 
 beforeAll(() => buildCli());
 
@@ -17,13 +17,6 @@ function start(args: string[]): { child: ChildProcess; output: () => string; exi
   return { child, output: () => output, exited };
 }
 
-async function waitFor(condition: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
 
 /** Processes whose command line holds the marker (the test's own sleeps). */
 function survivors(marker: string): string[] {

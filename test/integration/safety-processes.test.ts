@@ -7,7 +7,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createShellExecutor } from '../../agent/executors/shell-executor';
 import type { Executor, ProcessPlace } from '../../agent/executors/types';
 import { openState } from '../../core/store/state-dir';
-import { buildCli, farmhandBin, runCli, tempProject, type TempProject } from '../helpers/cli';
+import { buildCli, farmhandBin, runCli, tempProject, type TempProject, waitFor } from '../helpers/cli';
 
 beforeAll(() => buildCli());
 
@@ -34,13 +34,6 @@ function start(args: string[]): { child: ChildProcess; output: () => string; exi
   return { child, output: () => output, exited };
 }
 
-async function waitFor(condition: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
 
 /** Live processes whose command line holds the marker, as `pid ppid args` lines. */
 function survivors(marker: string): string[] {
