@@ -3,6 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism, hostname } from 'node:os';
 import { join, resolve } from 'node:path';
+import type Dockerode from 'dockerode';
 import { type Command, InvalidArgumentError } from 'commander';
 import { defaultAgentConfig, isolationFor, parseAgentConfig, type AgentConfig } from '../../agent/config';
 import { oneLine } from '../../agent/executors/messages';
@@ -78,7 +79,8 @@ async function run(root: string, flags: RunFlags): Promise<number> {
     process.stderr.write('farmhand run: --connect is not available yet; run without it to use an embedded coordinator\n');
     return exitCodes.badInput;
   }
-  const loaded = loadPlan(root, flags.only, { stderr: (text) => process.stderr.write(text), cwd: process.cwd(), stateDir: resolveStateDir(flags.stateDir, process.env) });
+  const stateDir = resolveStateDir(flags.stateDir, process.env);
+  const loaded = loadPlan(root, flags.only, { stderr: (text) => process.stderr.write(text), cwd: process.cwd(), stateDir });
   if ('exitCode' in loaded) return loaded.exitCode;
   const reportProblem = flags.report === undefined ? undefined : reportPathProblem(flags.report);
   if (reportProblem) {
@@ -87,7 +89,6 @@ async function run(root: string, flags: RunFlags): Promise<number> {
   }
   const { plan } = loaded;
 
-  const stateDir = resolveStateDir(flags.stateDir, process.env);
   const config = readAgentConfig(flags.agentConfig, stateDir);
   if ('error' in config) {
     process.stderr.write(`farmhand run: ${config.error}\n`);
@@ -108,13 +109,11 @@ async function run(root: string, flags: RunFlags): Promise<number> {
       process.stderr.write(`farmhand run: ${claim.error}\n`);
       return exitCodes.unreachable;
     }
-    if (needsDocker && round === 0) {
-      const found = await startDocker(config.config, false);
-      if ('message' in found) {
-        process.stderr.write(`farmhand run: ${found.message}\n`);
-        return exitCodes.unreachable;
-      }
-      await found.executor.close();
+    // The owner runs the jobs, but on this machine: a missing Docker is said here, before submitting.
+    const dockerProblem = needsDocker && round === 0 ? await findDocker() : undefined;
+    if (dockerProblem && 'message' in dockerProblem) {
+      process.stderr.write(`farmhand run: ${dockerProblem.message}\n`);
+      return exitCodes.unreachable;
     }
     const joined = await joinRun(claim.address, stateDir, root, plan.jobs.length, flags, round < 40);
     if (joined !== 'retry') return joined;
@@ -126,7 +125,7 @@ async function run(root: string, flags: RunFlags): Promise<number> {
   const records: { store?: LeftoverStore } = {};
   const recorder = createProcessRecorder({ record: (record) => records.store?.record(record), forget: (attempt) => records.store?.forget(attempt) });
   if (needsDocker) {
-    const found = await startDocker(config.config, true, recorder);
+    const found = await startDocker(config.config, recorder);
     if ('message' in found) {
       claim.lock.release();
       process.stderr.write(`farmhand run: ${found.message}\n`);
@@ -318,14 +317,22 @@ async function joinRun(address: OwnerAddress, stateDir: string, root: string, to
 /** The event bin/farmhand.cjs emits when stdout or stderr is closed under us (EPIPE, EIO). */
 const outputClosed = 'farmhand:output-closed';
 
-async function startDocker(config: AgentConfig, cleanup: boolean, recorder?: ProcessRecorder): Promise<{ executor: Executor } | { message: string }> {
-  const { createDockerExecutor } = await import('../../agent/executors/docker-executor');
-  const { checkDocker, defaultDocker, cleanupStaleContainers } = await import('../../agent/executors/docker-engine');
+/** The Docker engine, or the one sentence that says why it cannot be used. */
+async function findDocker(): Promise<{ docker: Dockerode } | { message: string }> {
+  const { checkDocker, defaultDocker } = await import('../../agent/executors/docker-engine');
   const docker = defaultDocker();
   const check = await checkDocker(docker);
   if (!check.ok) return { message: `${check.message} (some jobs of this project have an image; use image: none, or isolation: shell in agent.yml on a trusted machine, to run them as plain processes)` };
-  if (cleanup) await cleanupStaleContainers(docker, hostname());
-  return { executor: createDockerExecutor({ docker, config: { ...config.docker, agentName: hostname() }, recorder }) };
+  return { docker };
+}
+
+async function startDocker(config: AgentConfig, recorder: ProcessRecorder): Promise<{ executor: Executor } | { message: string }> {
+  const found = await findDocker();
+  if ('message' in found) return found;
+  const { createDockerExecutor } = await import('../../agent/executors/docker-executor');
+  const { cleanupStaleContainers } = await import('../../agent/executors/docker-engine');
+  await cleanupStaleContainers(found.docker, hostname());
+  return { executor: createDockerExecutor({ docker: found.docker, config: { ...config.docker, agentName: hostname() }, recorder }) };
 }
 
 /** The agent's settings: --agent-config, else agent.yml in the state dir, else the defaults. */
