@@ -47,7 +47,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       else response.destroy();
     });
   });
-  const sockets_ = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
+  const webSockets = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const url = new URL(request.url ?? '/', 'http://localhost');
@@ -92,7 +92,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       socket.end('HTTP/1.1 401 Unauthorized\r\nconnection: close\r\n\r\n');
       return;
     }
-    sockets_.handleUpgrade(request, socket, head, (ws) => followEvents(ws, options.context, url));
+    webSockets.handleUpgrade(request, socket, head, (ws) => followEvents(ws, options.context, url));
   });
   server.on('connection', (socket) => {
     sockets.add(socket);
@@ -109,7 +109,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     async close() {
       // Clients get a clean close after what was sent (a follower must see its build's last event).
       await Promise.all(
-        [...sockets_.clients].map(
+        [...webSockets.clients].map(
           (client) =>
             new Promise<void>((resolve) => {
               const timer = setTimeout(() => (client.terminate(), resolve()), 1000);
@@ -118,7 +118,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
             }),
         ),
       );
-      sockets_.close();
+      webSockets.close();
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
