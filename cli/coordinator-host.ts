@@ -148,8 +148,7 @@ export async function startOwner(options: OwnerOptions): Promise<Owner> {
   const discovery = mdnsAllowed() ? (await import('../core/lan/discovery')).startDiscovery({ now: systemClock.now, log: options.warn }) : undefined;
   const remote = await startRemoteAgents({ stateDir: options.stateDir, coordinator, artifacts: state.artifacts, store: state.store, discovery, log: (line) => options.warn(line) });
 
-  const lan = createLanApi(options.stateDir, discovery);
-  coordinator.subscribe((event) => lan.onEvent(event));
+  const lan = createLanApi(options.stateDir, () => coordinator.liveAgents(), discovery);
   const accepted = new Set<string>();
   let closing = false;
   const farm = createFarmApi({

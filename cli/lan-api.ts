@@ -3,7 +3,7 @@
 // id uses what was heard; by HOST:PORT it needs no mDNS. Shared with `farmhand pair`.
 import type { AgentListing } from '../core/protocol/lan';
 import { parseHostPort } from '../core/protocol/lan';
-import type { FarmEvent } from '../core/protocol/types';
+import type { Coordinator } from '../core/coordinator/types';
 import * as lanListing from '../core/lan/agent-list';
 import { openCoordinatorIdentity, readPairedAgents } from '../core/lan/coordinator-identity';
 import type { Discovery } from '../core/lan/discovery';
@@ -12,8 +12,6 @@ import { systemClock } from './clock';
 type PairResult = { body: unknown } | { error: string; status: number };
 
 export interface LanApi {
-  /** Feed it the coordinator's events: it tracks which agents are connected and how busy. */
-  onEvent(event: FarmEvent): void;
   agents(): unknown[];
   pair(agent: string, code: string): Promise<PairResult>;
 }
@@ -24,33 +22,26 @@ export interface LanApi {
  */
 export const mdnsAllowed = (env: Record<string, string | undefined> = process.env) => !env.FARMHAND_NO_MDNS;
 
-/** The LAN part of the API for the coordinator of `stateDir`; `discovery` (where mDNS is on) belongs to the caller. */
-export function createLanApi(stateDir: string, discovery?: Discovery): LanApi {
-  const connected = new Map<string, { name: string; slots: number; pools: string[]; labels: string[]; since: number }>();
-  const running = new Map<string, string>();
-  const busyOf = (name: string) => [...running.values()].filter((agent) => agent === name).length;
+/**
+ * The LAN part of the API for the coordinator of `stateDir`. `live` is the coordinator's own query of its
+ * connected agents, asked on every listing (no event may be missed that way); `discovery` (where mDNS
+ * is on) belongs to the caller.
+ */
+export function createLanApi(stateDir: string, live: Coordinator['liveAgents'], discovery?: Discovery): LanApi {
   return {
-    onEvent(event) {
-      if (event.type === 'agent') {
-        if (event.state === 'online') connected.set(event.agent.id, { name: event.agent.name, slots: event.agent.slots, pools: event.agent.pools, labels: event.agent.labels, since: event.at });
-        else connected.delete(event.agent.id);
-      } else if (event.type === 'job') {
-        const key = `${event.build}\0${event.job}`;
-        if (event.state === 'running' && event.agent) running.set(key, event.agent);
-        else running.delete(key);
-      }
-    },
     agents() {
       const listings: AgentListing[] = lanListing.listAgents(discovery?.agents() ?? [], readPairedAgents(stateDir));
+      const connected = new Map(live().map((agent) => [agent.info.id, agent]));
       const local = connected.get('local');
       const rows: unknown[] = [];
       if (local) {
-        rows.push({ id: 'local', name: local.name, address: null, port: null, pools: local.pools, labels: local.labels, slots: local.slots, busy: busyOf(local.name),
-          fingerprint: null, paired: true, online: true, last_seen: systemClock.now(), warning: null, embedded: true });
+        const { info } = local;
+        rows.push({ id: 'local', name: info.name, address: null, port: null, pools: info.pools, labels: info.labels, slots: info.slots, busy: local.running,
+          fingerprint: null, paired: true, online: true, last_seen: local.heardAt, warning: null, embedded: true });
       }
       for (const listing of listings) {
-        const live = connected.get(listing.id);
-        rows.push(live ? { ...listing, online: true, busy: busyOf(live.name), last_seen: systemClock.now() } : listing);
+        const agent = connected.get(listing.id);
+        rows.push(agent ? { ...listing, online: true, busy: agent.running, last_seen: agent.heardAt } : listing);
       }
       return rows;
     },

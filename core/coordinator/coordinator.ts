@@ -1,7 +1,7 @@
 // The coordinator: the build API (start, cancel, fail all, finished), scheduling rounds, and applying
 // what the job lifecycle (job-lifecycle.ts) decides to the store, the agents' channels, the hooks and
 // the event outbox. Agent sessions, resource holds, hooks and the outbox each live in their own module.
-import type { AgentMessage, AttemptOutcome, Channel, CoordinatorMessage, FarmEvent } from '../protocol/types';
+import type { AgentInfo, AgentMessage, AttemptOutcome, Channel, CoordinatorMessage, FarmEvent } from '../protocol/types';
 import { schedule } from '../schedule/schedule';
 import type { Decision } from '../schedule/types';
 import { AgentSessions, type AgentSession, type Attempt } from './agent-sessions';
@@ -30,6 +30,8 @@ class CoordinatorImpl implements Coordinator {
   private readonly outbox: EventOutbox;
   private readonly hooks: HookChains;
   private readonly inputs = new SchedulerInputs();
+  /** Builds whose jobs are done but whose hooks or output storage still run: finished() waits for them. */
+  private readonly ending = new Set<string>();
   private readonly waiters = new Map<string, ((status: 'success' | 'failed' | 'canceled') => void)[]>();
   private buildOrder = 0;
   private attemptCounter = 0;
@@ -81,6 +83,11 @@ class CoordinatorImpl implements Coordinator {
 
   attachAgent(channel: Channel<AgentMessage, CoordinatorMessage>): void {
     this.sessions.attach(channel);
+  }
+
+  /** The agents that get work now, with the slots they fill (a batch fills one) and when each was last heard. */
+  liveAgents(): { info: AgentInfo; running: number; heardAt: number }[] {
+    return [...this.sessions.live.values()].map((agent) => ({ info: agent.info, running: agent.attempts.size, heardAt: agent.heardAt }));
   }
 
   private onAgentMessage(agent: AgentSession, message: AgentMessage): void {
@@ -141,7 +148,7 @@ class CoordinatorImpl implements Coordinator {
     if (!this.builds.has(id) && record && (record.status === 'success' || record.status === 'failed' || record.status === 'canceled')) {
       return Promise.resolve(record.status);
     }
-    if (!this.builds.has(id) && !this.hooks.isOpen(id)) return Promise.reject(new Error(record ? `build ${id} is not run by this coordinator` : `no build ${id}`));
+    if (!this.builds.has(id) && !this.ending.has(id) && !this.hooks.isOpen(id)) return Promise.reject(new Error(record ? `build ${id} is not run by this coordinator` : `no build ${id}`));
     return new Promise((resolve) => this.waiters.set(id, [...(this.waiters.get(id) ?? []), resolve]));
   }
 
@@ -221,9 +228,11 @@ class CoordinatorImpl implements Coordinator {
   /** Reports the build done once its hooks and output storage have ended. */
   private endBuild(build: BuildRun, status: 'success' | 'failed' | 'canceled'): void {
     this.builds.delete(build.id);
+    this.ending.add(build.id);
     const at = this.now;
     void this.hooks.settle(build.id).then(() => {
       this.options.store.updateBuild(build.id, { status, finishedAt: this.now });
+      this.ending.delete(build.id);
       this.publish({ type: 'build', build: build.id, state: status, at });
       this.outbox.deliver();
       for (const resolve of this.waiters.get(build.id) ?? []) resolve(status);

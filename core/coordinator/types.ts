@@ -1,6 +1,6 @@
 // The coordinator's public face: what it is made from and what it offers.
 import type { Plan } from '../plan/types';
-import type { AgentMessage, Channel, CoordinatorMessage, FarmEvent } from '../protocol/types';
+import type { AgentInfo, AgentMessage, Channel, CoordinatorMessage, FarmEvent } from '../protocol/types';
 import type { ArtifactStore, BuildOptions, Store } from '../store/types';
 
 export interface Clock {
@@ -44,6 +44,8 @@ export interface Coordinator {
   /** Fails a job that is ready but not started (no agent can take it); false when it is not waiting for a slot. */
   failReady(build: string, job: string, reason: string): boolean;
   subscribe(listener: (event: FarmEvent) => void): () => void;
+  /** The agents that get work now: how many slots each fills and when it was last heard. */
+  liveAgents(): { info: AgentInfo; running: number; heardAt: number }[];
   /** Resolves with the build's final status once every job and hook is done. */
   finished(id: string): Promise<'success' | 'failed' | 'canceled'>;
   close(): Promise<void>;

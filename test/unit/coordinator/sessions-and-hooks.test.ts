@@ -112,6 +112,19 @@ describe('agent sessions', () => {
     expect(state.store.listAttempts(build).map((attempt) => attempt.status)).toEqual(['success']);
   });
 
+  it('liveAgents() lists a connected agent with the slots it fills, and drops it when its channel closes', async () => {
+    expect(coordinator.liveAgents()).toEqual([]);
+    const agent = connect();
+    await waitFor(() => coordinator.liveAgents().length === 1);
+    expect(coordinator.liveAgents()[0]).toMatchObject({ info: { id: 'remote-1', slots: 2 }, running: 0 });
+    const build = coordinator.startBuild({ root: dir, plan: makePlan({ 'p/a': {} }), options: { noCache: true, only: [] } });
+    await waitFor(() => agent.assigned.length === 1);
+    expect(coordinator.liveAgents()[0]!.running).toBe(1);
+    agent.close();
+    await waitFor(() => coordinator.liveAgents().length === 0);
+    expect(await coordinator.finished(build)).toBe('failed');
+  });
+
   it('the live channel closing loses its attempts', async () => {
     const agent = connect();
     const build = coordinator.startBuild({ root: dir, plan: makePlan({ 'p/a': {} }), options: { noCache: true, only: [] } });
