@@ -1,6 +1,7 @@
 // What the coordinator hands the scheduler each round, built from its builds, agents and holders.
 // The ready jobs go over as persistent queues that follow each build's ready set as it changes, so a
-// round does not walk every ready job.
+// round does not walk every ready job. Each ready job carries the agents that ran its needs, for
+// placement by data.
 import type { Plan } from '../plan/types';
 import type { AgentInfo } from '../protocol/types';
 import { ReadyQueues } from '../schedule/ready-queues';
@@ -15,13 +16,29 @@ export interface AgentLoad {
 }
 
 /** What the scheduler needs to know of a ready job; made once, as none of it changes while it waits. */
-function readyJob(build: BuildRun, job: JobRun): ReadyJob {
+function readyJob(build: BuildRun, job: JobRun, agentIds: ReadonlyMap<string, string[]>): ReadyJob {
   const plan = job.plan;
+  const inputsOn = inputAgents(build, job, agentIds);
   return {
     build: build.id, job: plan.id, pipeline: plan.pipeline, pool: plan.pool, labels: plan.labels,
     executor: plan.image ? 'docker' : 'shell', criticalPath: plan.criticalPath, readyAt: job.readyAt ?? build.createdAt,
     resourceGroup: plan.resourceGroup, pipelineResourceGroup: build.pipelines.get(plan.pipeline)?.plan.resourceGroup, batch: plan.batch,
+    ...(inputsOn.length > 0 ? { inputsOn } : {}),
   };
+}
+
+/**
+ * The agents (ids) that ran a job's needs, the one that ran most of them first (ties: the order of
+ * the needs). Jobs record their agent by name: `agentIds` maps names to the ids of the agents online.
+ */
+export function inputAgents(build: BuildRun, job: JobRun, agentIds: ReadonlyMap<string, string[]>): string[] {
+  const counts = new Map<string, number>();
+  for (const need of job.plan.needs) {
+    const name = build.jobs.get(need)?.agent;
+    for (const id of name === undefined ? [] : agentIds.get(name) ?? []) counts.set(id, (counts.get(id) ?? 0) + 1);
+  }
+  // Map keeps first-seen order and sort is stable, so ties stay in the order of the needs.
+  return [...counts].sort((a, b) => b[1] - a[1]).map(([id]) => id);
 }
 
 /** What a ReadySet reports to. */
@@ -57,6 +74,8 @@ export class SchedulerInputs {
   private settings?: { entries: Plan['resourceGroups']; lookup: SchedulerInput['groupSettings'] };
   private readonly queues = new ReadyQueues();
   private readonly followed = new Map<string, ReadySet>();
+  /** Agent names to ids, as of the last round (jobs record the name of the agent that ran them). */
+  private readonly agentIds = new Map<string, string[]>();
 
   /** Keeps the queues in step with a build's ready set from now on. */
   private follow(build: BuildRun): void {
@@ -64,10 +83,11 @@ export class SchedulerInputs {
     // A plain Set would leave the queues silently empty: fail loudly instead.
     if (!(ready instanceof ReadySet)) throw new Error(`bug: build ${build.id} keeps its ready jobs in a plain Set, not a ReadySet`);
     const queues = this.queues;
+    const agentIds = this.agentIds;
     ready.observer = {
       added(id) {
         const job = build.jobs.get(id);
-        if (job) queues.add((job.scheduling ??= readyJob(build, job)));
+        if (job) queues.add((job.scheduling ??= readyJob(build, job, agentIds)));
       },
       removed(id) {
         queues.remove(build.id, id);
@@ -79,6 +99,9 @@ export class SchedulerInputs {
 
   /** The input of one scheduling round. */
   build(builds: Iterable<BuildRun>, agents: Iterable<AgentLoad>, holders: Map<string, Holder[]>, now: number): SchedulerInput {
+    const loads = [...agents];
+    this.agentIds.clear();
+    for (const { info } of loads) this.agentIds.set(info.name, [...(this.agentIds.get(info.name) ?? []), info.id]);
     const pipelines: SchedulerInput['pipelines'] = [];
     const buildViews: SchedulerInput['builds'] = [];
     const upcoming: UpcomingJob[] = [];
@@ -106,7 +129,7 @@ export class SchedulerInputs {
       this.followed.delete(id);
       this.queues.removeBuild(id);
     }
-    const agentSlots = [...agents].map(({ info, running }) => ({
+    const agentSlots = loads.map(({ info, running }) => ({
       id: info.id, pools: info.pools, labels: info.labels, executors: info.executors, free: info.slots - running, running,
     }));
     return { now, ready: this.queues, builds: buildViews, pipelines, agents: agentSlots, holders, groupSettings: this.groupSettingsFor(newest?.plan.resourceGroups ?? []), upcoming };

@@ -1,0 +1,79 @@
+// Placement by data in a simulated LAN of namespaces (test/helpers/netns-lan): with two paired agents
+// and free slots on both, a chain a -> b -> c stays on the agent that ran a, though the load-spreading
+// rule alone would move b and c to the idler agent; independent jobs still go wherever slots are free.
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildCli } from '../helpers/cli';
+import { namespacesOrSkip, createLan, runFarmhand, startAgentProcess, type AgentProcess, type Lan } from '../helpers/netns-lan';
+
+const usable = namespacesOrSkip(__filename);
+
+let lan: Lan;
+let base: string;
+const agents: AgentProcess[] = [];
+const project = () => join(base, 'project');
+const coordinatorState = () => join(base, 'coordinator');
+
+// `a` and `hold` are pinned to left, so when `a` ends left has 1 free slot and right 2: without
+// placement by data, b would go to right. `probe` shows that right was online from the start.
+const pipelines = `version: 1
+name: chain
+jobs:
+  a:
+    labels: [left]
+    run: sleep 2 && mkdir -p out && echo a > out/a.txt
+    outputs: [out/a.txt]
+  b:
+    needs: [a]
+    run: mkdir -p out && cat out/a.txt > out/b.txt && echo b >> out/b.txt
+    outputs: [out/b.txt]
+  c:
+    needs: [b]
+    run: mkdir -p out && cat out/b.txt > out/c.txt && echo c >> out/c.txt
+    outputs: [out/c.txt]
+  hold:
+    labels: [left]
+    run: sleep 6
+  probe:
+    labels: [right]
+    run: "true"
+`;
+
+beforeAll(async () => {
+  if (!usable) return;
+  buildCli();
+  base = mkdtempSync(join(tmpdir(), 'farmhand-lan-placement-'));
+  lan = createLan(3);
+  const started = await Promise.allSettled(['left', 'right'].map((name, index) =>
+    startAgentProcess(['--state-dir', join(base, name), '--name', name, '--labels', name, '--no-mdns-probe', '--slots', '2'], lan.hosts[index + 1])));
+  for (const result of started) if (result.status === 'fulfilled') agents.push(result.value);
+  for (const result of started) if (result.status === 'rejected') throw result.reason;
+  for (const [index, agent] of agents.entries()) {
+    const paired = await runFarmhand(['pair', `${lan.hosts[index + 1]!.address}:${agent.port}`, agent.code!, '--state-dir', coordinatorState()], lan.hosts[0]);
+    expect(paired.code, paired.stderr).toBe(0);
+  }
+  mkdirSync(project(), { recursive: true });
+  writeFileSync(join(project(), 'farmhand.yml'), pipelines);
+}, 60_000);
+
+afterAll(async () => {
+  if (!usable) return;
+  await Promise.all(agents.map((agent) => agent.stop('SIGTERM')));
+  lan?.close();
+  rmSync(base, { recursive: true, force: true });
+});
+
+describe.skipIf(!usable)('placement by data on LAN agents', () => {
+  it('keeps a chain on the agent that holds its inputs while another agent is idler', async () => {
+    const reportFile = join(base, 'report.json');
+    const result = await runFarmhand(['run', project(), '--no-local', '--no-cache', '--agent-wait', '20s', '--state-dir', coordinatorState(), '--report', reportFile], lan.hosts[0], 40_000);
+    expect(result.code, `${result.stdout}\n${result.stderr}\n${agents.map((agent) => agent.stderr()).join('\n')}`).toBe(0);
+    const report = JSON.parse(readFileSync(reportFile, 'utf8')) as { jobs: { id: string; agent: string }[]; transfer: { to_agents_bytes: number } };
+    expect(Object.fromEntries(report.jobs.map((job) => [job.id, job.agent]))).toEqual({ 'chain/a': 'left', 'chain/b': 'left', 'chain/c': 'left', 'chain/hold': 'left', 'chain/probe': 'right' });
+    expect(readFileSync(join(project(), 'out/c.txt'), 'utf8')).toBe('a\nb\nc\n');
+    // Only the snapshot went out (farmhand.yml, to each agent): no output had to follow the chain.
+    expect(report.transfer.to_agents_bytes).toBe(2 * pipelines.length);
+  });
+});
