@@ -153,6 +153,8 @@ async function run(root: string, flags: RunFlags): Promise<number> {
     if (!build) early.push(event);
     else if (!('build' in event) || event.build === build) view.onEvent(event);
   });
+  // Agents that attached before the view subscribed (the live view lists them with their busy slots).
+  for (const { info } of coordinator.liveAgents()) view.onEvent({ type: 'agent', agent: info, state: 'online', at: systemClock.now() });
   build = coordinator.startBuild({ root, plan, options: { noCache: !flags.cache, only: flags.only, origin: `farmhand run (pid ${process.pid})`, owner: ownerTag } });
   owner.accepted.add(build);
   for (const event of early) if (!('build' in event) || event.build === build) view.onEvent(event);

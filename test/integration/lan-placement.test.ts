@@ -1,11 +1,13 @@
 // Placement by data in a simulated LAN of namespaces (test/helpers/netns-lan): with two paired agents
 // and free slots on both, a chain a -> b -> c stays on the agent that ran a, though the load-spreading
-// rule alone would move b and c to the idler agent; independent jobs still go wherever slots are free.
+// rule alone would move b and c to the idler agent. The build runs on a terminal (a pty from
+// util-linux `script`), whose live view lists each agent with its busy slots.
+import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildCli } from '../helpers/cli';
+import { buildCli, farmhandBin } from '../helpers/cli';
 import { namespacesOrSkip, createLan, runFarmhand, startAgentProcess, type AgentProcess, type Lan } from '../helpers/netns-lan';
 
 const usable = namespacesOrSkip(__filename);
@@ -58,6 +60,23 @@ beforeAll(async () => {
   writeFileSync(join(project(), 'farmhand.yml'), pipelines);
 }, 60_000);
 
+/** `farmhand ...args` on a pty inside the coordinator's namespace; resolves with the screen text (colours and cursor codes removed). */
+function runOnTerminal(args: string[], timeoutMs: number): Promise<string> {
+  const command = `stty rows 40 cols 120; ${process.execPath} ${farmhandBin} ${args.join(' ')}; echo "exit=$?"`;
+  const env: Record<string, string | undefined> = { ...process.env };
+  delete env.FARMHAND_NO_MDNS;
+  const child = spawn('ip', ['netns', 'exec', lan.hosts[0]!.namespace, 'script', '-qfec', command, '/dev/null'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let screen = '';
+  child.stdout.on('data', (data) => (screen += data));
+  child.stderr.on('data', (data) => (screen += data));
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  return new Promise((resolve) => child.on('close', () => {
+    clearTimeout(timer);
+    // eslint-disable-next-line no-control-regex
+    resolve(screen.replace(/\u001b\[[0-9;]*[A-Za-z]/g, ''));
+  }));
+}
+
 afterAll(async () => {
   if (!usable) return;
   await Promise.all(agents.map((agent) => agent.stop('SIGTERM')));
@@ -68,8 +87,12 @@ afterAll(async () => {
 describe.skipIf(!usable)('placement by data on LAN agents', () => {
   it('keeps a chain on the agent that holds its inputs while another agent is idler', async () => {
     const reportFile = join(base, 'report.json');
-    const result = await runFarmhand(['run', project(), '--no-local', '--no-cache', '--agent-wait', '20s', '--state-dir', coordinatorState(), '--report', reportFile], lan.hosts[0], 40_000);
-    expect(result.code, `${result.stdout}\n${result.stderr}\n${agents.map((agent) => agent.stderr()).join('\n')}`).toBe(0);
+    const screen = await runOnTerminal(['run', project(), '--no-local', '--no-cache', '--agent-wait', '20s', '--state-dir', coordinatorState(), '--report', reportFile], 40_000);
+    expect(screen, `${screen}\n${agents.map((agent) => agent.stderr()).join('\n')}`).toContain('exit=0');
+    // While a (or b) and hold run on left: both its slots busy, and right listed beside it.
+    expect(screen).toMatch(/^agents {2}.*left 2\/2 busy/m);
+    expect(screen).toMatch(/^agents {2}.*right [0-2]\/2 busy/m);
+    expect(screen).toMatch(/running +chain\/hold +\d+\.\ds {2}on left/);
     const report = JSON.parse(readFileSync(reportFile, 'utf8')) as { jobs: { id: string; agent: string }[]; transfer: { to_agents_bytes: number } };
     expect(Object.fromEntries(report.jobs.map((job) => [job.id, job.agent]))).toEqual({ 'chain/a': 'left', 'chain/b': 'left', 'chain/c': 'left', 'chain/hold': 'left', 'chain/probe': 'right' });
     expect(readFileSync(join(project(), 'out/c.txt'), 'utf8')).toBe('a\nb\nc\n');
