@@ -24,7 +24,7 @@ import { buildReport, failedJobs, reportPathProblem, summaryLine, writeReport, t
 import { formatFailedLogs } from '../views/job-log';
 import { bufferedWriter } from '../views/buffered-writer';
 import { createLineView } from '../views/line-view';
-import { createTtyView } from '../views/tty-view';
+import { agentListingEvents, createTtyView } from '../views/tty-view';
 
 interface RunFlags {
   stateDir?: string;
@@ -267,6 +267,8 @@ async function joinRun(address: OwnerAddress, stateDir: string, root: string, to
       },
       (reason) => (build ? finish(`lost: ${reason}`) : lostBeforeAccepted(new ApiError(reason, 0))),
     );
+    // Agents the owner had attached before this run followed its events, for the live view.
+    for (const event of agentListingEvents(await client.get<unknown>('/api/agents').catch(() => []), systemClock.now())) show(event);
     const submit = client.post<{ build: string }>('/api/builds', { dir: root, only: flags.only, no_cache: !flags.cache, origin: `farmhand run (pid ${process.pid})` });
     build = (await Promise.race([submit, lost])).build;
   } catch (error) {

@@ -36,6 +36,19 @@ const paint = (state: JobState, text: string) => (colour[state] ? `\u001b[${colo
 const maxListed = 20;
 const naturalOrder = new Intl.Collator('en', { numeric: true }).compare;
 
+/**
+ * Agent events for the agents online in a `GET /api/agents` listing (a joining `farmhand run` hears
+ * only of agents that attach later). Rows of any other shape are left out.
+ */
+export function agentListingEvents(rows: unknown, at: number): FarmEvent[] {
+  if (!Array.isArray(rows)) return [];
+  return rows.flatMap((row: Record<string, unknown>): FarmEvent[] => {
+    const { id, name, slots, online } = row ?? {};
+    if (typeof id !== 'string' || typeof name !== 'string' || typeof slots !== 'number' || online !== true) return [];
+    return [{ type: 'agent', agent: { id, name, slots, pools: [], labels: [], executors: [] }, state: 'online', at }];
+  });
+}
+
 /** A live view; call render() on a timer and stop() at the end (leaves the last frame on screen). */
 export function createTtyView(options: TtyViewOptions) {
   const rows = new Map<string, Row>();

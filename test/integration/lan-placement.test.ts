@@ -1,14 +1,15 @@
 // Placement by data in a simulated LAN of namespaces (test/helpers/netns-lan): with two paired agents
 // and free slots on both, a chain a -> b -> c stays on the agent that ran a, though the load-spreading
 // rule alone would move b and c to the idler agent. The build runs on a terminal (a pty from
-// util-linux `script`), whose live view lists each agent with its busy slots.
-import { spawn } from 'node:child_process';
+// util-linux `script`), whose live view lists each agent with its busy slots; so does a `farmhand
+// run` that joins a `farmhand serve` to which the agents had attached before it started.
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildCli, farmhandBin } from '../helpers/cli';
-import { namespacesOrSkip, createLan, runFarmhand, startAgentProcess, type AgentProcess, type Lan } from '../helpers/netns-lan';
+import { namespacesOrSkip, createLan, runFarmhand, spawnFarmhand, startAgentProcess, type AgentProcess, type Lan } from '../helpers/netns-lan';
 
 const usable = namespacesOrSkip(__filename);
 
@@ -99,4 +100,40 @@ describe.skipIf(!usable)('placement by data on LAN agents', () => {
     // Only the snapshot went out (farmhand.yml, to each agent): no output had to follow the chain.
     expect(report.transfer.to_agents_bytes).toBe(2 * pipelines.length);
   });
+
+  it('a run joining a serve lists the agents attached before it, with their busy slots', async () => {
+    const joined = join(base, 'joined');
+    mkdirSync(joined, { recursive: true });
+    writeFileSync(join(joined, 'farmhand.yml'), 'version: 1\nname: solo\njobs:\n  pinned:\n    labels: [left]\n    run: sleep 2\n');
+    const serve = spawnFarmhand(['serve', '--state-dir', coordinatorState(), '--port', '0'], lan.hosts[0]);
+    let served = '';
+    serve.stdout!.on('data', (data) => (served += data));
+    serve.stderr!.on('data', (data) => (served += data));
+    const closed = new Promise((resolve) => serve.on('close', resolve));
+    try {
+      const url = await waitFor(() => /^farmhand serving (\S+)\/\?token=(\S+)$/m.exec(served), 15_000, () => served);
+      // Both agents attached to serve before the run starts: the run hears of them only from GET /api/agents.
+      const probe = `fetch('${url[1]}/api/agents', { headers: { authorization: 'Bearer ${url[2]}' } }).then((r) => r.json()).then((rows) => console.log(rows.filter((row) => row.online && row.id !== 'local').length))`;
+      await waitFor(() => spawnSync('ip', ['netns', 'exec', lan.hosts[0]!.namespace, process.execPath, '-e', probe], { encoding: 'utf8' }).stdout.trim() === '2' || undefined, 15_000, () => served);
+      const screen = await runOnTerminal(['run', joined, '--no-cache', '--state-dir', coordinatorState()], 40_000);
+      expect(screen, `${screen}\n${served}`).toContain('exit=0');
+      expect(screen).toMatch(/runs on the coordinator of this state dir \(farmhand serve/);
+      expect(screen).toMatch(/^agents {2}.*left 1\/2 busy/m);
+      expect(screen).toMatch(/^agents {2}.*right 0\/2 busy/m);
+    } finally {
+      serve.kill('SIGTERM');
+      await closed;
+    }
+  });
 });
+
+/** Polls `check` every 50 ms until it gives a value; fails after `timeoutMs` with `context()`. */
+async function waitFor<T>(check: () => T | undefined | null, timeoutMs: number, context: () => string): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = check();
+    if (value !== undefined && value !== null) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting:\n${context()}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

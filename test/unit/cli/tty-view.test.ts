@@ -1,6 +1,6 @@
 // The terminal view as pure text: a frame never taller than the terminal, jobs in natural order.
 import { describe, expect, it } from 'vitest';
-import { createTtyView } from '../../../cli/views/tty-view';
+import { agentListingEvents, createTtyView } from '../../../cli/views/tty-view';
 
 // eslint-disable-next-line no-control-regex
 const plain = (text: string) => text.replace(/\u001b\[[0-9;]*[A-Za-z]/g, '');
@@ -90,5 +90,24 @@ describe('tty view with LAN agents', () => {
     for (const line of lines) expect(line.length).toBeLessThanOrEqual(30);
     expect(lines[1]).toMatch(/^agents {2}a-very-long-agent-name/);
     expect(lines.at(-1)).toMatch(/and \d+ more$/);
+  });
+});
+
+describe('agentListingEvents', () => {
+  it('makes online events of the online rows of GET /api/agents and leaves out the rest', () => {
+    const rows = [
+      { id: 'local', name: 'vm', slots: 4, online: true, embedded: true },
+      { id: 'f00d', name: 'left', slots: 2, online: true, busy: 1 },
+      { id: 'beef', name: 'right', slots: 2, online: false },
+      { id: 'dead', name: 'broken', slots: '2', online: true },
+      null,
+      7,
+    ];
+    const events = agentListingEvents(rows, 42);
+    expect(events.map((event) => (event.type === 'agent' ? [event.agent.id, event.agent.name, event.agent.slots, event.state, event.at] : []))).toEqual([
+      ['local', 'vm', 4, 'online', 42],
+      ['f00d', 'left', 2, 'online', 42],
+    ]);
+    expect(agentListingEvents({ error: 'not found' }, 1)).toEqual([]);
   });
 });
