@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { canUseNamespaces, createLan, runFarmhand, startAgentProcess, type AgentProcess, type Lan, type LanHost } from '../test/helpers/netns-lan';
 
-interface ReportJob { id: string; status: string; agent: string | null; queued_at: number | null; started_at: number | null; finished_at: number | null }
+interface ReportJob { id: string; status: string; reason: string | null; agent: string | null; queued_at: number | null; started_at: number | null; finished_at: number | null }
 interface Report { build: string; status: string; jobs: ReportJob[]; transfer?: { to_agents_bytes: number; from_agents_bytes: number } }
 interface Row { measure: string; remote: string; local: string; ratio: string; target: string }
 
@@ -53,7 +53,8 @@ async function run(dir: string, name: string, where: 'remote' | 'local'): Promis
 }
 
 function expectSuccess(report: Report, what: string): void {
-  if (report.status !== 'success') throw new Error(`${what}: build ${report.status}: ${JSON.stringify(report.jobs.filter((job) => job.status !== 'success'))}`);
+  const bad = report.jobs.filter((job) => job.status !== 'success').map((job) => `${job.id} ${job.status}${job.reason ? ` (${job.reason})` : ''}`);
+  if (report.status !== 'success') throw new Error(`${what}: ${bad.join('; ') || `build ${report.status}`}`);
 }
 
 async function startAgent(name: string, host: LanHost, pairing: boolean): Promise<AgentProcess> {
@@ -201,13 +202,28 @@ async function main(): Promise<number> {
     }
     console.log('farmhand bench:lan: coordinator + 2 agents x 2 slots in network namespaces; baseline = the same jobs on the local agent (4 slots)');
     const rows: Row[] = [];
-    for (const step of [dispatchLatency, makespan, logThroughput, bytesMoved, killedAgent]) {
+    // `node bench/lan.mjs latency,bytes` picks cases; all by default.
+    const steps = { latency: dispatchLatency, makespan, logs: logThroughput, bytes: bytesMoved, kill: killedAgent };
+    const picked = (process.argv[2] ?? Object.keys(steps).join(',')).split(',');
+    const unknown = picked.filter((name) => !(name in steps));
+    if (unknown.length > 0) throw new Error(`no case ${unknown.join(', ')} (cases: ${Object.keys(steps).join(', ')})`);
+    // A case that fails is a row of the table (and its whole message above it): the others still run.
+    let failures = 0;
+    for (const name of picked) {
       const started = performance.now();
-      rows.push(...(await step()));
-      console.error(`  ${step.name}: ${fixed((performance.now() - started) / 1000, 1)} s`);
+      try {
+        rows.push(...(await steps[name as keyof typeof steps]()));
+        console.error(`  ${name}: ${fixed((performance.now() - started) / 1000, 1)} s`);
+      } catch (error) {
+        failures++;
+        const message = error instanceof Error ? error.message : String(error);
+        console.error(`  ${name}: FAILED after ${fixed((performance.now() - started) / 1000, 1)} s: ${message}`);
+        for (const [agentName, agent] of agents) console.error(`  --- agent ${agentName} (stderr, last 1000 characters) ---\n${agent.stderr().slice(-1000)}`);
+        rows.push({ measure: name, remote: 'FAILED', local: '-', ratio: '-', target: message.split('\n')[0]!.slice(0, 90) });
+      }
     }
     printTable(rows);
-    return 0;
+    return failures > 0 ? 1 : 0;
   } catch (error) {
     console.error(`bench:lan failed: ${error instanceof Error ? error.message : String(error)}`);
     return 1;
