@@ -10,7 +10,7 @@ import { BuildRun, type JobRun } from './build-run';
 import { jobEventOf, jobPatchOf, reduceJobs, type JobSnapshot, type LifecycleEffect, type LifecycleEvent } from './job-lifecycle';
 import { EventOutbox } from './event-outbox';
 import { HookChains } from './hooks';
-import { ResourceHolds } from './resource-holds';
+import { plainGroups, ResourceHolds, scopedGroup, splitGroup } from './resource-holds';
 import { SchedulerInputs } from './scheduler-input';
 import { SchedulingRounds } from './scheduling-rounds';
 import type { Coordinator, CoordinatorOptions, StartBuildRequest } from './types';
@@ -192,7 +192,7 @@ class CoordinatorImpl implements Coordinator {
         this.hooks.run(build.id, effect.pipeline, build.root, effect.commands, 'running');
         return undefined;
       case 'pipeline_done':
-        if (effect.resourceGroup) this.holds.remove(effect.resourceGroup, { build: build.id, job: `pipeline:${effect.pipeline}` });
+        if (effect.resourceGroup) this.holds.remove(scopedGroup(build.root, effect.resourceGroup), { build: build.id, job: `pipeline:${effect.pipeline}` });
         if (effect.started) this.hooks.run(build.id, effect.pipeline, build.root, effect.commands, effect.failed ? 'failed' : 'success');
         return undefined;
       case 'build_done':
@@ -256,9 +256,10 @@ class CoordinatorImpl implements Coordinator {
     if (decision.type === 'start') return this.start(decision);
     const build = this.builds.get(decision.type === 'cancel_holder' ? decision.holder.build : decision.build);
     if (!build) return;
-    if (decision.type === 'cancel_holder') this.dispatch(build, { type: 'cancel_holder', holder: decision.holder, reason: decision.reason });
-    else if (decision.type === 'skip') this.dispatch(build, { type: 'skip', job: decision.job, reason: decision.reason });
-    else this.dispatch(build, { type: 'wait', job: decision.job, waiting: decision.waiting });
+    // The scheduler keys groups by project (resource-holds.ts); users read plain group names.
+    if (decision.type === 'cancel_holder') this.dispatch(build, { type: 'cancel_holder', holder: decision.holder, reason: plainGroups(decision.reason, build.root) });
+    else if (decision.type === 'skip') this.dispatch(build, { type: 'skip', job: decision.job, reason: plainGroups(decision.reason, build.root) });
+    else this.dispatch(build, { type: 'wait', job: decision.job, waiting: { ...decision.waiting, group: splitGroup(decision.waiting.group).group } });
   }
 
   private start(decision: Extract<Decision, { type: 'start' }>): void {
