@@ -10,7 +10,7 @@ import { BuildRun, type JobRun } from './build-run';
 import { jobEventOf, jobPatchOf, reduceJobs, type JobSnapshot, type LifecycleEffect, type LifecycleEvent } from './job-lifecycle';
 import { EventOutbox } from './event-outbox';
 import { HookChains } from './hooks';
-import { plainGroups, ResourceHolds, scopedGroup, splitGroup } from './resource-holds';
+import { mustPublishWait, plainGroups, ResourceHolds, scopedGroup, splitGroup } from './resource-holds';
 import { SchedulerInputs } from './scheduler-input';
 import { SchedulingRounds } from './scheduling-rounds';
 import type { Coordinator, CoordinatorOptions, StartBuildRequest } from './types';
@@ -259,7 +259,12 @@ class CoordinatorImpl implements Coordinator {
     // The scheduler keys groups by project (resource-holds.ts); users read plain group names.
     if (decision.type === 'cancel_holder') this.dispatch(build, { type: 'cancel_holder', holder: decision.holder, reason: plainGroups(decision.reason, build.root) });
     else if (decision.type === 'skip') this.dispatch(build, { type: 'skip', job: decision.job, reason: plainGroups(decision.reason, build.root) });
-    else this.dispatch(build, { type: 'wait', job: decision.job, waiting: { ...decision.waiting, group: splitGroup(decision.waiting.group).group } });
+    else {
+      const waiting = { ...decision.waiting, group: splitGroup(decision.waiting.group).group };
+      const job = build.jobs.get(decision.job);
+      // Far back in a queue, moving up one place is not rewritten for every waiter (resource-holds.ts).
+      if (job?.state !== 'waiting' || mustPublishWait(job.waiting, waiting)) this.dispatch(build, { type: 'wait', job: decision.job, waiting });
+    }
   }
 
   private start(decision: Extract<Decision, { type: 'start' }>): void {

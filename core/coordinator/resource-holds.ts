@@ -3,6 +3,7 @@
 // Groups belong to a project, as GitLab's resource_group does: the scheduler sees each group keyed by
 // its project's folder (`scopedGroup`), so two projects' `deploy` groups never block each other and
 // each keeps its own settings; users and the store see the plain group name.
+import type { WaitingInfo } from '../protocol/types';
 import type { Holder } from '../schedule/types';
 import type { Store } from '../store/types';
 
@@ -23,6 +24,22 @@ export function splitGroup(scoped: string): { project: string; group: string } {
 /** A scheduler message with `project`'s group keys shown as plain names. */
 export function plainGroups(text: string, project: string): string {
   return text.split(`${project}${separator}`).join('');
+}
+
+/** Waiters at these places of a queue are shown exactly (holders and place); those behind, a bound. */
+export const exactPlaces = 10;
+
+/**
+ * Whether a waiting job's new wait must be published (written and sent). When the head of a queue
+ * leaves, every place behind it moves up by one: rewriting each waiter would cost O(waiters) per
+ * hand-over, O(waiters²) for a queue to drain. So the first `exactPlaces` waiters are kept exact,
+ * and a waiter further back is rewritten only when its place gets worse (someone went ahead of it) or
+ * its group changes: its shown place is then a bound it is never behind, made exact once it comes near.
+ */
+export function mustPublishWait(shown: WaitingInfo | undefined, next: WaitingInfo): boolean {
+  if (!shown || shown.group !== next.group || next.position > shown.position) return true;
+  if (next.position > exactPlaces) return false;
+  return next.position !== shown.position || JSON.stringify(shown.holders) !== JSON.stringify(next.holders);
 }
 
 export class ResourceHolds {

@@ -8,18 +8,19 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createAgent, type Agent } from '../../../agent/agent';
 import type { Executor } from '../../../agent/executors/types';
 import { createCoordinator, type Coordinator } from '../../../core/coordinator/coordinator';
+import { exactPlaces, mustPublishWait } from '../../../core/coordinator/resource-holds';
 import { createChannelPair } from '../../../core/protocol/channel';
 import type { AgentMessage, CoordinatorMessage, FarmEvent } from '../../../core/protocol/types';
 import type { ResourceGroupSettings } from '../../../core/spec/types';
 import { openState, type State } from '../../../core/store/state-dir';
 import { makePlan } from '../../helpers/plans';
 
-/** Every job sleeps 60 ms. */
+/** A job sleeps 60 ms, or the ms its command names (`sleep 5`). */
 const sleeper: Executor = {
   kind: 'shell',
-  run: (_request, _log, signal) =>
+  run: (request, _log, signal) =>
     new Promise((resolve) => {
-      const timer = setTimeout(() => resolve({ status: 'success', exitCode: 0 }), 60);
+      const timer = setTimeout(() => resolve({ status: 'success', exitCode: 0 }), Number(/^sleep (\d+)$/.exec(request.run[0] ?? '')?.[1] ?? 60));
       signal.addEventListener('abort', () => { clearTimeout(timer); resolve({ status: 'canceled', reason: 'canceled' }); });
     }),
   close: async () => {},
@@ -64,7 +65,7 @@ function mostAtOnce(builds: string[]): number {
   return most;
 }
 
-const capacity = (pattern: string, value: number): ResourceGroupSettings => ({ pattern, capacity: value, processMode: 'unordered', onBusy: 'wait', loc: { file: 'farmhand.yml', line: 1, column: 1 } });
+const capacity = (pattern: string, value: number): ResourceGroupSettings => ({ pattern, capacity: value, processMode: 'unordered', onBusy: 'wait', loc: { file: 'farmhand.yml', line: 1, col: 1 } });
 const deployJobs = { 'p/a': { resourceGroup: 'deploy' }, 'p/b': { resourceGroup: 'deploy' } };
 
 describe('resource groups per project', () => {
@@ -88,5 +89,34 @@ describe('resource groups per project', () => {
     expect(mostAtOnce([wide])).toBe(2);
     expect(mostAtOnce([narrow])).toBe(1);
     expect(state.store.listHolders()).toEqual([]);
+  });
+});
+
+describe('waiter places', () => {
+  const holders = [{ build: 'b-1', job: 'p/a' }];
+  it('are exact near the head of a queue, and only a bound further back', () => {
+    expect(mustPublishWait(undefined, { group: 'deploy', holders, position: 40 })).toBe(true);
+    // Far back, moving up is not rewritten; falling back, or a new group, is.
+    expect(mustPublishWait({ group: 'deploy', holders, position: 40 }, { group: 'deploy', holders: [], position: 39 })).toBe(false);
+    expect(mustPublishWait({ group: 'deploy', holders, position: 39 }, { group: 'deploy', holders, position: 40 })).toBe(true);
+    expect(mustPublishWait({ group: 'deploy', holders, position: 40 }, { group: 'other', holders, position: 40 })).toBe(true);
+    // Near the head, any change is shown: the place, or who holds the group.
+    expect(mustPublishWait({ group: 'deploy', holders, position: 40 }, { group: 'deploy', holders, position: exactPlaces })).toBe(true);
+    expect(mustPublishWait({ group: 'deploy', holders, position: 2 }, { group: 'deploy', holders: [], position: 2 })).toBe(true);
+    expect(mustPublishWait({ group: 'deploy', holders, position: 2 }, { group: 'deploy', holders, position: 2 })).toBe(false);
+  });
+
+  it('a queue of 40 drains without rewriting every waiter at each hand-over, and each job is shown first in line before it runs', async () => {
+    const jobs = Object.fromEntries(Array.from({ length: 40 }, (_, index) => [`p/j${String(index).padStart(2, '0')}`, { resourceGroup: 'deploy', run: ['sleep 3'] }]));
+    const build = coordinator.startBuild({ root: join(dir, 'one'), plan: makePlan(jobs), options: { noCache: false, only: [] } });
+    expect(await coordinator.finished(build)).toBe('success');
+    const waits = events.filter((event): event is Extract<FarmEvent, { type: 'job' }> => event.type === 'job' && event.state === 'waiting');
+    // Rewriting every waiter would publish 39 + 38 + ... = 780 waits; the first ten places, at most ~40 + 40 x 10.
+    expect(waits.length).toBeLessThanOrEqual(40 * (exactPlaces + 1));
+    expect(waits.length).toBeGreaterThanOrEqual(39);
+    for (const id of Object.keys(jobs)) {
+      const last = waits.filter((event) => event.job === id).at(-1);
+      if (last) expect(last.waiting?.position).toBe(1);
+    }
   });
 });
