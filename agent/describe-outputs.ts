@@ -1,12 +1,13 @@
 // After a success, where the job ran (every kind of agent): the files in its workspace that match the
 // attempt's output globs, described for the coordinator (path, size, sha256, mode, a link's target).
-// Folders are read and files hashed asynchronously, one file at a time in 64 KiB chunks, so the event
-// loop keeps serving and no output is held whole in memory. The rule of docs/safety.md holds here: a
+// Folders are read asynchronously; a file is hashed one 64 KiB chunk at a time, one file at a time
+// (a file of one chunk at once, the common case, as a round trip to the thread pool per call would cost
+// more than the read), so the event loop keeps serving and no output is held whole in memory. The rule of docs/safety.md holds here: a
 // symbolic link is described as a link when it stays inside the workspace; a link that leads out, or
 // a file reached through a linked folder that leads out, is refused with a message for the user.
 import { createHash } from 'node:crypto';
-import { constants, type Dirent } from 'node:fs';
-import { lstat, open, readdir, readlink, realpath, stat } from 'node:fs/promises';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readlinkSync, readSync, realpathSync, statSync, type Dirent } from 'node:fs';
+import { open, readdir } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import picomatch from 'picomatch';
 import type { OutputFile } from '../core/protocol/types';
@@ -17,6 +18,8 @@ const skippedFolders = new Set(['.git', 'node_modules']);
 /** A folder holding this file is a Farmhand state dir, not output. */
 const stateDatabase = 'farmhand.db';
 const chunkBytes = 1 << 16;
+/** For files of one chunk, read and hashed without awaiting anything: one buffer serves every attempt. */
+const oneChunk = Buffer.allocUnsafe(chunkBytes);
 
 /** The folders of a glob before its first pattern character ('' for the root): where a walk starts. */
 function globBase(glob: string): string {
@@ -30,8 +33,23 @@ function globBase(glob: string): string {
 
 const inside = (root: string, path: string) => path === root || path.startsWith(root.endsWith(sep) ? root : root + sep);
 
-async function realOrUndefined(path: string): Promise<string | undefined> {
-  return realpath(path).catch(() => undefined);
+/** One system call (realpath(3)), not a JavaScript walk that lstats every folder of the path. */
+const realPath = realpathSync.native;
+
+function realOrUndefined(path: string): string | undefined {
+  try {
+    return realPath(path);
+  } catch {
+    return undefined;
+  }
+}
+
+function statOrUndefined(path: string) {
+  try {
+    return statSync(path);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Files below `folder` (and links to files), like the project's file list; links to folders are not followed. */
@@ -51,7 +69,7 @@ async function listFiles(root: string, folder: string): Promise<string[]> {
       const path = current === '' ? entry.name : `${current}/${entry.name}`;
       if (entry.isDirectory()) {
         if (!skippedFolders.has(entry.name)) pending.push(path);
-      } else if (entry.isFile() || (entry.isSymbolicLink() && (await stat(join(root, path)).then((s) => s.isFile(), () => false)))) {
+      } else if (entry.isFile() || (entry.isSymbolicLink() && statOrUndefined(join(root, path))?.isFile())) {
         found.push(path);
       }
     }
@@ -64,7 +82,7 @@ async function matchPaths(root: string, globs: readonly string[]): Promise<strin
   const found = new Set<string>();
   for (const glob of globs) {
     if (!patternCharacters.test(glob)) {
-      const present = await stat(join(root, glob)).catch(() => undefined);
+      const present = statOrUndefined(join(root, glob));
       if (present?.isFile()) found.add(glob);
       else if (present?.isDirectory()) (await listFiles(root, glob)).forEach((path) => found.add(path));
       continue;
@@ -76,19 +94,19 @@ async function matchPaths(root: string, globs: readonly string[]): Promise<strin
 }
 
 /** Throws when the real path of `path` leaves the workspace. */
-async function checkInside(root: string, workspace: string, path: string, output: string): Promise<void> {
-  const real = await realOrUndefined(join(root, path));
+function checkInside(root: string, workspace: string, path: string, output: string): void {
+  const real = realOrUndefined(join(root, path));
   if (real !== undefined && !inside(workspace, real)) {
     throw new Error(`output ${output} is reached through a symbolic link that leads out of the workspace (to ${real}); Farmhand does not store it`);
   }
 }
 
 /** A link output: its target text (made relative when absolute inside the workspace); throws when it leads out. */
-async function describeLink(root: string, workspace: string, path: string): Promise<OutputFile> {
+function describeLink(root: string, workspace: string, path: string): OutputFile {
   const absolute = join(root, path);
-  const target = await readlink(absolute);
+  const target = readlinkSync(absolute);
   const lexical = resolve(dirname(absolute), target);
-  const real = await realOrUndefined(absolute);
+  const real = realOrUndefined(absolute);
   const leaves = real === undefined ? !inside(resolve(root), lexical) && !inside(workspace, lexical) : !inside(workspace, real);
   if (leaves) throw new Error(`output ${path} is a symbolic link to ${target}, outside the workspace; Farmhand stores only links that stay inside it`);
   const link = isAbsolute(target) ? relative(dirname(absolute), lexical) || '.' : target;
@@ -96,19 +114,35 @@ async function describeLink(root: string, workspace: string, path: string): Prom
 }
 
 /** A regular file, hashed in chunks; never read through a final link (O_NOFOLLOW). */
-async function describeFile(absolute: string, path: string, buffer: Buffer): Promise<OutputFile> {
-  const handle = await open(absolute, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0));
+async function describeFile(absolute: string, path: string): Promise<OutputFile> {
+  const buffer = oneChunk;
+  const flags = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0);
+  const descriptor = openSync(absolute, flags);
+  let size: number;
+  let mode: number;
   try {
-    const { mode } = await handle.stat();
-    const hash = createHash('sha256');
-    let size = 0;
-    for (;;) {
-      const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
-      if (bytesRead === 0) break;
-      hash.update(buffer.subarray(0, bytesRead));
-      size += bytesRead;
+    ({ size, mode } = fstatSync(descriptor));
+    if (size < buffer.length) {
+      // One chunk: read here, then make sure it was the whole file.
+      const read = readSync(descriptor, buffer, 0, buffer.length, 0);
+      if (read < buffer.length) return { path, size: read, sha256: createHash('sha256').update(buffer.subarray(0, read)).digest('hex'), mode: mode & 0o7777 };
     }
-    return { path, size, sha256: hash.digest('hex'), mode: mode & 0o7777 };
+  } finally {
+    closeSync(descriptor);
+  }
+  const handle = await open(absolute, flags);
+  // Its own buffer: other attempts' files are described while this one waits for the thread pool.
+  const chunk = Buffer.allocUnsafe(chunkBytes);
+  try {
+    const hash = createHash('sha256');
+    let total = 0;
+    for (;;) {
+      const { bytesRead } = await handle.read(chunk, 0, chunk.length, null);
+      if (bytesRead === 0) break;
+      hash.update(chunk.subarray(0, bytesRead));
+      total += bytesRead;
+    }
+    return { path, size: total, sha256: hash.digest('hex'), mode: mode & 0o7777 };
   } finally {
     await handle.close();
   }
@@ -117,20 +151,19 @@ async function describeFile(absolute: string, path: string, buffer: Buffer): Pro
 /** Describes the outputs in a workspace; rejects with a message for the user when one is refused. */
 export async function describeOutputs(root: string, globs: readonly string[]): Promise<OutputFile[]> {
   if (globs.length === 0) return [];
-  const workspace = await realpath(root);
+  const workspace = realPath(root);
   // A walk never starts below a linked folder that leads out (`out -> /` would walk the whole disk).
-  for (const glob of globs) await checkInside(root, workspace, patternCharacters.test(glob) ? globBase(glob) || '.' : glob, `"${glob}"`);
-  const buffer = Buffer.allocUnsafe(chunkBytes);
+  for (const glob of globs) checkInside(root, workspace, patternCharacters.test(glob) ? globBase(glob) || '.' : glob, `"${glob}"`);
   const files: OutputFile[] = [];
   for (const path of await matchPaths(root, globs)) {
-    await checkInside(root, workspace, dirname(path), path);
+    checkInside(root, workspace, dirname(path), path);
     const absolute = join(root, path);
-    if ((await lstat(absolute)).isSymbolicLink()) {
-      files.push(await describeLink(root, workspace, path));
+    if (lstatSync(absolute).isSymbolicLink()) {
+      files.push(describeLink(root, workspace, path));
       continue;
     }
-    await checkInside(root, workspace, path, path);
-    files.push(await describeFile(absolute, path, buffer));
+    checkInside(root, workspace, path, path);
+    files.push(await describeFile(absolute, path));
   }
   return files;
 }

@@ -3,7 +3,7 @@
 // them on a cache hit, and match globs on disk for LAN snapshots. A restore never follows a symbolic
 // link out of the workspace (workspace-links.ts).
 import { createHash } from 'node:crypto';
-import { chmodSync, constants, lstatSync, readFileSync, readlinkSync, statSync } from 'node:fs';
+import { chmodSync, closeSync, constants, lstatSync, openSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import picomatch from 'picomatch';
@@ -64,6 +64,8 @@ function statSafe(path: string) {
 
 /** Output files up to this size are read whole to be stored (in a pack); larger ones are copied. */
 const readWhole = 1 << 20;
+/** Output files up to this size are read without a trip to the thread pool. */
+const readAtOnce = 1 << 16;
 
 /** The reported files that one job's globs name (a batch's agent reports the union of its members'). */
 export function outputsOf(files: readonly OutputFile[], globs: readonly string[]): OutputFile[] {
@@ -107,16 +109,26 @@ export async function storeOutputs(root: string, files: readonly OutputFile[], a
       if (!(await artifacts.putDescribed(absolute, kept))) return undefined;
       continue;
     }
-    const content = await readNoFollow(absolute);
+    const content = await readNoFollow(absolute, file.size);
     if (content.length !== file.size || createHash('sha256').update(content).digest('hex') !== file.sha256) return undefined;
     await artifacts.putDescribed(absolute, kept, content);
   }
   return stored;
 }
 
-/** A file's bytes, never read through a final symbolic link. */
-async function readNoFollow(path: string): Promise<Buffer> {
-  const handle = await open(path, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0));
+/** A file's bytes, never read through a final symbolic link; a small one (expected size) read at once. */
+async function readNoFollow(path: string, expected: number): Promise<Buffer> {
+  const flags = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0);
+  if (expected <= readAtOnce) {
+    // A round trip to the thread pool per call costs more than reading a small file here.
+    const descriptor = openSync(path, flags);
+    try {
+      return readFileSync(descriptor);
+    } finally {
+      closeSync(descriptor);
+    }
+  }
+  const handle = await open(path, flags);
   try {
     return await handle.readFile();
   } finally {
