@@ -2,9 +2,10 @@
 // streams numbered log chunks back and reports the result. The same loop serves the embedded
 // agent of `farmhand run` (in-memory channel) and, later, LAN agents (WebSocket).
 import { protocolVersion } from '../core/protocol/types';
-import type { AgentInfo, AgentMessage, AttemptSpec, Channel, CoordinatorMessage } from '../core/protocol/types';
+import type { AgentInfo, AgentMessage, AttemptOutcome, AttemptSpec, Channel, CoordinatorMessage } from '../core/protocol/types';
 import { validateCoordinatorMessage } from '../core/protocol/validate';
 import { defaultAgentConfig, isolationFor, type AgentConfig } from './config';
+import { describeOutputs } from './describe-outputs';
 import type { ExecutionResult, Executor } from './executors/types';
 
 export interface AgentOptions {
@@ -69,7 +70,17 @@ export function createAgent(options: AgentOptions): Agent {
         result = { status: 'failed', reason: 'error', message: `executor failed: ${error instanceof Error ? error.message : String(error)}` };
       }
     }
-    send({ type: 'result', attempt: attempt.id, outcome: result });
+    send({ type: 'result', attempt: attempt.id, outcome: await withOutputs(attempt, result) });
+  }
+
+  /** A success reports its outputs as found here; one that cannot be described says why (outputsProblem). */
+  async function withOutputs(attempt: AttemptSpec, result: ExecutionResult): Promise<AttemptOutcome> {
+    if (result.status !== 'success' || attempt.workspace.kind !== 'local' || attempt.outputs.length === 0) return result;
+    try {
+      return { ...result, outputs: await describeOutputs(attempt.workspace.root, attempt.outputs) };
+    } catch (error) {
+      return { ...result, outputsProblem: error instanceof Error ? error.message : String(error) };
+    }
   }
 
   channel.onMessage((raw) => {

@@ -8,9 +8,8 @@ import { createHash } from 'node:crypto';
 import { chmodSync, copyFileSync, constants, lstatSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { blobChunks, BlobReceiver, filesProblem } from '../../core/protocol/transfer';
-import type { AgentMessage, AttemptSpec, Channel, CoordinatorMessage, ManifestEntry } from '../../core/protocol/types';
+import type { AgentMessage, AttemptSpec, Channel, CoordinatorMessage, ManifestEntry, OutputFile } from '../../core/protocol/types';
 import type { BlobCache } from './blob-cache';
-import { collectOutputs } from './collect-outputs';
 
 export interface Workspaces {
   prepare(attempt: string): string;
@@ -98,26 +97,22 @@ export function withWorkspaces(options: WorkspaceChannelOptions): Channel<Coordi
     deliver({ type: 'assign', attempt: local });
   }
 
-  async function sendOutputs(attempt: string, root: string, globs: string[]): Promise<string | undefined> {
-    let collected;
-    try {
-      collected = collectOutputs(root, globs);
-    } catch (error) {
-      return `could not read outputs: ${error instanceof Error ? error.message : String(error)}`;
-    }
+  /** Sends the outputs the agent described (and the blobs the coordinator wants), before the result. */
+  async function sendOutputs(attempt: string, root: string, files: OutputFile[]): Promise<void> {
+    const sources = new Map<string, string>();
+    for (const file of files) if (file.link === undefined) sources.set(file.sha256, join(root, file.path));
     // Kept here too: the next job of a chain on this agent finds its inputs without a transfer.
-    for (const [sha256, source] of collected.sources) if (!cache.has(sha256)) cache.put(sha256, readFileSync(source));
+    for (const [sha256, source] of sources) if (!cache.has(sha256)) cache.put(sha256, readFileSync(source));
     const wanted = new Promise<string[]>((resolve) => wants.set(attempt, resolve));
-    channel.send({ type: 'outputs', attempt, files: collected.files });
+    channel.send({ type: 'outputs', attempt, files });
     for (const sha256 of new Set(await wanted)) {
-      const source = collected.sources.get(sha256);
+      const source = sources.get(sha256);
       if (!source) {
         log(`the coordinator wants blob ${sha256.slice(0, 16)}, which is not an output of ${attempt}`);
         continue;
       }
       for (const chunk of blobChunks(sha256, readFileSync(source))) channel.send(chunk);
     }
-    return undefined;
   }
 
   channel.onMessage((message) => {
@@ -146,14 +141,21 @@ export function withWorkspaces(options: WorkspaceChannelOptions): Channel<Coordi
       const spec = assigned.get(message.attempt);
       assigned.delete(message.attempt);
       const root = spec?.workspace.kind === 'local' ? spec.workspace.root : undefined;
-      if (!spec || !root || message.outcome.status !== 'success' || spec.outputs.length === 0) {
-        channel.send(message);
+      // The outputs travel in their own message (with their blobs), not in the result.
+      const { outputs, outputsProblem, ...outcome } = message.outcome;
+      if (!spec || !root || outcome.status !== 'success' || spec.outputs.length === 0) {
+        channel.send({ ...message, outcome });
         return workspaces.release(message.attempt);
       }
-      void sendOutputs(message.attempt, root, spec.outputs).then((problem) => {
-        channel.send(problem ? { ...message, outcome: { status: 'failed', reason: 'error', message: problem } } : message);
-        workspaces.release(message.attempt);
-      });
+      if (outputsProblem !== undefined || outputs === undefined) {
+        // The coordinator fails the job with the reason, as for a job run on its own disk.
+        channel.send({ ...message, outcome: { ...outcome, outputsProblem: outputsProblem ?? 'the agent did not describe them' } });
+        return workspaces.release(message.attempt);
+      }
+      sendOutputs(message.attempt, root, outputs).then(
+        () => channel.send({ ...message, outcome }),
+        (error: unknown) => channel.send({ ...message, outcome: { status: 'failed', reason: 'error', message: `could not send outputs: ${error instanceof Error ? error.message : String(error)}` } }),
+      ).finally(() => workspaces.release(message.attempt));
     },
     onMessage: (handler) => void handlers.push(handler),
     onClose: (handler) => channel.onClose(handler),

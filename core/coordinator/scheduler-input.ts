@@ -8,6 +8,9 @@ import { ReadyQueues } from '../schedule/ready-queues';
 import { groupSettingsLookup } from '../schedule/resource-groups';
 import type { Holder, ReadyJob, SchedulerInput, UpcomingJob } from '../schedule/types';
 import type { BuildRun, JobRun } from './build-run';
+import { scopedGroup, splitGroup } from './resource-holds';
+
+const defaultLookup = groupSettingsLookup([]);
 
 export interface AgentLoad {
   info: AgentInfo;
@@ -22,9 +25,14 @@ function readyJob(build: BuildRun, job: JobRun, agentIds: ReadonlyMap<string, st
   return {
     build: build.id, job: plan.id, pipeline: plan.pipeline, pool: plan.pool, labels: plan.labels,
     executor: plan.image ? 'docker' : 'shell', criticalPath: plan.criticalPath, readyAt: job.readyAt ?? build.createdAt,
-    resourceGroup: plan.resourceGroup, pipelineResourceGroup: build.pipelines.get(plan.pipeline)?.plan.resourceGroup, batch: plan.batch,
+    resourceGroup: scoped(build, plan.resourceGroup), pipelineResourceGroup: scoped(build, build.pipelines.get(plan.pipeline)?.plan.resourceGroup), batch: plan.batch,
     ...(inputsOn.length > 0 ? { inputsOn } : {}),
   };
+}
+
+/** A group as the scheduler keys it: in the build's project. */
+function scoped(build: BuildRun, group: string | undefined): string | undefined {
+  return group === undefined ? undefined : scopedGroup(build.root, group);
 }
 
 /**
@@ -69,9 +77,14 @@ export class ReadySet extends Set<string> {
   }
 }
 
-/** Builds scheduler inputs; keeps the ready queues, and a plan's group-settings lookup, from round to round. */
+/** Builds scheduler inputs; keeps the ready queues, and each project's group-settings lookup, from round to round. */
 export class SchedulerInputs {
-  private settings?: { entries: Plan['resourceGroups']; lookup: SchedulerInput['groupSettings'] };
+  /** Group settings by project folder: those of the project's newest build (its current farmhand.yml). */
+  private readonly settings = new Map<string, { entries: Plan['resourceGroups']; lookup: SchedulerInput['groupSettings'] }>();
+  private readonly groupSettings: SchedulerInput['groupSettings'] = (key) => {
+    const { project, group } = splitGroup(key);
+    return (this.settings.get(project)?.lookup ?? defaultLookup)(group);
+  };
   private readonly queues = new ReadyQueues();
   private readonly followed = new Map<string, ReadySet>();
   /** Agent names to ids, as of the last round (jobs record the name of the agent that ran them). */
@@ -106,9 +119,10 @@ export class SchedulerInputs {
     const buildViews: SchedulerInput['builds'] = [];
     const upcoming: UpcomingJob[] = [];
     const current = new Set<string>();
-    let newest: BuildRun | undefined;
+    const projects = new Map<string, Plan['resourceGroups']>();
     for (const build of builds) {
-      newest = build;
+      // Builds come in start order: the last of a project sets its groups' settings.
+      projects.set(build.root, build.plan.resourceGroups);
       current.add(build.id);
       if (this.followed.get(build.id) !== build.ready) this.follow(build);
       let running = 0;
@@ -120,7 +134,7 @@ export class SchedulerInputs {
       }
       buildViews.push({ id: build.id, order: build.order, running });
       for (const job of (build.groupJobs ??= [...build.jobs.values()].filter((candidate) => candidate.plan.resourceGroup !== undefined))) {
-        if (job.state === 'queued' && !build.ready.has(job.plan.id)) upcoming.push({ build: build.id, job: job.plan.id, group: job.plan.resourceGroup! });
+        if (job.state === 'queued' && !build.ready.has(job.plan.id)) upcoming.push({ build: build.id, job: job.plan.id, group: scopedGroup(build.root, job.plan.resourceGroup!) });
       }
     }
     for (const [id, ready] of this.followed) {
@@ -132,11 +146,9 @@ export class SchedulerInputs {
     const agentSlots = loads.map(({ info, running }) => ({
       id: info.id, pools: info.pools, labels: info.labels, executors: info.executors, free: info.slots - running, running,
     }));
-    return { now, ready: this.queues, builds: buildViews, pipelines, agents: agentSlots, holders, groupSettings: this.groupSettingsFor(newest?.plan.resourceGroups ?? []), upcoming };
-  }
-
-  private groupSettingsFor(entries: Plan['resourceGroups']): SchedulerInput['groupSettings'] {
-    if (this.settings?.entries !== entries) this.settings = { entries, lookup: groupSettingsLookup(entries) };
-    return this.settings.lookup;
+    for (const [project, entries] of projects) {
+      if (this.settings.get(project)?.entries !== entries) this.settings.set(project, { entries, lookup: groupSettingsLookup(entries) });
+    }
+    return { now, ready: this.queues, builds: buildViews, pipelines, agents: agentSlots, holders, groupSettings: this.groupSettings, upcoming };
   }
 }

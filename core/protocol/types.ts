@@ -83,6 +83,10 @@ export interface AttemptOutcome {
   exitCode?: number;
   /** One sentence for the user when the reason alone does not say it (e.g. image not found). */
   message?: string;
+  /** A success's output files, described where the job ran (matching the attempt's output globs). */
+  outputs?: OutputFile[];
+  /** Why a success's outputs could not be described (a link out of the workspace, say): the job fails. */
+  outputsProblem?: string;
 }
 
 export type AgentMessage =

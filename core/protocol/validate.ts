@@ -13,11 +13,17 @@ const blobCheck: Check = (m) => (isSha(m.sha256) && isInt(m.offset) && (m.offset
 const isOutputFile = (v: unknown) =>
   isRecord(v) && isString(v.path) && isInt(v.size) && (v.size as number) >= 0 && isSha(v.sha256) && isInt(v.mode) && (v.link === undefined || isString(v.link));
 
+/** A result's optional outputs: a list of output files, or a problem sentence. */
+const outcomeProblem = (outcome: Record<string, unknown>) =>
+  (outcome.outputs === undefined || (Array.isArray(outcome.outputs) && outcome.outputs.every(isOutputFile))) && (outcome.outputsProblem === undefined || isString(outcome.outputsProblem))
+    ? undefined
+    : 'result outcome.outputs needs [{path, size, sha256, mode, link?}] and outcome.outputsProblem a string';
+
 const agentChecks: Record<AgentMessage['type'], Check> = {
   hello: (m) => (isInt(m.protocol) && isRecord(m.agent) && isString(m.agent.id) && isString(m.agent.name) && isInt(m.agent.slots) && Array.isArray(m.agent.pools) && Array.isArray(m.agent.labels) && Array.isArray(m.agent.executors) ? undefined : 'hello needs protocol and agent {id, name, pools, labels, slots, executors}'),
   started: (m) => (isString(m.attempt) && isInt(m.at) ? undefined : 'started needs attempt and at'),
   log: (m) => (isString(m.attempt) && isInt(m.seq) && (m.stream === 'stdout' || m.stream === 'stderr') && isString(m.data) ? undefined : 'log needs attempt, seq, stream (stdout|stderr) and data'),
-  result: (m) => (isString(m.attempt) && isRecord(m.outcome) && ['success', 'failed', 'canceled'].includes(m.outcome.status as string) ? undefined : 'result needs attempt and outcome.status (success|failed|canceled)'),
+  result: (m) => (isString(m.attempt) && isRecord(m.outcome) && ['success', 'failed', 'canceled'].includes(m.outcome.status as string) ? outcomeProblem(m.outcome) : 'result needs attempt and outcome.status (success|failed|canceled)'),
   heartbeat: (m) => (Array.isArray(m.running) ? undefined : 'heartbeat needs running'),
   fetch: (m) => (isString(m.attempt) && shaList(m.blobs) ? undefined : 'fetch needs attempt and blobs (sha256 list)'),
   outputs: (m) => (isString(m.attempt) && Array.isArray(m.files) && m.files.every(isOutputFile) ? undefined : 'outputs needs attempt and files [{path, size, sha256, mode, link?}]'),

@@ -9,6 +9,7 @@ import type { Holder, SchedulerOutput } from '../../../core/schedule/types';
 import { BuildRun } from '../../../core/coordinator/build-run';
 import { reduceJobs, type LifecycleEffect, type LifecycleEvent } from '../../../core/coordinator/job-lifecycle';
 import { SchedulerInputs } from '../../../core/coordinator/scheduler-input';
+import { scopedGroup, splitGroup } from '../../../core/coordinator/resource-holds';
 import { makePlan } from '../../helpers/plans';
 
 const agent = { id: 'agent-1', name: 'local', pools: ['*'], labels: ['*'], slots: 4, executors: ['shell' as const] };
@@ -36,7 +37,8 @@ function drive(plan: Plan) {
     const out = reduceJobs(build, event, clock.now);
     effects.push(...out);
     // What the coordinator does with a pipeline's end: its resource group goes to the next one.
-    for (const effect of out) if (effect.type === 'pipeline_done' && effect.resourceGroup) release(effect.resourceGroup, { build: build.id, job: `pipeline:${effect.pipeline}` });
+    // (The scheduler keys groups per project, resource-holds.ts.)
+    for (const effect of out) if (effect.type === 'pipeline_done' && effect.resourceGroup) release(scopedGroup(build.root, effect.resourceGroup), { build: build.id, job: `pipeline:${effect.pipeline}` });
     return out;
   };
   /** One scheduling round at the clock's time: starts what the scheduler picks. */
@@ -49,7 +51,7 @@ function drive(plan: Plan) {
         for (const { group, holder } of decision.acquire) holders.set(group, [...(holders.get(group) ?? []), holder]);
         for (const member of decision.members) attempts.set(member.job, { id, batch, acquired: decision.acquire });
         send({ type: 'attempt_started', attempt: id, agent: agent.name, jobs: decision.members.map((member) => member.job), batch });
-      } else if (decision.type === 'wait') send({ type: 'wait', job: decision.job, waiting: decision.waiting });
+      } else if (decision.type === 'wait') send({ type: 'wait', job: decision.job, waiting: { ...decision.waiting, group: splitGroup(decision.waiting.group).group } });
       else if (decision.type === 'skip') send({ type: 'skip', job: decision.job, reason: decision.reason });
     }
     return output;
@@ -165,10 +167,10 @@ describe('job lifecycle', () => {
     run.clock.now = 200;
     const effects = run.finish('one/b', success);
     expect(effects).toContainEqual(expect.objectContaining({ type: 'pipeline_done', pipeline: 'one', resourceGroup: 'deploy', failed: false }));
-    expect(run.holders.get('deploy')).toBeUndefined();
+    expect(run.holders.get(scopedGroup('/nowhere', 'deploy'))).toBeUndefined();
     run.round();
     expect(run.running()).toEqual(['two/a']);
-    expect(run.holders.get('deploy')).toEqual([{ build: 'b-1', job: 'pipeline:two' }]);
+    expect(run.holders.get(scopedGroup('/nowhere', 'deploy'))).toEqual([{ build: 'b-1', job: 'pipeline:two' }]);
   });
 
   it('batch windows: jobs ready within the window of the first start together when it closes', () => {
