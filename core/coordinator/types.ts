@@ -45,7 +45,7 @@ export interface Coordinator {
   failReady(build: string, job: string, reason: string): boolean;
   subscribe(listener: (event: FarmEvent) => void): () => void;
   /** The agents that get work now: how many slots each fills and when it was last heard. */
-  liveAgents(): { info: AgentInfo; running: number; heardAt: number }[];
+  liveAgents(): { info: AgentInfo; running: number; heardAt: number; state?: 'online' | 'unreachable' }[];
   /** Resolves with the build's final status once every job and hook is done. */
   finished(id: string): Promise<'success' | 'failed' | 'canceled'>;
   close(): Promise<void>;

@@ -93,7 +93,7 @@ describe('agent sessions', () => {
     clock.advance(8_000);
     expect(sessions.live.has('agent-1')).toBe(false);
     expect(one.closed()).toBe(true);
-    expect(log.filter((line) => line.startsWith('lost'))).toEqual(['lost agent-1: went silent for 12.0 s (1 attempts)']);
+    expect(log.filter((line) => line.startsWith('lost'))).toEqual(['lost agent-1: went silent for 10.5 s (1 attempts)']);
     expect(clock.pending()).toBe(0);
   });
 
