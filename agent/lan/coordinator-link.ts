@@ -97,7 +97,7 @@ export function createCoordinatorLink(options: CoordinatorLinkOptions): Coordina
       if (closed) return;
       closed = true;
       clearInterval(timer);
-      current?.close();
+      current?.close('the agent is shutting down');
       current = undefined;
       for (const handler of closeHandlers) handler('the agent is closing');
     },

@@ -34,13 +34,15 @@ export interface AgentSession {
   sendsHeartbeats: boolean;
   /** `unreachable`: silent for a while; it keeps its attempts but gets no new work. */
   state: 'online' | 'unreachable';
+  /** It said it shuts down: no new work. */
+  leaving?: boolean;
 }
 
 export interface SessionHandlers {
   /** An agent said hello (first time or again). */
   online(session: AgentSession): void;
   /** Any other message of an introduced agent. */
-  message(session: AgentSession, message: Exclude<AgentMessage, { type: 'hello' | 'heartbeat' }>): void;
+  message(session: AgentSession, message: Exclude<AgentMessage, { type: 'hello' | 'heartbeat' | 'leaving' }>): void;
   /** The live session ended (its channel closed, or it went silent): its attempts are lost. */
   lost(session: AgentSession, why: string): void;
   /** Two heartbeats in a row (or a hello) did not list this attempt: the agent no longer runs it. */
@@ -95,7 +97,8 @@ export class AgentSessions {
         session.state = 'online';
         this.handlers.online(session);
       }
-      if (message.type === 'heartbeat') {
+      if (message.type === 'leaving') session.leaving = true;
+      else if (message.type === 'heartbeat') {
         session.sendsHeartbeats = true;
         this.watchSilence();
         this.reconcile(session, message.running);
@@ -135,6 +138,9 @@ export class AgentSessions {
     channel.send({ type: 'welcome', protocol: protocolVersion, coordinator: this.options.name });
     this.handlers.online(session);
     if (message.running) {
+      // A LAN agent: it sends heartbeats, so its silence is watched from now on.
+      session.sendsHeartbeats = true;
+      this.watchSilence();
       // An agent that came back without an attempt it ran (it restarted) will never finish it.
       const listed = new Set(message.running);
       for (const attempt of [...session.attempts.values()]) if (!listed.has(attempt.id)) this.drop(session, attempt);

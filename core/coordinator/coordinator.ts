@@ -253,7 +253,7 @@ class CoordinatorImpl implements Coordinator {
   /** One scheduling round: starts, waits, skips; returns when to look again (a batch window closing). */
   private tick(): number | undefined {
     if (this.builds.size === 0) return undefined;
-    const agents = [...this.sessions.live.values()].filter((agent) => agent.state === 'online').map((agent) => ({ info: agent.info, running: agent.attempts.size }));
+    const agents = [...this.sessions.live.values()].filter((agent) => agent.state === 'online' && !agent.leaving).map((agent) => ({ info: agent.info, running: agent.attempts.size }));
     // Every slot taken: nothing can start, and the next job to end asks again.
     if (!agents.some(({ info, running }) => running < info.slots)) return undefined;
     const output = schedule(this.inputs.build(this.builds.values(), agents, this.holds.byGroup, this.now));

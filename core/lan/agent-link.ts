@@ -103,8 +103,11 @@ export function createAgentLink(options: AgentLinkOptions): AgentLink {
         }
         for (const handler of baseHandlers) handler(message);
       });
-      connection.onClose(() => {
-        if (current === connection) current = undefined;
+      connection.onClose((reason) => {
+        if (current !== connection) return;
+        current = undefined;
+        // Closed with 1001: the agent shut down cleanly (its jobs reported canceled); no use waiting for it.
+        if (/\(1001\b/.test(reason)) session?.end(`shut down (${reason})`);
       });
     },
     connected: () => current !== undefined,

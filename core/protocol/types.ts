@@ -98,6 +98,8 @@ export type AgentMessage =
   | { type: 'log'; attempt: string; seq: number; stream: LogStream; data: string; n?: number }
   | { type: 'result'; attempt: string; outcome: AttemptOutcome; n?: number }
   | { type: 'heartbeat'; running: string[] }
+  /** The agent shuts down: give it no new work (what it runs comes back canceled, then it closes). */
+  | { type: 'leaving' }
   /** Blobs of an assigned snapshot this agent lacks. */
   | { type: 'fetch'; attempt: string; blobs: string[] }
   /** A successful attempt's output files, sent before its result. */
@@ -157,7 +159,8 @@ export interface Channel<In, Out> {
   send(message: Out): void;
   onMessage(handler: (message: In) => void): void;
   onClose(handler: (reason: string) => void): void;
-  close(): void;
+  /** `goingAway`: the closing side shuts down for good (a LAN channel closes with 1001 then, not 1000). */
+  close(goingAway?: string): void;
 }
 
 /**

@@ -20,6 +20,7 @@ const agentChecks: Record<AgentMessage['type'], Check> = {
   log: (m) => (isString(m.attempt) && isInt(m.seq) && (m.stream === 'stdout' || m.stream === 'stderr') && isString(m.data) ? undefined : 'log needs attempt, seq, stream (stdout|stderr) and data'),
   result: (m) => (isString(m.attempt) && isRecord(m.outcome) && ['success', 'failed', 'canceled'].includes(m.outcome.status as string) ? undefined : 'result needs attempt and outcome.status (success|failed|canceled)'),
   heartbeat: (m) => (Array.isArray(m.running) ? undefined : 'heartbeat needs running'),
+  leaving: () => undefined,
   fetch: (m) => (isString(m.attempt) && shaList(m.blobs) ? undefined : 'fetch needs attempt and blobs (sha256 list)'),
   outputs: (m) => (isString(m.attempt) && Array.isArray(m.files) && m.files.every(isOutputFile) ? undefined : 'outputs needs attempt and files [{path, size, sha256, mode, link?}]'),
   blob: blobCheck,
