@@ -15,6 +15,7 @@ import { SchedulerInputs } from './scheduler-input';
 import { SchedulingRounds } from './scheduling-rounds';
 import type { Coordinator, CoordinatorOptions, StartBuildRequest } from './types';
 import { describeOutputs, restoreOutputs, saveOutputs, type DescribedOutput } from './outputs';
+import { defaultAgentLostAfterMs } from '../spec/settings';
 
 export type { Clock, Coordinator, CoordinatorOptions, HookRequest, StartBuildRequest } from './types';
 
@@ -44,7 +45,7 @@ class CoordinatorImpl implements Coordinator {
     this.hooks = new HookChains(options.runHook, warn);
     this.rounds = new SchedulingRounds(options.clock, () => this.tick());
     this.sessions = new AgentSessions(
-      { clock: options.clock, name: options.name ?? 'farmhand', warn, silenceMs: options.agentSilenceMs ?? 30_000 },
+      { clock: options.clock, name: options.name ?? 'farmhand', warn, silenceMs: options.agentSilenceMs ?? defaultAgentLostAfterMs },
       {
         online: (session) => {
           this.options.store.upsertAgent(session.info, this.now);

@@ -25,7 +25,7 @@ export interface CoordinatorOptions {
   warn?: (message: string) => void;
   /** How long events gather before one commit and delivery (default 15 ms). */
   eventDelayMs?: number;
-  /** How long an agent that sends heartbeats may stay silent before its attempts count as lost (default 30 s). */
+  /** How long an agent that sends heartbeats may stay silent before its attempts count as lost, unless their plan sets agent_lost_after (default 60 s). */
   agentSilenceMs?: number;
 }
 
