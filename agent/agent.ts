@@ -32,6 +32,7 @@ export function createAgent(options: AgentOptions): Agent {
   const warn = options.warn ?? (() => {});
   const running = new Map<string, { controller: AbortController; done: Promise<void> }>();
   let accepting = true;
+  let closing = false;
 
   const send = (message: AgentMessage) => channel.send(message);
 
@@ -99,7 +100,11 @@ export function createAgent(options: AgentOptions): Agent {
       }
     } else if (message.type === 'assign') {
       if (!accepting) {
-        send({ type: 'result', attempt: message.attempt.id, outcome: { status: 'failed', reason: 'error', message: 'agent refuses new work (protocol mismatch or closing)' } });
+        // Closing: canceled, unasked, so the coordinator runs it elsewhere; a protocol mismatch is an error.
+        const outcome = closing
+          ? { status: 'canceled' as const, reason: 'canceled' as const, message: `agent ${info.name} is shutting down` }
+          : { status: 'failed' as const, reason: 'error' as const, message: 'agent refuses new work (protocol mismatch)' };
+        send({ type: 'result', attempt: message.attempt.id, outcome });
         return;
       }
       const controller = new AbortController();
@@ -116,6 +121,8 @@ export function createAgent(options: AgentOptions): Agent {
     running: () => [...running.keys()],
     async close() {
       accepting = false;
+      closing = true;
+      send({ type: 'leaving' });
       for (const { controller } of running.values()) controller.abort('canceled');
       await Promise.all([...running.values()].map(({ done }) => done));
       channel.close();

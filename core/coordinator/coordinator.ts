@@ -15,6 +15,7 @@ import { SchedulerInputs } from './scheduler-input';
 import { SchedulingRounds } from './scheduling-rounds';
 import type { Coordinator, CoordinatorOptions, StartBuildRequest } from './types';
 import { reportedOutputs, restoreOutputs, storeOutputs } from './outputs';
+import { defaultAgentLostAfterMs } from '../spec/settings';
 
 export type { Clock, Coordinator, CoordinatorOptions, HookRequest, StartBuildRequest } from './types';
 
@@ -44,7 +45,7 @@ class CoordinatorImpl implements Coordinator {
     this.hooks = new HookChains(options.runHook, warn);
     this.rounds = new SchedulingRounds(options.clock, () => this.tick());
     this.sessions = new AgentSessions(
-      { clock: options.clock, name: options.name ?? 'farmhand', warn, silenceMs: options.agentSilenceMs ?? 30_000 },
+      { clock: options.clock, name: options.name ?? 'farmhand', warn, silenceMs: options.agentSilenceMs ?? defaultAgentLostAfterMs },
       {
         online: (session) => {
           this.options.store.upsertAgent(session.info, this.now);
@@ -60,6 +61,14 @@ class CoordinatorImpl implements Coordinator {
         },
         dropped: (session, attempt) => {
           this.onResult(session, attempt.id, { status: 'failed', reason: 'agent_lost', message: `agent ${session.info.name} no longer runs it` });
+        },
+        unreachable: (session) => this.publish({ type: 'agent', agent: session.info, state: 'unreachable', at: this.now }),
+        late: (session, attempt, outcome) => {
+          // Recorded on the lost attempt's own rows; the job has moved on to a newer attempt.
+          this.warn(`agent ${session.info.name} came back with the result of ${attempt.id} (${outcome.status}), already lost and rerun`);
+          attempt.members.forEach((_job, index) => {
+            this.options.store.finishAttempt(index === 0 ? attempt.id : `${attempt.id}#${index}`, { finishedAt: this.now, status: outcome.status, reason: outcome.reason ?? 'agent_lost', exitCode: outcome.exitCode });
+          });
         },
       },
     );
@@ -86,8 +95,8 @@ class CoordinatorImpl implements Coordinator {
   }
 
   /** The agents that get work now, with the slots they fill (a batch fills one) and when each was last heard. */
-  liveAgents(): { info: AgentInfo; running: number; heardAt: number }[] {
-    return [...this.sessions.live.values()].map((agent) => ({ info: agent.info, running: agent.attempts.size, heardAt: agent.heardAt }));
+  liveAgents(): { info: AgentInfo; running: number; heardAt: number; state: 'online' | 'unreachable' }[] {
+    return [...this.sessions.live.values()].map((agent) => ({ info: agent.info, running: agent.attempts.size, heardAt: agent.heardAt, state: agent.state }));
   }
 
   private onAgentMessage(agent: AgentSession, message: AgentMessage): void {
@@ -244,7 +253,7 @@ class CoordinatorImpl implements Coordinator {
   /** One scheduling round: starts, waits, skips; returns when to look again (a batch window closing). */
   private tick(): number | undefined {
     if (this.builds.size === 0) return undefined;
-    const agents = [...this.sessions.live.values()].map((agent) => ({ info: agent.info, running: agent.attempts.size }));
+    const agents = [...this.sessions.live.values()].filter((agent) => agent.state === 'online' && !agent.leaving).map((agent) => ({ info: agent.info, running: agent.attempts.size }));
     // Every slot taken: nothing can start, and the next job to end asks again.
     if (!agents.some(({ info, running }) => running < info.slots)) return undefined;
     const output = schedule(this.inputs.build(this.builds.values(), agents, this.holds.byGroup, this.now));

@@ -224,3 +224,63 @@ describe('job lifecycle', () => {
     expect(build.jobs.get('p/b')!.reason).toBe('on_busy: cancel for b-3');
   });
 });
+
+describe('job lifecycle: attempts lost with their agent', () => {
+  const lost: AttemptOutcome = { status: 'failed', reason: 'agent_lost', message: 'agent left went silent for 60.0 s' };
+
+  it('retries a job without retry up to 2 times when its agent is lost, then marks it lost', () => {
+    const run = drive(makePlan({ 'p/a': {}, 'p/b': { needs: ['p/a'] } }));
+    run.round();
+    run.clock.now = 1000;
+    expect(run.finish('p/a', lost)).toContainEqual({ type: 'schedule' });
+    expect(run.state('p/a')).toBe('queued');
+    expect(run.reason('p/a')).toBe('retry 1/2 after agent left went silent for 60.0 s');
+    run.round();
+    run.clock.now = 2000;
+    run.finish('p/a', lost);
+    expect(run.reason('p/a')).toBe('retry 2/2 after agent left went silent for 60.0 s');
+    run.round();
+    expect(run.build.jobs.get('p/a')!.attempts).toBe(3);
+    run.clock.now = 3000;
+    run.finish('p/a', lost);
+    expect([run.state('p/a'), run.state('p/b')]).toEqual(['lost', 'skipped']);
+    expect(run.build.jobs.get('p/a')!.finishedAt).toBe(3000);
+    expect(doneStatus(run.effects)).toEqual(['failed']);
+  });
+
+  it('a lost attempt then a success: the job succeeds on its second attempt', () => {
+    const run = drive(makePlan({ 'p/a': {} }));
+    run.round();
+    run.finish('p/a', lost);
+    run.round();
+    run.clock.now = 500;
+    run.finish('p/a', success);
+    expect(run.state('p/a')).toBe('success');
+    expect(run.build.jobs.get('p/a')!.attempts).toBe(2);
+    expect(doneStatus(run.effects)).toEqual(['success']);
+  });
+
+  it('a job with its own retry follows it: agent_lost left out of `when` is not retried, `max` caps the rest', () => {
+    const run = drive(makePlan({ 'p/a': { retry: { max: 3, when: ['failure'] } }, 'p/b': { retry: { max: 1, when: ['agent_lost'] } } }));
+    run.round();
+    run.finish('p/a', lost);
+    run.finish('p/b', lost);
+    expect(run.state('p/a')).toBe('lost');
+    expect(run.state('p/b')).toBe('queued');
+    run.round();
+    run.finish('p/b', lost);
+    expect(run.state('p/b')).toBe('lost');
+  });
+
+  it('an attempt its agent canceled unasked (shutting down) is run again; one the build canceled is not', () => {
+    const run = drive(makePlan({ 'p/a': {}, 'p/b': {} }));
+    run.round();
+    run.finish('p/a', { status: 'canceled', reason: 'canceled' });
+    expect(run.state('p/a')).toBe('queued');
+    expect(run.reason('p/a')).toBe('retry 1/2 after its agent canceled it (shutting down)');
+    run.send({ type: 'cancel', reason: 'build canceled' });
+    run.finish('p/b', { status: 'canceled', reason: 'canceled' });
+    expect(run.state('p/b')).toBe('canceled');
+    expect(run.state('p/a')).toBe('canceled');
+  });
+});
