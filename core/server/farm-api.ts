@@ -156,17 +156,20 @@ export function createFarmApi(options: FarmApiOptions): FarmApi {
     agents: () => options.agents?.() ?? store.listAgents().map((agent) => ({ ...agent, last_seen: agent.lastSeen })),
     pair: (agent, code) => options.pair?.(agent, code) ?? Promise.resolve({ error: 'pairing needs LAN agents, which this coordinator does not serve', status: 501 }),
     resourceGroups() {
-      const groups = new Map<string, { name: string; capacity: number | null; holders: { build: string; job: string }[]; waiters: { build: string; job: string; position: number }[] }>();
-      const group = (name: string) => {
-        let entry = groups.get(name);
-        if (!entry) groups.set(name, (entry = { name, capacity: null, holders: [], waiters: [] }));
+      // A group belongs to its project (its folder): two projects' `deploy` groups are two rows.
+      type Row = { name: string; project: string; capacity: number | null; holders: { build: string; job: string }[]; waiters: { build: string; job: string; position: number }[] };
+      const groups = new Map<string, Row>();
+      const group = (project: string, name: string) => {
+        const key = `${project}\0${name}`;
+        let entry = groups.get(key);
+        if (!entry) groups.set(key, (entry = { name, project, capacity: null, holders: [], waiters: [] }));
         return entry;
       };
-      for (const holder of store.listHolders()) group(holder.group).holders.push({ build: holder.build, job: holder.job });
+      for (const holder of store.listHolders()) group(store.getBuild(holder.build)?.project ?? '', holder.group).holders.push({ build: holder.build, job: holder.job });
       for (const build of store.unfinishedBuilds()) {
-        for (const settings of build.plan.resourceGroups) if (!settings.pattern.includes('*')) group(settings.pattern).capacity = settings.capacity;
+        for (const settings of build.plan.resourceGroups) if (!settings.pattern.includes('*')) group(build.project, settings.pattern).capacity = settings.capacity;
         for (const job of store.listJobs(build.id)) {
-          if (job.state === 'waiting' && job.waiting) group(job.waiting.group).waiters.push({ build: build.id, job: job.id, position: job.waiting.position });
+          if (job.state === 'waiting' && job.waiting) group(build.project, job.waiting.group).waiters.push({ build: build.id, job: job.id, position: job.waiting.position });
         }
       }
       for (const entry of groups.values()) {

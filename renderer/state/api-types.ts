@@ -80,6 +80,8 @@ export interface AgentRow {
 
 export interface ResourceGroupRow {
   name: string;
+  /** The project folder the group belongs to (groups are per project). */
+  project: string;
   capacity: number;
   holders: { build: string; job: string }[];
   waiters: { build: string; job: string; position: number }[];

@@ -10,6 +10,7 @@ export function GroupsPanel() {
   useEffect(() => {
     api.loadGroups().catch(api.report);
   }, [api]);
+  const manyProjects = new Set(groups.map((group) => group.project)).size > 1;
   const link = (entry: { build: string; job: string }) => (
     <a href={`#/builds/${encodeURIComponent(entry.build)}/dag?job=${encodeURIComponent(entry.job)}`}>{entry.build} {entry.job}</a>
   );
@@ -22,8 +23,8 @@ export function GroupsPanel() {
           <thead><tr><th>Group</th><th>Capacity</th><th>Held by</th><th>Waiting, in order</th></tr></thead>
           <tbody>
             {groups.map((group) => (
-              <tr key={group.name} data-group={group.name}>
-                <td><strong>{group.name}</strong></td>
+              <tr key={`${group.project}/${group.name}`} data-group={group.name}>
+                <td><strong>{group.name}</strong>{manyProjects && <div className="muted">{group.project}</div>}</td>
                 <td>{group.holders.length}/{group.capacity}</td>
                 <td>{group.holders.length === 0 ? <span className="muted">free</span> : <ul>{group.holders.map((holder) => <li key={`${holder.build}/${holder.job}`}>{link(holder)}</li>)}</ul>}</td>
                 <td>{group.waiters.length === 0 ? <span className="muted">nobody</span> : <ol>{group.waiters.map((waiter) => <li key={`${waiter.build}/${waiter.job}`} data-position={waiter.position}>{link(waiter)}</li>)}</ol>}</td>

@@ -12,7 +12,9 @@ import { exactPlaces, mustPublishWait } from '../../../core/coordinator/resource
 import { createChannelPair } from '../../../core/protocol/channel';
 import type { AgentMessage, CoordinatorMessage, FarmEvent } from '../../../core/protocol/types';
 import type { ResourceGroupSettings } from '../../../core/spec/types';
+import { createFarmApi } from '../../../core/server/farm-api';
 import { openState, type State } from '../../../core/store/state-dir';
+import { waitFor } from '../../helpers/cli';
 import { makePlan } from '../../helpers/plans';
 
 /** A job sleeps 60 ms, or the ms its command names (`sleep 5`). */
@@ -79,6 +81,19 @@ describe('resource groups per project', () => {
     // The wait shows the plain group name, not the scheduler's per-project key.
     const waiting = events.find((event) => event.type === 'job' && event.state === 'waiting');
     expect(waiting).toMatchObject({ build: again, waiting: { group: 'deploy', position: 1 } });
+  });
+
+  it('the API lists one row per project and group, with its holder', async () => {
+    const one = coordinator.startBuild({ root: join(dir, 'one'), plan: makePlan({ 'p/a': { resourceGroup: 'deploy', run: ['sleep 400'] } }), options: { noCache: false, only: [] } });
+    const two = coordinator.startBuild({ root: join(dir, 'two'), plan: makePlan({ 'p/a': { resourceGroup: 'deploy', run: ['sleep 400'] } }), options: { noCache: false, only: [] } });
+    await waitFor(() => state.store.listHolders().length === 2, 'both projects to hold deploy');
+    const farm = createFarmApi({ coordinator, store: state.store, loadPlan: () => ({ error: 'unused' }), report: () => undefined, describe: () => ({ pid: 1, kind: 'test', version: '0' }) });
+    const rows = farm.resourceGroups() as { name: string; project: string; holders: { build: string }[] }[];
+    expect(rows.map((row) => [row.project, row.name, row.holders.map((holder) => holder.build)]).sort()).toEqual([
+      [join(dir, 'one'), 'deploy', [one]],
+      [join(dir, 'two'), 'deploy', [two]],
+    ]);
+    expect(await Promise.all([one, two].map((id) => coordinator.finished(id)))).toEqual(['success', 'success']);
   });
 
   it("each project keeps its own group settings, not those of the newest build's project", async () => {

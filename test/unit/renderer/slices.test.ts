@@ -163,7 +163,7 @@ describe('agents and groups slices', () => {
 
   it('orders waiters by their place in the queue', () => {
     const store = createFarmStore();
-    store.getState().setGroups([{ name: 'db', capacity: 1, holders: [{ build: 'b1', job: 'a/x' }], waiters: [{ build: 'b1', job: 'a/z', position: 2 }, { build: 'b1', job: 'a/y', position: 1 }] }]);
+    store.getState().setGroups([{ name: 'db', project: '/p', capacity: 1, holders: [{ build: 'b1', job: 'a/x' }], waiters: [{ build: 'b1', job: 'a/z', position: 2 }, { build: 'b1', job: 'a/y', position: 1 }] }]);
     expect(store.getState().groups[0]!.waiters.map((waiter) => waiter.job)).toEqual(['a/y', 'a/z']);
   });
 });
