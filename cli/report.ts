@@ -13,10 +13,23 @@ export interface ReportJob {
   key: string;
   agent: string | null;
   attempts: number;
+  /** Every attempt, oldest first: lost and retried ones stay listed. */
+  attempt_history: ReportAttempt[];
   batch: string | null;
   resource_group: string | null;
   queued_at: number | null;
   started_at: number | null;
+  finished_at: number | null;
+  exit_code: number | null;
+}
+
+export interface ReportAttempt {
+  number: number;
+  agent: string;
+  /** `running` while it runs; then `success`, `failed`, `canceled` or `lost`. */
+  status: string;
+  reason: string | null;
+  started_at: number;
   finished_at: number | null;
   exit_code: number | null;
 }
@@ -36,6 +49,13 @@ export function buildReport(store: Store, build: string): Report {
   const record = store.getBuild(build);
   if (!record) throw new Error(`no build ${build} in this state dir`);
   const jobs = new Map(store.listJobs(build).map((job) => [job.id, job]));
+  const history = new Map<string, ReportAttempt[]>();
+  for (const attempt of store.listAttempts(build)) {
+    const list = history.get(attempt.job) ?? [];
+    list.push({ number: attempt.number, agent: attempt.agent, status: attempt.status ?? 'running', reason: attempt.reason ?? null,
+      started_at: attempt.startedAt, finished_at: attempt.finishedAt ?? null, exit_code: attempt.exitCode ?? null });
+    history.set(attempt.job, list);
+  }
   return {
     build,
     status: record.status,
@@ -52,6 +72,7 @@ export function buildReport(store: Store, build: string): Report {
         key: planned.key,
         agent: job?.agent ?? null,
         attempts: job?.attempts ?? 0,
+        attempt_history: (history.get(planned.id) ?? []).sort((a, b) => a.number - b.number),
         batch: job?.batch ?? null,
         resource_group: planned.resourceGroup ?? null,
         queued_at: job?.queuedAt ?? null,

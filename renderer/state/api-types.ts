@@ -12,6 +12,8 @@ export interface ReportJob {
   key?: string;
   agent?: string | null;
   attempts?: number;
+  /** Every attempt, oldest first (lost ones included); missing from older coordinators. */
+  attempt_history?: { number: number; agent: string; status: string; reason?: string | null; started_at: number; finished_at?: number | null }[];
   batch?: string | null;
   resource_group?: string | null;
   queued_at?: number;

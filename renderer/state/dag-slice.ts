@@ -89,7 +89,13 @@ function fromReport(job: ReportJob): JobView {
   if (job.queued_at) view.queuedAt = job.queued_at;
   if (job.started_at) view.startedAt = job.started_at;
   if (job.finished_at) view.finishedAt = job.finished_at;
-  if (job.started_at && job.status !== 'cached') {
+  if (job.attempt_history && job.attempt_history.length > 0 && job.status !== 'cached') {
+    view.attempts = job.attempt_history.map((attempt) => {
+      const bar: AttemptBar = { number: attempt.number, agent: attempt.agent, start: attempt.started_at, state: attempt.status as JobState };
+      if (attempt.finished_at) bar.end = attempt.finished_at;
+      return bar;
+    });
+  } else if (job.started_at && job.status !== 'cached') {
     const bar: AttemptBar = { number: job.attempts ?? 1, agent: job.agent ?? 'local', start: job.started_at, state: job.status };
     if (job.finished_at) bar.end = job.finished_at;
     view.attempts = [bar];

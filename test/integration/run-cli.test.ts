@@ -170,6 +170,10 @@ describe('farmhand run', () => {
       expect(result.code).toBe(1);
       expect(byId(report)['p/slow']).toMatchObject({ status: 'failed', attempts: 2 });
       expect(byId(report)['p/slow']!.reason).toMatch(/^timed out/);
+      // Both attempts stay listed, oldest first, each with its own end.
+      const history = (byId(report)['p/slow'] as unknown as { attempt_history: { number: number; status: string; reason: string | null; finished_at: number | null }[] }).attempt_history;
+      expect(history.map((attempt) => [attempt.number, attempt.status, attempt.reason])).toEqual([[1, 'failed', 'timeout'], [2, 'failed', 'timeout']]);
+      expect(history.every((attempt) => attempt.finished_at !== null)).toBe(true);
     } finally {
       project.close();
     }

@@ -68,6 +68,20 @@ describe('dag slice', () => {
     expect(job).toMatchObject({ state: 'success', startedAt: 20, finishedAt: 55, agent: 'local' });
   });
 
+  it('draws every attempt of a reloaded report, the lost one included', () => {
+    const store = createFarmStore();
+    const job = report.jobs![0]!;
+    store.getState().showBuild({ ...report, jobs: [{ ...job, status: 'success', attempts: 2, started_at: 20, finished_at: 55, agent: 'local',
+      attempt_history: [
+        { number: 1, agent: 'mini', status: 'lost', reason: 'agent_lost', started_at: 20, finished_at: 30 },
+        { number: 2, agent: 'local', status: 'success', reason: null, started_at: 40, finished_at: 55 },
+      ] }, ...report.jobs!.slice(1)] });
+    expect(store.getState().dag.jobs[job.id]!.attempts).toEqual([
+      { number: 1, agent: 'mini', start: 20, end: 30, state: 'lost' },
+      { number: 2, agent: 'local', start: 40, end: 55, state: 'success' },
+    ]);
+  });
+
   it('adds a job it did not know and bumps the shape so the layout runs again', () => {
     const store = createFarmStore();
     store.getState().showBuild(report);
