@@ -1,14 +1,19 @@
 // The agent's blob cache: content-addressed files under `<state dir>/blobs/`, kept across builds so
 // an unchanged file never crosses the LAN twice, bounded by a size cap (default 5 GiB): the least
 // recently used blobs go first. Use is recorded as the file's mtime (touched when a workspace takes it).
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync, utimesSync, writeSync } from 'node:fs';
+import { closeSync, copyFileSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync, utimesSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import type { BlobSink } from '../../core/protocol/transfer';
 
 export interface BlobCache {
   has(sha256: string): boolean;
   /** The blob's file (read-only use), marked as used now. */
   use(sha256: string): string;
   put(sha256: string, bytes: Uint8Array): void;
+  /** A sink that streams a blob into the cache (nothing is kept if it is discarded). */
+  writer(sha256: string): BlobSink;
+  /** Copies a file that holds the blob (an output) into the cache. */
+  putFile(sha256: string, source: string): void;
   /** Bytes held now. */
   size(): number;
 }
@@ -44,8 +49,52 @@ export function openBlobCache(dir: string, capBytes = defaultBlobCacheBytes): Bl
     }
   };
 
+  let parts = 0;
+  const temp = (sha256: string) => `${path(sha256)}.${process.pid}.${++parts}.part`;
+  const adopt = (sha256: string, file: string) => {
+    const size = statSync(file).size;
+    renameSync(file, path(sha256));
+    sizes.set(sha256, size);
+    total += size;
+    evict(sha256);
+  };
+
   return {
     has: (sha256) => sizes.has(sha256),
+    writer(sha256) {
+      const file = temp(sha256);
+      let fd: number | undefined = openSync(file, 'w', 0o400);
+      const close = () => {
+        if (fd !== undefined) closeSync(fd);
+        fd = undefined;
+      };
+      return {
+        write(part) {
+          for (let offset = 0; offset < part.length; ) offset += writeSync(fd!, part, offset);
+        },
+        finish() {
+          fsyncSync(fd!);
+          close();
+          if (sizes.has(sha256)) return void rmSync(file, { force: true });
+          adopt(sha256, file);
+        },
+        discard() {
+          close();
+          rmSync(file, { force: true });
+        },
+      };
+    },
+    putFile(sha256, source) {
+      if (sizes.has(sha256)) return;
+      const file = temp(sha256);
+      try {
+        copyFileSync(source, file);
+        adopt(sha256, file);
+      } catch (error) {
+        rmSync(file, { force: true });
+        throw error;
+      }
+    },
     use(sha256) {
       const file = path(sha256);
       const now = new Date();
@@ -54,18 +103,14 @@ export function openBlobCache(dir: string, capBytes = defaultBlobCacheBytes): Bl
     },
     put(sha256, bytes) {
       if (sizes.has(sha256)) return;
-      const temp = `${path(sha256)}.${process.pid}.part`;
-      const fd = openSync(temp, 'w', 0o400);
+      const sink = this.writer(sha256);
       try {
-        writeSync(fd, bytes);
-        fsyncSync(fd);
-      } finally {
-        closeSync(fd);
+        sink.write(bytes);
+        sink.finish();
+      } catch (error) {
+        sink.discard();
+        throw error;
       }
-      renameSync(temp, path(sha256));
-      sizes.set(sha256, bytes.length);
-      total += bytes.length;
-      evict(sha256);
     },
     size: () => total,
   };

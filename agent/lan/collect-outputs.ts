@@ -2,7 +2,7 @@
 // described for the coordinator (path, size, sha256, mode, and a link's target). Links are reported,
 // never followed; folders named by a glob contribute every file below them.
 import { createHash } from 'node:crypto';
-import { lstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { closeSync, constants, lstatSync, openSync, readdirSync, readlinkSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import picomatch from 'picomatch';
 import type { OutputFile } from '../../core/protocol/types';
@@ -22,6 +22,23 @@ function walk(root: string): string[] {
   return found.sort();
 }
 
+/** The sha256 and size of a file, read in 1 MiB pieces (outputs may be far larger than memory should hold). */
+export function hashFile(path: string): { sha256: string; size: number } {
+  const hash = createHash('sha256');
+  const buffer = Buffer.alloc(1 << 20);
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+  let size = 0;
+  try {
+    for (let read = readSync(fd, buffer); read > 0; read = readSync(fd, buffer)) {
+      hash.update(buffer.subarray(0, read));
+      size += read;
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return { sha256: hash.digest('hex'), size };
+}
+
 /** Describes the outputs in a workspace; `bytes` maps each sha256 to a file that holds it. */
 export function collectOutputs(root: string, globs: readonly string[]): { files: OutputFile[]; sources: Map<string, string> } {
   const sources = new Map<string, string>();
@@ -39,9 +56,8 @@ export function collectOutputs(root: string, globs: readonly string[]): { files:
       files.push({ path, size: Buffer.byteLength(link), sha256: createHash('sha256').update(link).digest('hex'), mode: 0o777, link });
       continue;
     }
-    const bytes = readFileSync(absolute);
-    const sha256 = createHash('sha256').update(bytes).digest('hex');
-    files.push({ path, size: bytes.length, sha256, mode: stat.mode & 0o777 });
+    const { sha256, size } = hashFile(absolute);
+    files.push({ path, size, sha256, mode: stat.mode & 0o777 });
     sources.set(sha256, absolute);
   }
   return { files, sources };

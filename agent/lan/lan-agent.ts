@@ -93,7 +93,7 @@ export async function startLanAgent(options: LanAgentOptions): Promise<LanAgent>
       validate: validateCoordinatorMessage,
       log: (line) => log(`${who}: ${line}`),
     });
-    const agent = createAgent({ info, channel: counted(withWorkspaces({ channel, workspaces, cache, log: (line) => log(`${who}: ${line}`) })), executors, config: options.config, now, warn: (line) => log(`${who}: ${line}`) });
+    const agent = createAgent({ info, channel: counted(withWorkspaces({ channel, workspaces, cache, log: (line) => log(`${who}: ${line}`), agentName: info.name, stateDir: options.stateDir })), executors, config: options.config, now, warn: (line) => log(`${who}: ${line}`) });
     sessions.add(agent);
     channel.onClose((reason) => {
       log(`${who} disconnected: ${reason}`);

@@ -5,9 +5,10 @@
 // is copied from the cache. After a success the outputs are listed to the coordinator, the blobs it
 // wants are sent, and only then the result; the folder is removed once the result went out.
 import { createHash } from 'node:crypto';
-import { chmodSync, copyFileSync, constants, lstatSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, closeSync, copyFileSync, constants, lstatSync, mkdirSync, openSync, readSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { blobChunks, BlobReceiver, filesProblem } from '../../core/protocol/transfer';
+import { lanDefaults } from '../../core/protocol/lan';
+import { BlobReceiver, type BlobSource, filesProblem, inParts, sendBlob } from '../../core/protocol/transfer';
 import type { AgentMessage, AttemptSpec, Channel, CoordinatorMessage, ManifestEntry } from '../../core/protocol/types';
 import type { BlobCache } from './blob-cache';
 import { collectOutputs } from './collect-outputs';
@@ -34,6 +35,26 @@ export function createWorkspaces(root: string): Workspaces {
 /** Largest snapshot file accepted (16 GiB): anything announced larger is refused. */
 const maxFileBytes = 16 * 1024 ** 3;
 
+/** Snapshot entries a connection may hold in `manifest` parts before their `assign` (a bound on memory). */
+const maxPendingEntries = 1_000_000;
+
+/** Blob ids per `fetch` message (64-character hashes: about 670 KB, under the message limit). */
+const fetchPart = 10_000;
+
+/** A file read in pieces for sendBlob. */
+export function fileSource(path: string): BlobSource {
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+  return {
+    read(offset, length) {
+      const buffer = Buffer.alloc(length);
+      return buffer.subarray(0, readSync(fd, buffer, 0, length, offset));
+    },
+    close: () => closeSync(fd),
+  };
+}
+
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
 /** Copies the snapshot's files into `root` from the cache; throws a one-line reason. */
 function place(root: string, files: ManifestEntry[], cache: BlobCache): void {
   for (const file of files) {
@@ -54,13 +75,25 @@ export interface WorkspaceChannelOptions {
   workspaces: Workspaces;
   cache: BlobCache;
   log(line: string): void;
+  /** Named in failures caused by this machine (a full disk): the agent and the folder its state lives in. */
+  agentName?: string;
+  stateDir?: string;
 }
 
 /** The agent's end of a connection, with workspaces placed before assignments and outputs sent before results. */
 export function withWorkspaces(options: WorkspaceChannelOptions): Channel<CoordinatorMessage, AgentMessage> {
   const { channel, workspaces, cache, log } = options;
   const receiver = new BlobReceiver();
-  const inFlight = new Map<string, Promise<{ bytes: Buffer } | { error: string }>>();
+  const inFlight = new Map<string, Promise<{ ok: true } | { error: string }>>();
+  const manifests = new Map<string, ManifestEntry[]>();
+  const overflowed = new Set<string>();
+  let pendingEntries = 0;
+  /** A reason that names this agent, and its disk when the disk is full. */
+  const onThisAgent = (text: string) => {
+    const full = /ENOSPC|EDQUOT|no space left|quota exceeded/i.test(text);
+    const where = options.agentName ? `on agent ${options.agentName}` : 'on the agent';
+    return full ? `${text} (${where}: disk full under ${options.stateDir ?? 'its state dir'})` : text;
+  };
   const assigned = new Map<string, AttemptSpec>();
   const wants = new Map<string, (blobs: string[]) => void>();
   const handlers: ((message: CoordinatorMessage) => void)[] = [];
@@ -77,21 +110,24 @@ export function withWorkspaces(options: WorkspaceChannelOptions): Channel<Coordi
     const missing = new Map<string, number>();
     for (const file of files) if (!cache.has(file.sha256) && !inFlight.has(file.sha256)) missing.set(file.sha256, file.size);
     for (const [sha256, size] of missing) {
-      const arriving = receiver.expect(sha256, size).then((received) => {
-        if ('bytes' in received) cache.put(sha256, received.bytes);
-        return received;
-      });
+      let arriving: Promise<{ ok: true } | { error: string }>;
+      try {
+        arriving = receiver.expect(sha256, size, cache.writer(sha256));
+      } catch (error) {
+        arriving = Promise.resolve({ error: `blob ${sha256.slice(0, 16)} could not be stored: ${messageOf(error)}` });
+      }
       inFlight.set(sha256, arriving);
       void arriving.finally(() => inFlight.delete(sha256));
     }
-    const waits = files.map((file) => inFlight.get(file.sha256)).filter((wait) => wait !== undefined);
-    if (missing.size > 0) channel.send({ type: 'fetch', attempt: spec.id, blobs: [...missing.keys()] });
-    for (const received of await Promise.all(waits)) if ('error' in received) return refuse(spec.id, `snapshot blob refused: ${received.error}`);
-    const root = workspaces.prepare(spec.id);
+    const waits = [...new Set(files.map((file) => inFlight.get(file.sha256)).filter((wait) => wait !== undefined))];
+    if (missing.size > 0) for (const blobs of inParts([...missing.keys()], fetchPart)) channel.send({ type: 'fetch', attempt: spec.id, blobs });
+    for (const received of await Promise.all(waits)) if ('error' in received) return refuse(spec.id, onThisAgent(`snapshot blob refused: ${received.error}`));
+    let root: string;
     try {
+      root = workspaces.prepare(spec.id);
       place(root, files, cache);
     } catch (error) {
-      return refuse(spec.id, `snapshot refused: ${error instanceof Error ? error.message : String(error)}`);
+      return refuse(spec.id, onThisAgent(`snapshot refused: ${messageOf(error)}`));
     }
     const local: AttemptSpec = { ...spec, workspace: { kind: 'local', root } };
     assigned.set(spec.id, local);
@@ -103,19 +139,31 @@ export function withWorkspaces(options: WorkspaceChannelOptions): Channel<Coordi
     try {
       collected = collectOutputs(root, globs);
     } catch (error) {
-      return `could not read outputs: ${error instanceof Error ? error.message : String(error)}`;
+      return onThisAgent(`could not read outputs: ${messageOf(error)}`);
     }
-    // Kept here too: the next job of a chain on this agent finds its inputs without a transfer.
-    for (const [sha256, source] of collected.sources) if (!cache.has(sha256)) cache.put(sha256, readFileSync(source));
+    try {
+      // Kept here too: the next job of a chain on this agent finds its inputs without a transfer.
+      for (const [sha256, source] of collected.sources) cache.putFile(sha256, source);
+    } catch (error) {
+      return onThisAgent(`could not keep outputs: ${messageOf(error)}`);
+    }
+    const listing = { type: 'outputs', attempt, files: collected.files } as const;
+    const bytes = Buffer.byteLength(JSON.stringify(listing));
+    if (bytes > lanDefaults.messageLimitBytes) return `the list of ${collected.files.length} output files (${bytes} bytes) is over the ${lanDefaults.messageLimitBytes}-byte message limit`;
     const wanted = new Promise<string[]>((resolve) => wants.set(attempt, resolve));
-    channel.send({ type: 'outputs', attempt, files: collected.files });
+    channel.send(listing);
+    const sizes = new Map(collected.files.map((file) => [file.sha256, file.size]));
     for (const sha256 of new Set(await wanted)) {
       const source = collected.sources.get(sha256);
       if (!source) {
         log(`the coordinator wants blob ${sha256.slice(0, 16)}, which is not an output of ${attempt}`);
         continue;
       }
-      for (const chunk of blobChunks(sha256, readFileSync(source))) channel.send(chunk);
+      try {
+        await sendBlob(channel, sha256, sizes.get(sha256)!, fileSource(source));
+      } catch (error) {
+        return `could not send output blob ${sha256.slice(0, 16)}: ${messageOf(error)}`;
+      }
     }
     return undefined;
   }
@@ -127,8 +175,25 @@ export function withWorkspaces(options: WorkspaceChannelOptions): Channel<Coordi
     } else if (message.type === 'want') {
       wants.get(message.attempt)?.(message.blobs);
       wants.delete(message.attempt);
+    } else if (message.type === 'manifest') {
+      // A part of a large manifest: kept until its assign (bounded, so a peer cannot fill memory).
+      pendingEntries += message.files.length;
+      if (pendingEntries > maxPendingEntries) {
+        overflowed.add(message.attempt);
+        pendingEntries -= message.files.length;
+        return log(`refused a manifest part for ${message.attempt}: over ${maxPendingEntries} pending entries`);
+      }
+      const parts = manifests.get(message.attempt) ?? [];
+      for (const file of message.files) parts.push(file);
+      manifests.set(message.attempt, parts);
     } else if (message.type === 'assign' && message.attempt.workspace.kind === 'snapshot') {
-      void placeSnapshot(message.attempt, message.attempt.workspace.files);
+      const id = message.attempt.id;
+      const parts = manifests.get(id) ?? [];
+      manifests.delete(id);
+      pendingEntries -= parts.length;
+      if (overflowed.delete(id)) return refuse(id, `snapshot refused: its manifest is over ${maxPendingEntries} entries`);
+      for (const file of message.attempt.workspace.files) parts.push(file);
+      void placeSnapshot(message.attempt, parts);
     } else if (message.type === 'assign') {
       // A coordinator that sends a path on its own disk: run in an empty folder here.
       const root = workspaces.prepare(message.attempt.id);
@@ -137,6 +202,7 @@ export function withWorkspaces(options: WorkspaceChannelOptions): Channel<Coordi
   });
   channel.onClose(() => {
     receiver.abandon('the coordinator disconnected');
+    manifests.clear();
     for (const resolve of wants.values()) resolve([]);
   });
 

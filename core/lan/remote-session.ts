@@ -3,10 +3,9 @@
 // fetches are answered with the blobs of that snapshot only; a success's output files come back
 // (only the blobs the artifact store lacks), are stored and written into the project folder before
 // the result reaches the coordinator, so it finds them where a local run would have left them.
-import { lstatSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync, chmodSync } from 'node:fs';
+import { chmodSync, closeSync, constants, fsyncSync, lstatSync, mkdirSync, openSync, readSync, renameSync, rmSync, statSync, symlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { lanDefaults } from '../protocol/lan';
-import { blobChunks, BlobReceiver, filesProblem } from '../protocol/transfer';
+import { BlobReceiver, type BlobSink, type BlobSource, filesProblem, manifestParts, sendBlob } from '../protocol/transfer';
 import type { AgentMessage, AttemptSpec, Channel, CoordinatorMessage, OutputFile } from '../protocol/types';
 import type { ArtifactStore } from '../store/types';
 import { matchFiles } from '../coordinator/outputs';
@@ -24,6 +23,45 @@ export interface RemoteSessionOptions {
   scope?(build: string, members: string[]): SnapshotScope | undefined;
   /** Largest output file accepted (default 16 GiB). */
   maxFileBytes?: number;
+}
+
+type Received = { ok: true } | { error: string };
+
+/** A file read in pieces for sendBlob. */
+function fileSource(path: string): BlobSource {
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+  return {
+    read(offset, length) {
+      const buffer = Buffer.alloc(length);
+      return buffer.subarray(0, readSync(fd, buffer, 0, length, offset));
+    },
+    close: () => closeSync(fd),
+  };
+}
+
+/** Writes a received blob beside its destination and moves it there once complete and checked. */
+function fileSink(destination: string, mode: number): BlobSink {
+  const temp = `${destination}.farmhand-${process.pid}.part`;
+  let fd: number | undefined = openSync(temp, 'w', 0o600);
+  const close = () => {
+    if (fd !== undefined) closeSync(fd);
+    fd = undefined;
+  };
+  return {
+    write(part) {
+      for (let offset = 0; offset < part.length; ) offset += writeSync(fd!, part, offset);
+    },
+    finish() {
+      fsyncSync(fd!);
+      close();
+      chmodSync(temp, mode & 0o777);
+      renameSync(temp, destination);
+    },
+    discard() {
+      close();
+      rmSync(temp, { force: true });
+    },
+  };
 }
 
 interface RemoteAttempt {
@@ -55,18 +93,20 @@ export function remoteSession(options: RemoteSessionOptions): Channel<AgentMessa
     }
     const snapshot = options.snapshots.take(root, keep);
     attempts.set(spec.id, { build: spec.build, root, sources: snapshot.sources });
-    const message: CoordinatorMessage = { type: 'assign', attempt: { ...spec, workspace: { kind: 'snapshot', files: snapshot.files } } };
-    const bytes = Buffer.byteLength(JSON.stringify(message));
-    if (bytes > lanDefaults.messageLimitBytes) {
-      attempts.delete(spec.id);
-      const text = `the snapshot of ${snapshot.files.length} files (${bytes} bytes of manifest) is over the ${lanDefaults.messageLimitBytes}-byte message limit`;
-      queueMicrotask(() => deliver({ type: 'result', attempt: spec.id, outcome: { status: 'failed', reason: 'error', message: text } }));
-      return;
-    }
-    channel.send(message);
+    // A large manifest travels in parts ahead of its assign, each well under the message limit.
+    const parts = manifestParts(snapshot.files);
+    const last = parts.pop()!;
+    for (const files of parts) channel.send({ type: 'manifest', attempt: spec.id, files });
+    channel.send({ type: 'assign', attempt: { ...spec, workspace: { kind: 'snapshot', files: last } } });
   }
 
+  /** Fetches are served one after another, each blob streamed from disk at the pace of the socket. */
+  let serving = Promise.resolve();
   function serveFetch(attemptId: string, blobs: string[]): void {
+    serving = serving.then(() => streamBlobs(attemptId, blobs));
+  }
+
+  async function streamBlobs(attemptId: string, blobs: string[]): Promise<void> {
     const attempt = attempts.get(attemptId);
     if (!attempt) return log(`refused a fetch for attempt ${attemptId}: not assigned to this agent`);
     for (const sha256 of new Set(blobs)) {
@@ -75,15 +115,15 @@ export function remoteSession(options: RemoteSessionOptions): Channel<AgentMessa
         log(`refused a fetch of blob ${sha256.slice(0, 16)}: not in the snapshot of ${attemptId}`);
         continue;
       }
-      let bytes: Buffer;
+      let sent = 0;
       try {
-        bytes = readFileSync(source);
+        sent = await sendBlob(channel, sha256, statSync(source).size, fileSource(source));
       } catch (error) {
         log(`could not read ${source} for ${attemptId}: ${error instanceof Error ? error.message : String(error)}`);
-        bytes = Buffer.alloc(0); // the agent finds the hash wrong and fails the attempt with a reason
+        // The agent finds the blob short and fails the attempt with a reason.
+        channel.send({ type: 'blob', sha256, offset: 0, data: '', last: true });
       }
-      for (const chunk of blobChunks(sha256, bytes)) channel.send(chunk);
-      options.count(attempt.build, 'to_agents_bytes', bytes.length);
+      options.count(attempt.build, 'to_agents_bytes', sent);
     }
   }
 
@@ -101,7 +141,7 @@ export function remoteSession(options: RemoteSessionOptions): Channel<AgentMessa
     return destination;
   }
 
-  async function placeOutput(attempt: RemoteAttempt, file: OutputFile, wanted: Promise<{ bytes: Buffer } | { error: string }> | undefined): Promise<void> {
+  async function placeOutput(attempt: RemoteAttempt, file: OutputFile, wanted: Promise<Received> | undefined): Promise<void> {
     if (file.link !== undefined) {
       const destination = checkedDestination(attempt.root, file.path);
       rmSync(destination, { force: true, recursive: false });
@@ -111,11 +151,8 @@ export function remoteSession(options: RemoteSessionOptions): Channel<AgentMessa
     if (!wanted) return void artifacts.restore(file, checkedDestination(attempt.root, file.path));
     const received = await wanted;
     if ('error' in received) throw new Error(received.error);
-    options.count(attempt.build, 'from_agents_bytes', received.bytes.length);
-    const destination = checkedDestination(attempt.root, file.path);
-    writeFileSync(destination, received.bytes, { mode: file.mode & 0o777 });
-    chmodSync(destination, file.mode & 0o777);
-    await artifacts.putDescribed(destination, file, received.bytes.length < lanDefaults.messageLimitBytes ? received.bytes : undefined);
+    options.count(attempt.build, 'from_agents_bytes', file.size);
+    await artifacts.putDescribed(join(attempt.root, file.path), file);
   }
 
   function takeOutputs(attemptId: string, files: OutputFile[]): void {
@@ -127,10 +164,22 @@ export function remoteSession(options: RemoteSessionOptions): Channel<AgentMessa
       attempt.outputs = Promise.resolve(`outputs refused: ${problem}`);
       return channel.send({ type: 'want', attempt: attemptId, blobs: [] });
     }
-    const wanted = new Map<string, Promise<{ bytes: Buffer } | { error: string }>>();
+    const wanted = new Map<string, Promise<Received>>();
     for (const file of files) {
       if (file.link !== undefined || artifacts.has(file.sha256) || wanted.has(file.sha256)) continue;
-      wanted.set(file.sha256, receiver.isExpected(file.sha256) ? Promise.resolve({ error: `blob ${file.sha256.slice(0, 16)} is already on its way for another attempt` }) : receiver.expect(file.sha256, file.size));
+      if (receiver.isExpected(file.sha256)) {
+        wanted.set(file.sha256, Promise.resolve({ error: `blob ${file.sha256.slice(0, 16)} is already on its way for another attempt` }));
+        continue;
+      }
+      // Streamed straight to where the file goes (memory stays bounded whatever its size).
+      let sink: BlobSink;
+      try {
+        sink = fileSink(checkedDestination(attempt.root, file.path), file.mode);
+      } catch (error) {
+        wanted.set(file.sha256, Promise.resolve({ error: error instanceof Error ? error.message : String(error) }));
+        continue;
+      }
+      wanted.set(file.sha256, receiver.expect(file.sha256, file.size, sink));
     }
     const blobs = [...wanted.keys()];
     // Files sharing a blob: the first one received is written, the rest restored from the store.

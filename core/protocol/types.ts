@@ -112,6 +112,8 @@ export type CoordinatorMessage =
   | { type: 'cancel'; attempt: string; reason: FailureReason }
   /** The output blobs the coordinator's store lacks (answer to `outputs`; empty when it has them all). */
   | { type: 'want'; attempt: string; blobs: string[] }
+  /** A part of an attempt's snapshot manifest, sent before its `assign` when the whole would not fit one message. */
+  | { type: 'manifest'; attempt: string; files: ManifestEntry[] }
   | BlobChunk;
 
 /** A resource-group wait, as shown next to a waiting job. */
@@ -147,6 +149,8 @@ export interface Channel<In, Out> {
   onMessage(handler: (message: In) => void): void;
   onClose(handler: (reason: string) => void): void;
   close(): void;
+  /** Resolves once the transport's send buffer is low again (a blob sender waits on it; absent: no wait). */
+  drained?(): Promise<void>;
 }
 
 /**

@@ -13,6 +13,8 @@ const blobCheck: Check = (m) => (isSha(m.sha256) && isInt(m.offset) && (m.offset
 const isOutputFile = (v: unknown) =>
   isRecord(v) && isString(v.path) && isInt(v.size) && (v.size as number) >= 0 && isSha(v.sha256) && isInt(v.mode) && (v.link === undefined || isString(v.link));
 
+const isManifestEntry = (v: unknown) => isRecord(v) && isString(v.path) && isInt(v.mode) && isSha(v.sha256) && isInt(v.size) && (v.size as number) >= 0;
+
 const agentChecks: Record<AgentMessage['type'], Check> = {
   hello: (m) => (isInt(m.protocol) && isRecord(m.agent) && isString(m.agent.id) && isString(m.agent.name) && isInt(m.agent.slots) && Array.isArray(m.agent.pools) && Array.isArray(m.agent.labels) && Array.isArray(m.agent.executors) ? undefined : 'hello needs protocol and agent {id, name, pools, labels, slots, executors}'),
   started: (m) => (isString(m.attempt) && isInt(m.at) ? undefined : 'started needs attempt and at'),
@@ -29,6 +31,7 @@ const coordinatorChecks: Record<CoordinatorMessage['type'], Check> = {
   assign: (m) => (isRecord(m.attempt) && isString(m.attempt.id) && Array.isArray(m.attempt.run) ? undefined : 'assign needs attempt {id, run, ...}'),
   cancel: (m) => (isString(m.attempt) ? undefined : 'cancel needs attempt'),
   want: (m) => (isString(m.attempt) && shaList(m.blobs) ? undefined : 'want needs attempt and blobs (sha256 list)'),
+  manifest: (m) => (isString(m.attempt) && Array.isArray(m.files) && m.files.length <= 100_000 && m.files.every(isManifestEntry) ? undefined : 'manifest needs attempt and files [{path, mode, sha256, size}]'),
   blob: blobCheck,
 };
 
