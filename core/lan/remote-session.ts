@@ -109,7 +109,10 @@ export function remoteSession(options: RemoteSessionOptions): Channel<AgentMessa
   async function streamBlobs(attemptId: string, blobs: string[]): Promise<void> {
     const attempt = attempts.get(attemptId);
     if (!attempt) return log(`refused a fetch for attempt ${attemptId}: not assigned to this agent`);
+    let count = 0;
     for (const sha256 of new Set(blobs)) {
+      // Let the loop breathe between small blobs too (heartbeats, other agents' messages).
+      if (++count % 256 === 0) await new Promise((resolve) => setImmediate(resolve));
       const source = attempt.sources.get(sha256);
       if (!source) {
         log(`refused a fetch of blob ${sha256.slice(0, 16)}: not in the snapshot of ${attemptId}`);

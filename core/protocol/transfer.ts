@@ -53,8 +53,8 @@ export function filesProblem(files: readonly (ManifestEntry | OutputFile)[], max
 /** Where a blob being received goes, part by part (a file on the receiving side; I/O stays with the caller). */
 export interface BlobSink {
   write(part: Uint8Array): void;
-  /** Called once every part arrived and the sha256 matched. */
-  finish(): void;
+  /** Called once every part arrived and the sha256 matched (may settle later, e.g. after an fsync). */
+  finish(): void | Promise<void>;
   /** The blob was refused or abandoned: drop what was written. */
   discard(): void;
 }
@@ -166,13 +166,18 @@ export class BlobReceiver {
     if (!chunk.last) return undefined;
     if (blob.received !== blob.size) return fail(`${name} has ${blob.received} bytes, announced ${blob.size}`);
     if (blob.hash.digest('hex') !== chunk.sha256) return fail(`${name} does not match its sha256`);
-    try {
-      blob.sink.finish();
-    } catch (error) {
-      return fail(`${name} could not be stored: ${error instanceof Error ? error.message : String(error)}`);
-    }
     this.pending.delete(chunk.sha256);
-    blob.done({ ok: true });
+    void (async () => blob.sink.finish())().then(
+      () => blob.done({ ok: true }),
+      (error: unknown) => {
+        try {
+          blob.sink.discard();
+        } catch {
+          // already gone
+        }
+        blob.done({ error: `${name} could not be stored: ${error instanceof Error ? error.message : String(error)}` });
+      },
+    );
     return undefined;
   }
 
