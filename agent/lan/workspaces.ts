@@ -6,7 +6,7 @@
 // wants are sent, and only then the result; the folder is removed once the result went out.
 import { createHash } from 'node:crypto';
 import { closeSync, constants, lstatSync, mkdirSync, openSync, readSync, rmSync } from 'node:fs';
-import { chmod, copyFile } from 'node:fs/promises';
+import { chmod, copyFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { lanDefaults } from '../../core/protocol/lan';
 import { BlobReceiver, type BlobSource, filesProblem, inParts, sendBlob } from '../../core/protocol/transfer';
@@ -29,7 +29,8 @@ export function createWorkspaces(root: string): Workspaces {
       mkdirSync(dir, { recursive: true, mode: 0o700 });
       return dir;
     },
-    release: (attempt) => rmSync(folder(attempt), { recursive: true, force: true }),
+    // Removed on libuv's threads: a workspace of many thousand files must not block the loop.
+    release: (attempt) => void rm(folder(attempt), { recursive: true, force: true }).catch(() => {}),
   };
 }
 
@@ -45,9 +46,11 @@ const fetchPart = 10_000;
 /** A file read in pieces for sendBlob. */
 export function fileSource(path: string): BlobSource {
   const fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+  let buffer: Buffer | undefined;
   return {
+    // One buffer for every chunk: sendBlob encodes each before it reads the next.
     read(offset, length) {
-      const buffer = Buffer.alloc(length);
+      if (!buffer || buffer.length < length) buffer = Buffer.allocUnsafe(length);
       return buffer.subarray(0, readSync(fd, buffer, 0, length, offset));
     },
     close: () => closeSync(fd),

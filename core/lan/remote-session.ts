@@ -30,9 +30,11 @@ type Received = { ok: true } | { error: string };
 /** A file read in pieces for sendBlob. */
 function fileSource(path: string): BlobSource {
   const fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+  let buffer: Buffer | undefined;
   return {
+    // One buffer for every chunk: sendBlob encodes each before it reads the next.
     read(offset, length) {
-      const buffer = Buffer.alloc(length);
+      if (!buffer || buffer.length < length) buffer = Buffer.allocUnsafe(length);
       return buffer.subarray(0, readSync(fd, buffer, 0, length, offset));
     },
     close: () => closeSync(fd),
@@ -81,7 +83,7 @@ export function remoteSession(options: RemoteSessionOptions): Channel<AgentMessa
   const handlers: ((message: AgentMessage) => void)[] = [];
   const deliver = (message: AgentMessage) => handlers.forEach((handler) => handler(message));
 
-  function assign(spec: AttemptSpec): void {
+  async function assign(spec: AttemptSpec): Promise<void> {
     if (spec.workspace.kind !== 'local') return channel.send({ type: 'assign', attempt: spec });
     const root = spec.workspace.root;
     const scope = options.scope?.(spec.build, spec.batch?.members ?? [spec.job]);
@@ -91,7 +93,13 @@ export function remoteSession(options: RemoteSessionOptions): Channel<AgentMessa
       const placed = new Set(matchFiles(root, scope.neededOutputs));
       keep = (path) => !outputs.has(path) || placed.has(path);
     }
-    const snapshot = options.snapshots.take(root, keep);
+    let snapshot;
+    try {
+      snapshot = await options.snapshots.take(root, keep);
+    } catch (error) {
+      const text = `could not take the snapshot of ${root}: ${error instanceof Error ? error.message : String(error)}`;
+      return deliver({ type: 'result', attempt: spec.id, outcome: { status: 'failed', reason: 'error', message: text } });
+    }
     attempts.set(spec.id, { build: spec.build, root, sources: snapshot.sources });
     // A large manifest travels in parts ahead of its assign, each well under the message limit.
     const parts = manifestParts(snapshot.files);
@@ -224,7 +232,7 @@ export function remoteSession(options: RemoteSessionOptions): Channel<AgentMessa
 
   return {
     send(message) {
-      if (message.type === 'assign') return assign(message.attempt);
+      if (message.type === 'assign') return void assign(message.attempt);
       channel.send(message);
     },
     onMessage: (handler) => void handlers.push(handler),

@@ -109,7 +109,7 @@ export async function sendBlob(outlet: BlobOutlet, sha256: string, size: number,
         part = new Uint8Array(0);
       }
       const last = part.length === 0 || offset + part.length >= size;
-      outlet.send({ type: 'blob', sha256, offset, data: Buffer.from(part).toString('base64'), last });
+      outlet.send({ type: 'blob', sha256, offset, data: Buffer.from(part.buffer, part.byteOffset, part.length).toString('base64'), last });
       offset += part.length;
       if (last) return offset;
     }
