@@ -1,7 +1,8 @@
 // A Docker job on a LAN agent across namespaces (test/helpers/netns-lan): the agent runs in its own
 // namespace and reaches the one dockerd through its socket (a file, not the network). A job with
 // `image: farmhand-test/busybox:1` runs in a container with no network, its outputs come back to the
-// coordinator's project folder, and no container labelled with the agent's id is left behind.
+// coordinator's project folder, and no container labelled with the agent's id is left behind; after a
+// crash the restarted agent removes its own leftover container and leaves another agent's alone.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,13 +10,14 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildCli } from '../helpers/cli';
 import { requireDocker, testImage } from '../helpers/docker';
-import { createLan, namespacesOrSkip, runFarmhand, startAgentProcess, type AgentProcess, type Lan } from '../helpers/netns-lan';
+import { createLan, namespacesOrSkip, runFarmhand, spawnFarmhand, startAgentProcess, type AgentProcess, type Lan } from '../helpers/netns-lan';
 
 const usable = namespacesOrSkip(__filename) && (await requireDocker());
 
 let lan: Lan;
 let base: string;
 let agent: AgentProcess;
+let foreign: string | undefined;
 
 /** Containers (any state) carrying this agent's label: the ones it must clean up. */
 const agentContainers = (id: string) => spawnSync('docker', ['ps', '-aq', '--filter', `label=farmhand.agent=agent-${id}`], { encoding: 'utf8' }).stdout.trim();
@@ -34,6 +36,8 @@ beforeAll(async () => {
 afterAll(async () => {
   if (!usable) return;
   if (agent) expect(await agent.stop('SIGTERM')).toBe(0);
+  // Only the container this test made; other engineers' containers share the engine.
+  if (foreign) spawnSync('docker', ['rm', '-f', foreign]);
   lan?.close();
   rmSync(base, { recursive: true, force: true });
 });
@@ -59,5 +63,27 @@ describe.skipIf(!usable)('a Docker job on a LAN agent', () => {
     // It ran in a container (its own hostname), not in the agent's shell.
     expect(readFileSync(join(project, 'host.txt'), 'utf8').trim()).toMatch(/^[0-9a-f]{12}$/);
     await expect.poll(() => agentContainers(agent.id), { timeout: 10_000 }).toBe('');
+  }, 60_000);
+
+  it('after a crash, the restarted agent removes its own leftover container and nobody else\'s', async () => {
+    foreign = spawnSync('docker', ['run', '-d', '--network', 'none', '--label', 'farmhand.agent=agent-someone-else', testImage, 'sleep', '60'], { encoding: 'utf8' }).stdout.trim();
+    expect(foreign).toMatch(/^[0-9a-f]{64}$/);
+    const project = join(base, 'slow');
+    mkdirSync(project, { recursive: true });
+    writeFileSync(join(project, 'farmhand.yml'), `version: 1\nname: slow\njobs:\n  wait:\n    image: ${testImage}\n    run: sleep 60\n`);
+    const run = spawnFarmhand(['run', project, '--no-local', '--no-cache', '--agent-wait', '10s', '--state-dir', join(base, 'coordinator')], lan.hosts[0]);
+    const runClosed = new Promise((resolve) => run.on('close', resolve));
+    try {
+      await expect.poll(() => agentContainers(agent.id), { timeout: 20_000 }).toMatch(/^[0-9a-f]+$/);
+      await agent.stop('SIGKILL');
+      expect(agentContainers(agent.id)).not.toBe('');
+    } finally {
+      run.kill('SIGKILL');
+      await runClosed;
+    }
+    const env: Record<string, string> = process.env.DOCKER_HOST ? { DOCKER_HOST: process.env.DOCKER_HOST } : {};
+    agent = await startAgentProcess(['--state-dir', join(base, 'agent'), '--name', 'boxes', '--no-mdns-probe', '--no-pairing', '--slots', '1'], lan.hosts[1], env);
+    await expect.poll(() => agentContainers(agent.id), { timeout: 10_000 }).toBe('');
+    expect(spawnSync('docker', ['inspect', '-f', '{{.State.Running}}', foreign], { encoding: 'utf8' }).stdout.trim()).toBe('true');
   }, 60_000);
 });
