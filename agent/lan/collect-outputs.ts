@@ -39,14 +39,19 @@ export function hashFile(path: string): { sha256: string; size: number } {
   return { sha256: hash.digest('hex'), size };
 }
 
-/** Describes the outputs in a workspace; `bytes` maps each sha256 to a file that holds it. */
-export function collectOutputs(root: string, globs: readonly string[]): { files: OutputFile[]; sources: Map<string, string> } {
+/**
+ * Describes the outputs in a workspace; `sources` maps each sha256 to a file that holds it. Yields to
+ * the event loop every few hundred files (thousands of outputs must not starve the heartbeat).
+ */
+export async function collectOutputs(root: string, globs: readonly string[]): Promise<{ files: OutputFile[]; sources: Map<string, string> }> {
   const sources = new Map<string, string>();
   if (globs.length === 0) return { files: [], sources };
   const matchers = globs.map((glob) => picomatch(glob, { dot: true }));
   const folders = globs.map((glob) => glob.replace(/\/+$/, ''));
   const files: OutputFile[] = [];
+  let count = 0;
   for (const path of walk(root)) {
+    if (++count % 256 === 0) await new Promise((resolve) => setImmediate(resolve));
     const matched = matchers.some((isMatch) => isMatch(path)) || folders.some((folder) => path.startsWith(`${folder}/`));
     if (!matched) continue;
     const absolute = join(root, path);

@@ -8,8 +8,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, constants, lstatSync, mkdirSync, openSync, readSync, rmSync } from 'node:fs';
 import { chmod, copyFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { lanDefaults } from '../../core/protocol/lan';
-import { BlobReceiver, type BlobSource, filesProblem, inParts, sendBlob } from '../../core/protocol/transfer';
+import { BlobReceiver, type BlobSource, filesProblem, inParts, manifestParts, sendBlob } from '../../core/protocol/transfer';
 import type { AgentMessage, AttemptSpec, Channel, CoordinatorMessage, ManifestEntry } from '../../core/protocol/types';
 import type { BlobCache } from './blob-cache';
 import { collectOutputs } from './collect-outputs';
@@ -114,7 +113,7 @@ export function withWorkspaces(options: WorkspaceChannelOptions): Channel<Coordi
     return full ? `${text} (${where}: disk full under ${options.stateDir ?? 'its state dir'})` : text;
   };
   const assigned = new Map<string, AttemptSpec>();
-  const wants = new Map<string, (blobs: string[]) => void>();
+  const wants = new Map<string, { blobs: string[]; resolve(blobs: string[]): void }>();
   const handlers: ((message: CoordinatorMessage) => void)[] = [];
   const deliver = (message: CoordinatorMessage) => handlers.forEach((handler) => handler(message));
   const refuse = (attempt: string, message: string) => {
@@ -156,23 +155,28 @@ export function withWorkspaces(options: WorkspaceChannelOptions): Channel<Coordi
   async function sendOutputs(attempt: string, root: string, globs: string[]): Promise<string | undefined> {
     let collected;
     try {
-      collected = collectOutputs(root, globs);
+      collected = await collectOutputs(root, globs);
     } catch (error) {
       return onThisAgent(`could not read outputs: ${messageOf(error)}`);
     }
     try {
       // Kept here too: the next job of a chain on this agent finds its inputs without a transfer.
-      for (const [sha256, source] of collected.sources) cache.putFile(sha256, source);
+      let count = 0;
+      for (const [sha256, source] of collected.sources) {
+        if (++count % 128 === 0) await new Promise((resolve) => setImmediate(resolve));
+        cache.putFile(sha256, source);
+      }
     } catch (error) {
       return onThisAgent(`could not keep outputs: ${messageOf(error)}`);
     }
-    const listing = { type: 'outputs', attempt, files: collected.files } as const;
-    const bytes = Buffer.byteLength(JSON.stringify(listing));
-    if (bytes > lanDefaults.messageLimitBytes) return `the list of ${collected.files.length} output files (${bytes} bytes) is over the ${lanDefaults.messageLimitBytes}-byte message limit`;
-    const wanted = new Promise<string[]>((resolve) => wants.set(attempt, resolve));
-    channel.send(listing);
+    // A long list travels in parts; the coordinator answers with the blobs it lacks, in parts too.
+    const wanted = new Promise<string[]>((resolve) => wants.set(attempt, { blobs: [], resolve }));
+    const parts = manifestParts(collected.files);
+    parts.forEach((files, index) => channel.send({ type: 'outputs', attempt, files, ...(index < parts.length - 1 ? { more: true } : {}) }));
     const sizes = new Map(collected.files.map((file) => [file.sha256, file.size]));
+    let sent = 0;
     for (const sha256 of new Set(await wanted)) {
+      if (++sent % 256 === 0) await new Promise((resolve) => setImmediate(resolve));
       const source = collected.sources.get(sha256);
       if (!source) {
         log(`the coordinator wants blob ${sha256.slice(0, 16)}, which is not an output of ${attempt}`);
@@ -192,8 +196,12 @@ export function withWorkspaces(options: WorkspaceChannelOptions): Channel<Coordi
       const problem = receiver.take(message);
       if (problem) log(`refused a blob chunk: ${problem}`);
     } else if (message.type === 'want') {
-      wants.get(message.attempt)?.(message.blobs);
+      const pending = wants.get(message.attempt);
+      if (!pending) return log(`ignored a want for ${message.attempt}: no outputs listed for it`);
+      for (const blob of message.blobs) pending.blobs.push(blob);
+      if (message.more) return;
       wants.delete(message.attempt);
+      pending.resolve(pending.blobs);
     } else if (message.type === 'manifest') {
       // A part of a large manifest: kept until its assign (bounded, so a peer cannot fill memory).
       pendingEntries += message.files.length;
@@ -222,7 +230,7 @@ export function withWorkspaces(options: WorkspaceChannelOptions): Channel<Coordi
   channel.onClose(() => {
     receiver.abandon('the coordinator disconnected');
     manifests.clear();
-    for (const resolve of wants.values()) resolve([]);
+    for (const pending of wants.values()) pending.resolve([]);
   });
 
   return {

@@ -3,9 +3,9 @@
 // fetches are answered with the blobs of that snapshot only; a success's output files come back
 // (only the blobs the artifact store lacks), are stored and written into the project folder before
 // the result reaches the coordinator, so it finds them where a local run would have left them.
-import { chmodSync, closeSync, constants, fsyncSync, lstatSync, mkdirSync, openSync, readSync, renameSync, rmSync, statSync, symlinkSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, constants, lstatSync, mkdirSync, openSync, readSync, renameSync, rmSync, statSync, symlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { BlobReceiver, type BlobSink, type BlobSource, filesProblem, manifestParts, sendBlob } from '../protocol/transfer';
+import { BlobReceiver, type BlobSink, type BlobSource, filesProblem, inParts, manifestParts, sendBlob } from '../protocol/transfer';
 import type { AgentMessage, AttemptSpec, Channel, CoordinatorMessage, OutputFile } from '../protocol/types';
 import type { ArtifactStore } from '../store/types';
 import { matchFiles } from '../coordinator/outputs';
@@ -44,17 +44,20 @@ function fileSource(path: string): BlobSource {
 /** Writes a received blob beside its destination and moves it there once complete and checked. */
 function fileSink(destination: string, mode: number): BlobSink {
   const temp = `${destination}.farmhand-${process.pid}.part`;
-  let fd: number | undefined = openSync(temp, 'w', 0o600);
+  // Opened at the first part: thousands of outputs may be expected at once, file descriptors are few.
+  let fd: number | undefined;
   const close = () => {
     if (fd !== undefined) closeSync(fd);
     fd = undefined;
   };
   return {
     write(part) {
-      for (let offset = 0; offset < part.length; ) offset += writeSync(fd!, part, offset);
+      fd ??= openSync(temp, 'w', 0o600);
+      for (let offset = 0; offset < part.length; ) offset += writeSync(fd, part, offset);
     },
     finish() {
-      fsyncSync(fd!);
+      // No fsync (as the files a local job leaves): thousands of small outputs must not block the loop.
+      fd ??= openSync(temp, 'w', 0o600);
       close();
       chmodSync(temp, mode & 0o777);
       renameSync(temp, destination);
@@ -173,7 +176,7 @@ export function remoteSession(options: RemoteSessionOptions): Channel<AgentMessa
     if (problem) {
       log(`refused the outputs of ${attemptId}: ${problem}`);
       attempt.outputs = Promise.resolve(`outputs refused: ${problem}`);
-      return channel.send({ type: 'want', attempt: attemptId, blobs: [] });
+      return sendWant(attemptId, []);
     }
     const wanted = new Map<string, Promise<Received>>();
     for (const file of files) {
@@ -205,12 +208,34 @@ export function remoteSession(options: RemoteSessionOptions): Channel<AgentMessa
       () => undefined,
       (error: unknown) => `outputs refused: ${error instanceof Error ? error.message : String(error)}`,
     );
-    channel.send({ type: 'want', attempt: attemptId, blobs });
+    sendWant(attemptId, blobs);
+  }
+
+  /** The blobs wanted, in parts under the message limit (10,000 ids each). */
+  function sendWant(attemptId: string, blobs: string[]): void {
+    const parts = inParts(blobs, 10_000);
+    parts.forEach((part, index) => channel.send({ type: 'want', attempt: attemptId, blobs: part, ...(index < parts.length - 1 ? { more: true } : {}) }));
+  }
+
+  /** Output lists arriving in parts, kept until the last (bounded like the agent's manifests). */
+  const listed = new Map<string, OutputFile[]>();
+  function takeOutputsPart(attemptId: string, files: OutputFile[], more: boolean | undefined): void {
+    const parts = listed.get(attemptId) ?? [];
+    listed.delete(attemptId);
+    if (!attempts.has(attemptId)) return log(`ignored outputs for attempt ${attemptId}: not assigned to this agent`);
+    if (parts.length + files.length > 1_000_000) {
+      log(`refused the outputs of ${attemptId}: over 1,000,000 files`);
+      attempts.get(attemptId)!.outputs = Promise.resolve('outputs refused: over 1,000,000 files');
+      return sendWant(attemptId, []);
+    }
+    for (const file of files) parts.push(file);
+    if (more) return void listed.set(attemptId, parts);
+    takeOutputs(attemptId, parts);
   }
 
   channel.onMessage((message) => {
     if (message.type === 'fetch') return serveFetch(message.attempt, message.blobs);
-    if (message.type === 'outputs') return takeOutputs(message.attempt, message.files);
+    if (message.type === 'outputs') return takeOutputsPart(message.attempt, message.files, message.more);
     if (message.type === 'blob') {
       const problem = receiver.take(message);
       if (problem) log(`refused a blob chunk: ${problem}`);

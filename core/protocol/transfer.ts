@@ -202,12 +202,12 @@ export function inParts<T>(items: readonly T[], size: number): T[][] {
   return parts;
 }
 
-/** Manifest entries per `manifest` message: well under the message limit even with long paths. */
-export function manifestParts(files: readonly ManifestEntry[], budgetBytes = 512 * 1024): ManifestEntry[][] {
-  const parts: ManifestEntry[][] = [[]];
+/** Manifest entries (or output files) per message: well under the message limit even with long paths. */
+export function manifestParts<T extends { path: string; link?: string }>(files: readonly T[], budgetBytes = 512 * 1024): T[][] {
+  const parts: T[][] = [[]];
   let bytes = 0;
   for (const file of files) {
-    const cost = Buffer.byteLength(file.path) + 120;
+    const cost = Buffer.byteLength(file.path) + Buffer.byteLength(file.link ?? '') + 120;
     if (bytes + cost > budgetBytes && parts[parts.length - 1]!.length > 0) {
       parts.push([]);
       bytes = 0;

@@ -93,8 +93,8 @@ export type AgentMessage =
   | { type: 'heartbeat'; running: string[] }
   /** Blobs of an assigned snapshot this agent lacks. */
   | { type: 'fetch'; attempt: string; blobs: string[] }
-  /** A successful attempt's output files, sent before its result. */
-  | { type: 'outputs'; attempt: string; files: OutputFile[] }
+  /** A successful attempt's output files, sent before its result (`more`: further parts follow). */
+  | { type: 'outputs'; attempt: string; files: OutputFile[]; more?: boolean }
   | BlobChunk;
 
 /** A piece of a blob (base64, well under the message limit); `last` ends it. */
@@ -111,7 +111,7 @@ export type CoordinatorMessage =
   | { type: 'assign'; attempt: AttemptSpec }
   | { type: 'cancel'; attempt: string; reason: FailureReason }
   /** The output blobs the coordinator's store lacks (answer to `outputs`; empty when it has them all). */
-  | { type: 'want'; attempt: string; blobs: string[] }
+  | { type: 'want'; attempt: string; blobs: string[]; more?: boolean }
   /** A part of an attempt's snapshot manifest, sent before its `assign` when the whole would not fit one message. */
   | { type: 'manifest'; attempt: string; files: ManifestEntry[] }
   | BlobChunk;

@@ -22,7 +22,7 @@ const agentChecks: Record<AgentMessage['type'], Check> = {
   result: (m) => (isString(m.attempt) && isRecord(m.outcome) && ['success', 'failed', 'canceled'].includes(m.outcome.status as string) ? undefined : 'result needs attempt and outcome.status (success|failed|canceled)'),
   heartbeat: (m) => (Array.isArray(m.running) ? undefined : 'heartbeat needs running'),
   fetch: (m) => (isString(m.attempt) && shaList(m.blobs) ? undefined : 'fetch needs attempt and blobs (sha256 list)'),
-  outputs: (m) => (isString(m.attempt) && Array.isArray(m.files) && m.files.every(isOutputFile) ? undefined : 'outputs needs attempt and files [{path, size, sha256, mode, link?}]'),
+  outputs: (m) => (isString(m.attempt) && Array.isArray(m.files) && m.files.every(isOutputFile) && (m.more === undefined || typeof m.more === 'boolean') ? undefined : 'outputs needs attempt and files [{path, size, sha256, mode, link?}]'),
   blob: blobCheck,
 };
 
@@ -30,7 +30,7 @@ const coordinatorChecks: Record<CoordinatorMessage['type'], Check> = {
   welcome: (m) => (isInt(m.protocol) && isString(m.coordinator) ? undefined : 'welcome needs protocol and coordinator'),
   assign: (m) => (isRecord(m.attempt) && isString(m.attempt.id) && Array.isArray(m.attempt.run) ? undefined : 'assign needs attempt {id, run, ...}'),
   cancel: (m) => (isString(m.attempt) ? undefined : 'cancel needs attempt'),
-  want: (m) => (isString(m.attempt) && shaList(m.blobs) ? undefined : 'want needs attempt and blobs (sha256 list)'),
+  want: (m) => (isString(m.attempt) && shaList(m.blobs) && (m.more === undefined || typeof m.more === 'boolean') ? undefined : 'want needs attempt and blobs (sha256 list)'),
   manifest: (m) => (isString(m.attempt) && Array.isArray(m.files) && m.files.length <= 100_000 && m.files.every(isManifestEntry) ? undefined : 'manifest needs attempt and files [{path, mode, sha256, size}]'),
   blob: blobCheck,
 };
