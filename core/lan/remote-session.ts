@@ -172,14 +172,22 @@ export function remoteSession(options: RemoteSessionOptions): Channel<AgentMessa
   function takeOutputs(attemptId: string, files: OutputFile[]): void {
     const attempt = attempts.get(attemptId);
     if (!attempt) return log(`ignored outputs for attempt ${attemptId}: not assigned to this agent`);
+    attempt.outputs = receiveOutputs(attempt, attemptId, files);
+  }
+
+  /** Asks for the blobs the store lacks and places every output; resolves with a problem, or undefined. */
+  async function receiveOutputs(attempt: RemoteAttempt, attemptId: string, files: OutputFile[]): Promise<string | undefined> {
     const problem = filesProblem(files, maxFileBytes);
     if (problem) {
       log(`refused the outputs of ${attemptId}: ${problem}`);
-      attempt.outputs = Promise.resolve(`outputs refused: ${problem}`);
-      return sendWant(attemptId, []);
+      sendWant(attemptId, []);
+      return `outputs refused: ${problem}`;
     }
     const wanted = new Map<string, Promise<Received>>();
+    let count = 0;
     for (const file of files) {
+      // Thousands of outputs: let the loop breathe (heartbeats, other agents).
+      if (++count % 256 === 0) await new Promise((resolve) => setImmediate(resolve));
       if (file.link !== undefined || artifacts.has(file.sha256) || wanted.has(file.sha256)) continue;
       if (receiver.isExpected(file.sha256)) {
         wanted.set(file.sha256, Promise.resolve({ error: `blob ${file.sha256.slice(0, 16)} is already on its way for another attempt` }));
@@ -195,20 +203,18 @@ export function remoteSession(options: RemoteSessionOptions): Channel<AgentMessa
       }
       wanted.set(file.sha256, receiver.expect(file.sha256, file.size, sink));
     }
-    const blobs = [...wanted.keys()];
-    // Files sharing a blob: the first one received is written, the rest restored from the store.
-    const placed = (async () => {
+    sendWant(attemptId, [...wanted.keys()]);
+    try {
+      // Files sharing a blob: the first one received is written, the rest restored from the store.
       for (const file of files) {
         const pending = wanted.get(file.sha256);
         wanted.delete(file.sha256);
         await placeOutput(attempt, file, pending);
       }
-    })();
-    attempt.outputs = placed.then(
-      () => undefined,
-      (error: unknown) => `outputs refused: ${error instanceof Error ? error.message : String(error)}`,
-    );
-    sendWant(attemptId, blobs);
+      return undefined;
+    } catch (error) {
+      return `outputs refused: ${error instanceof Error ? error.message : String(error)}`;
+    }
   }
 
   /** The blobs wanted, in parts under the message limit (10,000 ids each). */
