@@ -2,9 +2,10 @@
 // streams numbered log chunks back and reports the result. The same loop serves the embedded
 // agent of `farmhand run` (in-memory channel) and, later, LAN agents (WebSocket).
 import { protocolVersion } from '../core/protocol/types';
-import type { AgentInfo, AgentMessage, AttemptSpec, Channel, CoordinatorMessage } from '../core/protocol/types';
+import type { AgentInfo, AgentMessage, AttemptOutcome, AttemptSpec, Channel, CoordinatorMessage } from '../core/protocol/types';
 import { validateCoordinatorMessage } from '../core/protocol/validate';
 import { defaultAgentConfig, isolationFor, type AgentConfig } from './config';
+import { describeOutputs } from './describe-outputs';
 import type { ExecutionResult, Executor } from './executors/types';
 
 export interface AgentOptions {
@@ -31,6 +32,7 @@ export function createAgent(options: AgentOptions): Agent {
   const warn = options.warn ?? (() => {});
   const running = new Map<string, { controller: AbortController; done: Promise<void> }>();
   let accepting = true;
+  let closing = false;
 
   const send = (message: AgentMessage) => channel.send(message);
 
@@ -69,7 +71,17 @@ export function createAgent(options: AgentOptions): Agent {
         result = { status: 'failed', reason: 'error', message: `executor failed: ${error instanceof Error ? error.message : String(error)}` };
       }
     }
-    send({ type: 'result', attempt: attempt.id, outcome: result });
+    send({ type: 'result', attempt: attempt.id, outcome: await withOutputs(attempt, result) });
+  }
+
+  /** A success reports its outputs as found here; one that cannot be described says why (outputsProblem). */
+  async function withOutputs(attempt: AttemptSpec, result: ExecutionResult): Promise<AttemptOutcome> {
+    if (result.status !== 'success' || attempt.workspace.kind !== 'local' || attempt.outputs.length === 0) return result;
+    try {
+      return { ...result, outputs: await describeOutputs(attempt.workspace.root, attempt.outputs) };
+    } catch (error) {
+      return { ...result, outputsProblem: error instanceof Error ? error.message : String(error) };
+    }
   }
 
   channel.onMessage((raw) => {
@@ -88,7 +100,11 @@ export function createAgent(options: AgentOptions): Agent {
       }
     } else if (message.type === 'assign') {
       if (!accepting) {
-        send({ type: 'result', attempt: message.attempt.id, outcome: { status: 'failed', reason: 'error', message: 'agent refuses new work (protocol mismatch or closing)' } });
+        // Closing: canceled, unasked, so the coordinator runs it elsewhere; a protocol mismatch is an error.
+        const outcome = closing
+          ? { status: 'canceled' as const, reason: 'canceled' as const, message: `agent ${info.name} is shutting down` }
+          : { status: 'failed' as const, reason: 'error' as const, message: 'agent refuses new work (protocol mismatch)' };
+        send({ type: 'result', attempt: message.attempt.id, outcome });
         return;
       }
       const controller = new AbortController();
@@ -105,6 +121,8 @@ export function createAgent(options: AgentOptions): Agent {
     running: () => [...running.keys()],
     async close() {
       accepting = false;
+      closing = true;
+      send({ type: 'leaving' });
       for (const { controller } of running.values()) controller.abort('canceled');
       await Promise.all([...running.values()].map(({ done }) => done));
       channel.close();

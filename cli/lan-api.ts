@@ -37,11 +37,13 @@ export function createLanApi(stateDir: string, live: Coordinator['liveAgents'], 
       if (local) {
         const { info } = local;
         rows.push({ id: 'local', name: info.name, address: null, port: null, pools: info.pools, labels: info.labels, slots: info.slots, busy: local.running,
-          fingerprint: null, paired: true, online: true, last_seen: local.heardAt, warning: null, embedded: true });
+          fingerprint: null, paired: true, online: true, status: 'online', last_seen: local.heardAt, warning: null, embedded: true });
       }
       for (const listing of listings) {
         const agent = connected.get(listing.id);
-        rows.push(agent ? { ...listing, online: true, busy: agent.running, last_seen: agent.heardAt } : listing);
+        // `status`: online, unreachable (silent, keeps its attempts until agent_lost_after) or offline.
+        const status = agent ? (agent.state ?? 'online') : 'offline';
+        rows.push(agent ? { ...listing, online: status === 'online', status, busy: agent.running, last_seen: agent.heardAt } : { ...listing, status });
       }
       return rows;
     },

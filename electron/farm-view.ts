@@ -21,7 +21,7 @@ export interface BuildView {
 
 export interface AgentView {
   agent: AgentInfo;
-  state: 'online' | 'offline';
+  state: 'online' | 'unreachable' | 'offline';
   since: number;
 }
 

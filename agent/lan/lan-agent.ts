@@ -1,6 +1,8 @@
 // `farmhand agent` without the command line: identity, pairing gate, the mutual-TLS listener, the
-// mDNS advertisement, and one createAgent loop per connected (paired) coordinator, speaking exactly
-// the protocol of the embedded agent over a validated WebSocket channel.
+// mDNS advertisement, and one createAgent loop per paired coordinator identity, speaking exactly the
+// protocol of the embedded agent over a validated WebSocket channel. The loop outlives a connection:
+// jobs run on through a cut and their messages wait in the outbox (coordinator-link.ts); only closing
+// the agent (SIGTERM) cancels them, reports them canceled and withdraws the advertisement.
 import { join } from 'node:path';
 import type { WebSocket } from 'ws';
 import { createFramedChannel } from '../../core/protocol/lan-channel';
@@ -16,6 +18,8 @@ import { createPairingGate } from '../pairing/pairing-gate';
 import { servePairing } from '../pairing/pairing-session';
 import { startAdvertiser, type Advertiser } from './advertiser';
 import { startAgentServer } from './agent-server';
+import { createCoordinatorLink, type CoordinatorLink } from './coordinator-link';
+import { openOutbox } from './outbox';
 import { openBlobCache } from './blob-cache';
 import { createWorkspaces, withWorkspaces } from './workspaces';
 import { frameSocketOf, type HeartbeatOptions } from '../../core/protocol/ws-frames';
@@ -86,21 +90,24 @@ export async function startLanAgent(options: LanAgentOptions): Promise<LanAgent>
     },
   });
 
+  /** One agent loop per coordinator identity, kept across its connections (a cut or a re-dial ends nothing). */
+  const links = new Map<string, CoordinatorLink>();
   const onSession = (ws: WebSocket, fingerprint: string) => {
     const who = `coordinator ${fingerprint.slice(0, 16)}`;
     log(`${who} connected`);
-    const channel = createFramedChannel<CoordinatorMessage, AgentMessage>(frameSocketOf(ws, options.heartbeat), {
+    const connection = createFramedChannel<CoordinatorMessage, AgentMessage>(frameSocketOf(ws, options.heartbeat), {
       validate: validateCoordinatorMessage,
       log: (line) => log(`${who}: ${line}`),
     });
-    const agent = createAgent({ info, channel: counted(withWorkspaces({ channel, workspaces, cache, log: (line) => log(`${who}: ${line}`), agentName: info.name, stateDir: options.stateDir })), executors, config: options.config, now, warn: (line) => log(`${who}: ${line}`) });
+    connection.onClose((reason) => log(`${who} disconnected: ${reason}`));
+    const known = links.get(fingerprint);
+    if (known) return known.connect(connection);
+    const outbox = openOutbox({ dir: join(options.stateDir, 'outbox'), fingerprint, now, log });
+    const link = createCoordinatorLink({ outbox, log: (line) => log(`${who}: ${line}`) });
+    links.set(fingerprint, link);
+    link.connect(connection);
+    const agent = createAgent({ info, channel: counted(withWorkspaces({ channel: link.channel, workspaces, cache, log: (line) => log(`${who}: ${line}`), agentName: info.name, stateDir: options.stateDir })), executors, config: options.config, now, warn: (line) => log(`${who}: ${line}`) });
     sessions.add(agent);
-    channel.onClose((reason) => {
-      log(`${who} disconnected: ${reason}`);
-      sessions.delete(agent);
-      // Nobody is left to report to: stop what this coordinator asked for (issue #11 will keep it running).
-      void agent.close();
-    });
   };
 
   const server = await startAgentServer({

@@ -9,9 +9,8 @@ import { closeSync, constants, lstatSync, mkdirSync, openSync, readSync, rmSync 
 import { chmod, copyFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BlobReceiver, type BlobSource, filesProblem, inParts, manifestParts, sendBlob } from '../../core/protocol/transfer';
-import type { AgentMessage, AttemptSpec, Channel, CoordinatorMessage, ManifestEntry } from '../../core/protocol/types';
+import type { AgentMessage, AttemptSpec, Channel, CoordinatorMessage, ManifestEntry, OutputFile } from '../../core/protocol/types';
 import type { BlobCache } from './blob-cache';
-import { collectOutputs } from './collect-outputs';
 
 export interface Workspaces {
   prepare(attempt: string): string;
@@ -152,17 +151,14 @@ export function withWorkspaces(options: WorkspaceChannelOptions): Channel<Coordi
     deliver({ type: 'assign', attempt: local });
   }
 
-  async function sendOutputs(attempt: string, root: string, globs: string[]): Promise<string | undefined> {
-    let collected;
-    try {
-      collected = await collectOutputs(root, globs);
-    } catch (error) {
-      return onThisAgent(`could not read outputs: ${messageOf(error)}`);
-    }
+  /** Sends the outputs the agent described (and the blobs the coordinator wants), before the result; a problem, or undefined. */
+  async function sendOutputs(attempt: string, root: string, files: OutputFile[]): Promise<string | undefined> {
+    const sources = new Map<string, string>();
+    for (const file of files) if (file.link === undefined) sources.set(file.sha256, join(root, file.path));
     try {
       // Kept here too: the next job of a chain on this agent finds its inputs without a transfer.
       let count = 0;
-      for (const [sha256, source] of collected.sources) {
+      for (const [sha256, source] of sources) {
         if (++count % 128 === 0) await new Promise((resolve) => setImmediate(resolve));
         cache.putFile(sha256, source);
       }
@@ -171,13 +167,13 @@ export function withWorkspaces(options: WorkspaceChannelOptions): Channel<Coordi
     }
     // A long list travels in parts; the coordinator answers with the blobs it lacks, in parts too.
     const wanted = new Promise<string[]>((resolve) => wants.set(attempt, { blobs: [], resolve }));
-    const parts = manifestParts(collected.files);
-    parts.forEach((files, index) => channel.send({ type: 'outputs', attempt, files, ...(index < parts.length - 1 ? { more: true } : {}) }));
-    const sizes = new Map(collected.files.map((file) => [file.sha256, file.size]));
+    const parts = manifestParts(files);
+    parts.forEach((part, index) => channel.send({ type: 'outputs', attempt, files: part, ...(index < parts.length - 1 ? { more: true } : {}) }));
+    const sizes = new Map(files.map((file) => [file.sha256, file.size]));
     let sent = 0;
     for (const sha256 of new Set(await wanted)) {
       if (++sent % 256 === 0) await new Promise((resolve) => setImmediate(resolve));
-      const source = collected.sources.get(sha256);
+      const source = sources.get(sha256);
       if (!source) {
         log(`the coordinator wants blob ${sha256.slice(0, 16)}, which is not an output of ${attempt}`);
         continue;
@@ -239,14 +235,21 @@ export function withWorkspaces(options: WorkspaceChannelOptions): Channel<Coordi
       const spec = assigned.get(message.attempt);
       assigned.delete(message.attempt);
       const root = spec?.workspace.kind === 'local' ? spec.workspace.root : undefined;
-      if (!spec || !root || message.outcome.status !== 'success' || spec.outputs.length === 0) {
-        channel.send(message);
+      // The outputs travel in their own message (with their blobs), not in the result.
+      const { outputs, outputsProblem, ...outcome } = message.outcome;
+      if (!spec || !root || outcome.status !== 'success' || spec.outputs.length === 0) {
+        channel.send({ ...message, outcome });
         return workspaces.release(message.attempt);
       }
-      void sendOutputs(message.attempt, root, spec.outputs).then((problem) => {
-        channel.send(problem ? { ...message, outcome: { status: 'failed', reason: 'error', message: problem } } : message);
-        workspaces.release(message.attempt);
-      });
+      if (outputsProblem !== undefined || outputs === undefined) {
+        // The coordinator fails the job with the reason, as for a job run on its own disk.
+        channel.send({ ...message, outcome: { ...outcome, outputsProblem: outputsProblem ?? 'the agent did not describe them' } });
+        return workspaces.release(message.attempt);
+      }
+      sendOutputs(message.attempt, root, outputs).then(
+        (problem) => channel.send(problem ? { ...message, outcome: { status: 'failed', reason: 'error', message: problem } } : { ...message, outcome }),
+        (error: unknown) => channel.send({ ...message, outcome: { status: 'failed', reason: 'error', message: `could not send outputs: ${error instanceof Error ? error.message : String(error)}` } }),
+      ).finally(() => workspaces.release(message.attempt));
     },
     onMessage: (handler) => void handlers.push(handler),
     onClose: (handler) => channel.onClose(handler),

@@ -24,7 +24,7 @@ import { buildReport, failedJobs, reportPathProblem, summaryLine, writeReport, t
 import { formatFailedLogs } from '../views/job-log';
 import { bufferedWriter } from '../views/buffered-writer';
 import { createLineView } from '../views/line-view';
-import { createTtyView } from '../views/tty-view';
+import { agentListingEvents, createTtyView } from '../views/tty-view';
 
 interface RunFlags {
   stateDir?: string;
@@ -153,6 +153,8 @@ async function run(root: string, flags: RunFlags): Promise<number> {
     if (!build) early.push(event);
     else if (!('build' in event) || event.build === build) view.onEvent(event);
   });
+  // Agents that attached before the view subscribed (the live view lists them with their busy slots).
+  for (const { info } of coordinator.liveAgents()) view.onEvent({ type: 'agent', agent: info, state: 'online', at: systemClock.now() });
   build = coordinator.startBuild({ root, plan, options: { noCache: !flags.cache, only: flags.only, origin: `farmhand run (pid ${process.pid})`, owner: ownerTag } });
   owner.accepted.add(build);
   for (const event of early) if (!('build' in event) || event.build === build) view.onEvent(event);
@@ -265,6 +267,8 @@ async function joinRun(address: OwnerAddress, stateDir: string, root: string, to
       },
       (reason) => (build ? finish(`lost: ${reason}`) : lostBeforeAccepted(new ApiError(reason, 0))),
     );
+    // Agents the owner had attached before this run followed its events, for the live view.
+    for (const event of agentListingEvents(await client.get<unknown>('/api/agents').catch(() => []), systemClock.now())) show(event);
     const submit = client.post<{ build: string }>('/api/builds', { dir: root, only: flags.only, no_cache: !flags.cache, origin: `farmhand run (pid ${process.pid})` });
     build = (await Promise.race([submit, lost])).build;
   } catch (error) {

@@ -1,8 +1,10 @@
 // Agent sessions: each agent's channel, hello and welcome, the attempts it runs, a reconnect with the
 // same id (it keeps its attempts; the stale channel's close does not end the live session), and
-// silence: an agent that sends heartbeats and then goes quiet past the limit is lost, as if its
-// channel had closed; an attempt its heartbeats stop listing (it restarted) is lost too. A remote
-// agent is only another kind of channel here.
+// silence: an agent that sends heartbeats is `unreachable` after 3 s without a word (it gets no new
+// work) and lost past its limit (`agent_lost_after` of its attempts' builds), as if its channel had
+// closed; an attempt its hello or heartbeats stop listing (it restarted) is lost too. A result that
+// comes back for an attempt already lost is handed on as late. A remote agent is only another kind
+// of channel here.
 import { protocolVersion } from '../protocol/types';
 import type { AgentInfo, AgentMessage, Channel, CoordinatorMessage } from '../protocol/types';
 import { validateAgentMessage } from '../protocol/validate';
@@ -30,30 +32,45 @@ export interface AgentSession {
   /** When it was last heard from; watched once it has sent a heartbeat. */
   heardAt: number;
   sendsHeartbeats: boolean;
+  /** `unreachable`: silent for a while; it keeps its attempts but gets no new work. */
+  state: 'online' | 'unreachable';
+  /** It said it shuts down: no new work. */
+  leaving?: boolean;
 }
 
 export interface SessionHandlers {
   /** An agent said hello (first time or again). */
   online(session: AgentSession): void;
   /** Any other message of an introduced agent. */
-  message(session: AgentSession, message: Exclude<AgentMessage, { type: 'hello' | 'heartbeat' }>): void;
+  message(session: AgentSession, message: Exclude<AgentMessage, { type: 'hello' | 'heartbeat' | 'leaving' }>): void;
   /** The live session ended (its channel closed, or it went silent): its attempts are lost. */
   lost(session: AgentSession, why: string): void;
-  /** Two heartbeats in a row did not list this attempt: the agent no longer runs it. */
+  /** Two heartbeats in a row (or a hello) did not list this attempt: the agent no longer runs it. */
   dropped(session: AgentSession, attempt: Attempt): void;
+  /** The agent went silent (3 missed heartbeats); `online` tells when it is heard again. */
+  unreachable?(session: AgentSession): void;
+  /** A result for an attempt that was lost with its agent (and may run again elsewhere). */
+  late?(session: AgentSession, attempt: Attempt, outcome: Extract<AgentMessage, { type: 'result' }>['outcome']): void;
 }
 
 export interface SessionOptions {
   clock: Clock;
   name: string;
   warn: (message: string) => void;
-  /** How long an agent that sends heartbeats may stay silent before it counts as lost. */
+  /** How long an agent that sends heartbeats may stay silent before it counts as lost, unless its attempts' builds say (agent_lost_after). */
   silenceMs: number;
+  /** Silence after which an agent is unreachable (default 3 s: three missed heartbeats). */
+  unreachableMs?: number;
 }
+
+/** Lost attempts remembered for their late results. */
+const lostKept = 1000;
 
 export class AgentSessions {
   /** Live sessions by agent id: the ones that get work. */
   readonly live = new Map<string, AgentSession>();
+  /** Attempts lost with their agent, for a result that still comes back. */
+  private readonly lost = new Map<string, Attempt>();
   private watch: unknown;
 
   constructor(
@@ -76,10 +93,19 @@ export class AgentSessions {
       }
       if (!session) return;
       session.heardAt = this.options.clock.now();
-      if (message.type === 'heartbeat') {
+      if (session.state === 'unreachable' && this.live.get(session.info.id) === session) {
+        session.state = 'online';
+        this.handlers.online(session);
+      }
+      if (message.type === 'leaving') session.leaving = true;
+      else if (message.type === 'heartbeat') {
         session.sendsHeartbeats = true;
         this.watchSilence();
         this.reconcile(session, message.running);
+      } else if (message.type === 'result' && !session.attempts.has(message.attempt) && this.lost.has(message.attempt)) {
+        const attempt = this.lost.get(message.attempt)!;
+        this.lost.delete(message.attempt);
+        this.handlers.late?.(session, attempt, message.outcome);
       } else this.handlers.message(session, message);
     });
     channel.onClose((reason) => {
@@ -106,17 +132,48 @@ export class AgentSessions {
     // The same agent on a new channel (a reconnect) keeps the attempts it runs.
     const previous = this.live.get(message.agent.id);
     const session: AgentSession = {
-      info: message.agent, channel, attempts: previous?.attempts ?? new Map(), heardAt: this.options.clock.now(), sendsHeartbeats: previous?.sendsHeartbeats ?? false,
+      info: message.agent, channel, attempts: previous?.attempts ?? new Map(), heardAt: this.options.clock.now(), sendsHeartbeats: previous?.sendsHeartbeats ?? false, state: 'online',
     };
     if (message.protocol === protocolVersion) this.live.set(message.agent.id, session);
     channel.send({ type: 'welcome', protocol: protocolVersion, coordinator: this.options.name });
     this.handlers.online(session);
+    if (message.running) {
+      // A LAN agent: it sends heartbeats, so its silence is watched from now on.
+      session.sendsHeartbeats = true;
+      this.watchSilence();
+      // An agent that came back without an attempt it ran (it restarted) will never finish it.
+      const listed = new Set(message.running);
+      for (const attempt of [...session.attempts.values()]) if (!listed.has(attempt.id)) this.drop(session, attempt);
+      // One it still runs that was lost meanwhile (rerun elsewhere): stop it there.
+      for (const id of listed) if (this.lost.has(id) && !session.attempts.has(id)) channel.send({ type: 'cancel', attempt: id, reason: 'agent_lost' });
+    }
     return session;
   }
 
   private end(session: AgentSession, why: string): void {
     this.live.delete(session.info.id);
+    for (const attempt of session.attempts.values()) this.remember(attempt);
     this.handlers.lost(session, why);
+  }
+
+  private drop(session: AgentSession, attempt: Attempt): void {
+    this.remember(attempt);
+    this.handlers.dropped(session, attempt);
+  }
+
+  private remember(attempt: Attempt): void {
+    this.lost.set(attempt.id, attempt);
+    if (this.lost.size > lostKept) this.lost.delete(this.lost.keys().next().value!);
+  }
+
+  /** How long this agent may stay silent: the shortest `agent_lost_after` of the builds it runs for. */
+  private lostAfter(session: AgentSession): number {
+    let limit: number | undefined;
+    for (const attempt of session.attempts.values()) {
+      const own = (attempt.build as BuildRun | undefined)?.plan.agentLostAfterMs;
+      if (own !== undefined) limit = Math.min(limit ?? own, own);
+    }
+    return limit ?? this.options.silenceMs;
   }
 
   /**
@@ -127,23 +184,30 @@ export class AgentSessions {
     const listed = new Set(running);
     for (const attempt of [...session.attempts.values()]) {
       attempt.missed = listed.has(attempt.id) ? 0 : (attempt.missed ?? 0) + 1;
-      if (attempt.missed >= 2) this.handlers.dropped(session, attempt);
+      if (attempt.missed >= 2) this.drop(session, attempt);
     }
   }
 
-  /** Checks now and then for agents that went quiet; runs only while some agent sends heartbeats. */
+  /** Checks twice a second for agents that went quiet; runs only while some agent sends heartbeats. */
   private watchSilence(): void {
     if (this.watch !== undefined) return;
-    const { clock, silenceMs } = this.options;
+    const { clock } = this.options;
+    const unreachableMs = this.options.unreachableMs ?? 3000;
     this.watch = clock.setTimeout(() => {
       this.watch = undefined;
       const now = clock.now();
       for (const session of [...this.live.values()]) {
-        if (!session.sendsHeartbeats || now - session.heardAt <= silenceMs) continue;
-        this.end(session, `went silent for ${((now - session.heardAt) / 1000).toFixed(1)} s`);
-        session.channel.close();
+        if (!session.sendsHeartbeats) continue;
+        const silent = now - session.heardAt;
+        if (silent > this.lostAfter(session)) {
+          this.end(session, `went silent for ${(silent / 1000).toFixed(1)} s`);
+          session.channel.close();
+        } else if (silent > unreachableMs && session.state === 'online') {
+          session.state = 'unreachable';
+          this.handlers.unreachable?.(session);
+        }
       }
       if ([...this.live.values()].some((session) => session.sendsHeartbeats)) this.watchSilence();
-    }, Math.max(1, Math.floor(silenceMs / 2)));
+    }, 500);
   }
 }

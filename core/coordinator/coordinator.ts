@@ -1,7 +1,7 @@
 // The coordinator: the build API (start, cancel, fail all, finished), scheduling rounds, and applying
 // what the job lifecycle (job-lifecycle.ts) decides to the store, the agents' channels, the hooks and
 // the event outbox. Agent sessions, resource holds, hooks and the outbox each live in their own module.
-import type { AgentInfo, AgentMessage, AttemptOutcome, Channel, CoordinatorMessage, FarmEvent } from '../protocol/types';
+import type { AgentInfo, AgentMessage, AttemptOutcome, Channel, CoordinatorMessage, FarmEvent, OutputFile } from '../protocol/types';
 import { schedule } from '../schedule/schedule';
 import type { Decision } from '../schedule/types';
 import { AgentSessions, type AgentSession, type Attempt } from './agent-sessions';
@@ -10,11 +10,12 @@ import { BuildRun, type JobRun } from './build-run';
 import { jobEventOf, jobPatchOf, reduceJobs, type JobSnapshot, type LifecycleEffect, type LifecycleEvent } from './job-lifecycle';
 import { EventOutbox } from './event-outbox';
 import { HookChains } from './hooks';
-import { ResourceHolds } from './resource-holds';
+import { mustPublishWait, plainGroups, ResourceHolds, scopedGroup, splitGroup } from './resource-holds';
 import { SchedulerInputs } from './scheduler-input';
 import { SchedulingRounds } from './scheduling-rounds';
 import type { Coordinator, CoordinatorOptions, StartBuildRequest } from './types';
-import { describeOutputs, restoreOutputs, saveOutputs, type DescribedOutput } from './outputs';
+import { reportedOutputs, restoreOutputs, storeOutputs } from './outputs';
+import { defaultAgentLostAfterMs } from '../spec/settings';
 
 export type { Clock, Coordinator, CoordinatorOptions, HookRequest, StartBuildRequest } from './types';
 
@@ -44,7 +45,7 @@ class CoordinatorImpl implements Coordinator {
     this.hooks = new HookChains(options.runHook, warn);
     this.rounds = new SchedulingRounds(options.clock, () => this.tick());
     this.sessions = new AgentSessions(
-      { clock: options.clock, name: options.name ?? 'farmhand', warn, silenceMs: options.agentSilenceMs ?? 30_000 },
+      { clock: options.clock, name: options.name ?? 'farmhand', warn, silenceMs: options.agentSilenceMs ?? defaultAgentLostAfterMs },
       {
         online: (session) => {
           this.options.store.upsertAgent(session.info, this.now);
@@ -60,6 +61,14 @@ class CoordinatorImpl implements Coordinator {
         },
         dropped: (session, attempt) => {
           this.onResult(session, attempt.id, { status: 'failed', reason: 'agent_lost', message: `agent ${session.info.name} no longer runs it` });
+        },
+        unreachable: (session) => this.publish({ type: 'agent', agent: session.info, state: 'unreachable', at: this.now }),
+        late: (session, attempt, outcome) => {
+          // Recorded on the lost attempt's own rows; the job has moved on to a newer attempt.
+          this.warn(`agent ${session.info.name} came back with the result of ${attempt.id} (${outcome.status}), already lost and rerun`);
+          attempt.members.forEach((_job, index) => {
+            this.options.store.finishAttempt(index === 0 ? attempt.id : `${attempt.id}#${index}`, { finishedAt: this.now, status: outcome.status, reason: outcome.reason ?? 'agent_lost', exitCode: outcome.exitCode });
+          });
         },
       },
     );
@@ -86,8 +95,8 @@ class CoordinatorImpl implements Coordinator {
   }
 
   /** The agents that get work now, with the slots they fill (a batch fills one) and when each was last heard. */
-  liveAgents(): { info: AgentInfo; running: number; heardAt: number }[] {
-    return [...this.sessions.live.values()].map((agent) => ({ info: agent.info, running: agent.attempts.size, heardAt: agent.heardAt }));
+  liveAgents(): { info: AgentInfo; running: number; heardAt: number; state: 'online' | 'unreachable' }[] {
+    return [...this.sessions.live.values()].map((agent) => ({ info: agent.info, running: agent.attempts.size, heardAt: agent.heardAt, state: agent.state }));
   }
 
   private onAgentMessage(agent: AgentSession, message: AgentMessage): void {
@@ -192,7 +201,7 @@ class CoordinatorImpl implements Coordinator {
         this.hooks.run(build.id, effect.pipeline, build.root, effect.commands, 'running');
         return undefined;
       case 'pipeline_done':
-        if (effect.resourceGroup) this.holds.remove(effect.resourceGroup, { build: build.id, job: `pipeline:${effect.pipeline}` });
+        if (effect.resourceGroup) this.holds.remove(scopedGroup(build.root, effect.resourceGroup), { build: build.id, job: `pipeline:${effect.pipeline}` });
         if (effect.started) this.hooks.run(build.id, effect.pipeline, build.root, effect.commands, effect.failed ? 'failed' : 'success');
         return undefined;
       case 'build_done':
@@ -211,15 +220,14 @@ class CoordinatorImpl implements Coordinator {
   }
 
   /**
-   * Stores a job's outputs off the critical path, then records the cache entry. An output changed by
-   * a later job before it was stored makes no entry: the next run builds that job again.
+   * Stores a job's reported outputs off the critical path, then records the cache entry. An output
+   * changed by a later job before it was stored makes no entry: the next run builds that job again.
    */
-  private keepOutputs(build: BuildRun, job: JobRun, described: DescribedOutput[]): void {
-    const saved = saveOutputs(build.root, described, this.options.artifacts)
-      .then((complete) => {
-        const outputs = described.map(({ file }) => file);
-        if (complete && job.plan.cache) this.options.store.putCacheEntry({ key: job.plan.key, build: build.id, job: job.plan.id, outputs, createdAt: this.now });
-        else if (!complete) this.warn(`outputs of ${job.plan.id} changed before they were stored; not cached`);
+  private keepOutputs(build: BuildRun, job: JobRun, files: OutputFile[]): void {
+    const saved = storeOutputs(build.root, files, this.options.artifacts)
+      .then((outputs) => {
+        if (outputs && job.plan.cache) this.options.store.putCacheEntry({ key: job.plan.key, build: build.id, job: job.plan.id, outputs, createdAt: this.now });
+        else if (!outputs) this.warn(`outputs of ${job.plan.id} changed before they were stored; not cached`);
       })
       .catch((error: unknown) => this.warn(`could not store outputs of ${job.plan.id}: ${error instanceof Error ? error.message : String(error)}`));
     this.hooks.keep(build.id, saved);
@@ -245,7 +253,7 @@ class CoordinatorImpl implements Coordinator {
   /** One scheduling round: starts, waits, skips; returns when to look again (a batch window closing). */
   private tick(): number | undefined {
     if (this.builds.size === 0) return undefined;
-    const agents = [...this.sessions.live.values()].map((agent) => ({ info: agent.info, running: agent.attempts.size }));
+    const agents = [...this.sessions.live.values()].filter((agent) => agent.state === 'online' && !agent.leaving).map((agent) => ({ info: agent.info, running: agent.attempts.size }));
     // Every slot taken: nothing can start, and the next job to end asks again.
     if (!agents.some(({ info, running }) => running < info.slots)) return undefined;
     const output = schedule(this.inputs.build(this.builds.values(), agents, this.holds.byGroup, this.now));
@@ -257,9 +265,15 @@ class CoordinatorImpl implements Coordinator {
     if (decision.type === 'start') return this.start(decision);
     const build = this.builds.get(decision.type === 'cancel_holder' ? decision.holder.build : decision.build);
     if (!build) return;
-    if (decision.type === 'cancel_holder') this.dispatch(build, { type: 'cancel_holder', holder: decision.holder, reason: decision.reason });
-    else if (decision.type === 'skip') this.dispatch(build, { type: 'skip', job: decision.job, reason: decision.reason });
-    else this.dispatch(build, { type: 'wait', job: decision.job, waiting: decision.waiting });
+    // The scheduler keys groups by project (resource-holds.ts); users read plain group names.
+    if (decision.type === 'cancel_holder') this.dispatch(build, { type: 'cancel_holder', holder: decision.holder, reason: plainGroups(decision.reason, build.root) });
+    else if (decision.type === 'skip') this.dispatch(build, { type: 'skip', job: decision.job, reason: plainGroups(decision.reason, build.root) });
+    else {
+      const waiting = { ...decision.waiting, group: splitGroup(decision.waiting.group).group };
+      const job = build.jobs.get(decision.job);
+      // Far back in a queue, moving up one place is not rewritten for every waiter (resource-holds.ts).
+      if (job?.state !== 'waiting' || mustPublishWait(job.waiting, waiting)) this.dispatch(build, { type: 'wait', job: decision.job, waiting });
+    }
   }
 
   private start(decision: Extract<Decision, { type: 'start' }>): void {
@@ -302,11 +316,10 @@ class CoordinatorImpl implements Coordinator {
       this.options.store.finishAttempt(attemptRowId, { finishedAt: at, status, reason: outcome.reason, exitCode: outcome.exitCode });
       let outputsError: string | undefined;
       if (outcome.status === 'success') {
-        try {
-          this.keepOutputs(build, job, describeOutputs(build.root, job.plan.outputs, this.options.artifacts));
-        } catch (error) {
-          outputsError = error instanceof Error ? error.message : String(error);
-        }
+        // The agent described the outputs where the job ran; the coordinator stores what it lacks.
+        const outputs = reportedOutputs(agent.info.name, job.plan.outputs, outcome);
+        if (typeof outputs === 'string') outputsError = outputs;
+        else this.keepOutputs(build, job, outputs);
       }
       this.dispatch(build, { type: 'attempt_finished', job: job.plan.id, outcome, batch: attempt.batch, outputsError });
       // A success whose outputs could not be read is a failed attempt too: attempt and job agree.

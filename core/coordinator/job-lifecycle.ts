@@ -1,6 +1,8 @@
 // The job lifecycle of one build as a reducer: (build state, event, now) -> effects. It moves jobs
 // between states (ready, running, retry, success, failed, skipped, canceled), propagates skips to
 // dependents, applies fail_fast and allow_failure, and says when a pipeline and the build are done.
+// An attempt lost with its agent (or canceled by its agent, unasked) is retried up to 2 times even
+// without `retry`; a job with its own `retry` follows it.
 // No I/O and no timers: the time comes in as `now`, and the coordinator applies the effects to the
 // store, the wire, the hooks and the event bus. A change never calls back into itself: dependents
 // are worked off a list, and a cache look-up comes back as a new event.
@@ -164,12 +166,16 @@ class Step {
       return;
     }
     const inBatch = batch ? ` (in batch ${batch})` : '';
+    if (outcome.status === 'canceled' && job.cancelReason === undefined && !build.canceled) {
+      // Nobody here asked: its agent stopped it (shut down). Not the job's fault: run it again, as if lost.
+      return this.finished(job, { ...event, outcome: { ...outcome, status: 'failed', reason: 'agent_lost', message: outcome.message ?? 'its agent canceled it (shutting down)' } });
+    }
     if (outcome.status === 'canceled') {
       this.change(job, 'canceled', (job.cancelReason ?? 'canceled') + inBatch);
       return;
     }
     const kind = outcome.reason === 'timeout' ? 'timeout' : outcome.reason === 'agent_lost' ? 'agent_lost' : 'failure';
-    const retry = job.plan.retry;
+    const retry = retryRule(job, kind);
     if (!build.canceled && job.attempts <= retry.max && retry.when.includes(kind)) {
       this.change(job, 'queued', `retry ${job.attempts}/${retry.max} after ${describeOutcome(outcome)}`);
       build.ready.add(job.plan.id);
@@ -235,6 +241,15 @@ class Step {
       this.effects.push({ type: 'schedule' });
     }
   }
+}
+
+/** Retries of an attempt lost with its agent when the job sets no retry: it is not the job's fault. */
+export const agentLostRetries = 2;
+
+/** The job's retry rule; a job without one (`retry: 0` or none) is still retried when its agent was lost. */
+function retryRule(job: JobRun, kind: 'timeout' | 'agent_lost' | 'failure'): { max: number; when: readonly string[] } {
+  const own = job.plan.retry;
+  return kind === 'agent_lost' && own.max === 0 ? { max: agentLostRetries, when: ['agent_lost'] } : own;
 }
 
 function snapshotOf(job: JobRun): JobSnapshot {

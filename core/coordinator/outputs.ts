@@ -1,15 +1,18 @@
-// Job outputs on a local workspace: find the files matching a job's output globs after it ran
-// (walking only below each glob's fixed prefix), store them content-addressed, restore them on a
-// cache hit. Neither follows a symbolic link out of the workspace (workspace-links.ts).
+// Job outputs: store content-addressed what the agent that ran a job reported (agent/describe-outputs.ts
+// describes them where the job ran; the coordinator no longer walks the workspace for them), restore
+// them on a cache hit, and match globs on disk for LAN snapshots. A restore never follows a symbolic
+// link out of the workspace (workspace-links.ts).
 import { createHash } from 'node:crypto';
-import { chmodSync, lstatSync, readFileSync, readlinkSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { chmodSync, closeSync, constants, lstatSync, openSync, readFileSync, readlinkSync, statSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { join } from 'node:path';
 import picomatch from 'picomatch';
 import { listProjectFiles } from '../project/disk-files';
-import type { OutputFile } from '../protocol/types';
-import { isSymlinkOutput } from '../store/artifact-store';
+import { filesProblem } from '../protocol/transfer';
+import type { AttemptOutcome, OutputFile } from '../protocol/types';
+import { isSymlinkOutput, symlinkMode } from '../store/artifact-store';
 import type { ArtifactStore } from '../store/types';
-import { checkInside, describeLink, prepareParents, realRoot } from './workspace-links';
+import { prepareParents, realRoot } from './workspace-links';
 
 const patternCharacters = /[*?[\]{}()!+@]/;
 
@@ -59,31 +62,78 @@ function statSafe(path: string) {
   }
 }
 
-export type DescribedOutput = ReturnType<ArtifactStore['describe']>;
+/** Output files up to this size are read whole to be stored (in a pack); larger ones are copied. */
+const readWhole = 1 << 20;
+/** Output files up to this size are read without a trip to the thread pool. */
+const readAtOnce = 1 << 16;
 
-/**
- * Describes a job's outputs (hashes, and small files' bytes) now; storing them is `saveOutputs`, which may
- * run later. A symbolic link is described as a link; one that leads out of the workspace, or a file
- * reached through such a link, throws a user-facing message.
- */
-export function describeOutputs(root: string, globs: readonly string[], artifacts: ArtifactStore): DescribedOutput[] {
+/** The reported files that one job's globs name (a batch's agent reports the union of its members'). */
+export function outputsOf(files: readonly OutputFile[], globs: readonly string[]): OutputFile[] {
   if (globs.length === 0) return [];
-  const workspace = realRoot(root);
-  // A walk never starts below a linked folder that leads out (`out -> /` would walk the whole disk).
-  for (const glob of globs) checkInside(root, workspace, patternCharacters.test(glob) ? globBase(glob) || '.' : glob, `"${glob}"`);
-  const paths = matchFiles(root, globs);
-  return paths.map((path) => {
-    checkInside(root, workspace, dirname(path), path);
-    if (lstatSync(join(root, path)).isSymbolicLink()) return describeLink(root, workspace, path);
-    checkInside(root, workspace, path, path);
-    return artifacts.describe(join(root, path), path);
-  });
+  const tests = globs.map((glob) => (patternCharacters.test(glob) ? matcher(glob) : (path: string) => path === glob || path.startsWith(`${glob}/`)));
+  return files.filter((file) => tests.some((isMatch) => isMatch(file.path)));
 }
 
-/** Stores described outputs; resolves false if a large one changed since it was described. */
-export async function saveOutputs(root: string, outputs: readonly DescribedOutput[], artifacts: ArtifactStore): Promise<boolean> {
-  const stored = await Promise.all(outputs.map(({ file, content }) => artifacts.putDescribed(join(root, file.path), file, content)));
-  return stored.every(Boolean);
+/** A success's outputs for one job, as its agent reported them; a string says why they cannot be kept. */
+export function reportedOutputs(agentName: string, globs: readonly string[], outcome: AttemptOutcome): OutputFile[] | string {
+  if (outcome.outputsProblem !== undefined) return outcome.outputsProblem;
+  if (globs.length === 0) return [];
+  if (outcome.outputs === undefined) return `agent ${agentName} did not report them`;
+  const files = outputsOf(outcome.outputs, globs);
+  return filesProblem(files, Number.MAX_SAFE_INTEGER) ?? files;
+}
+
+/**
+ * Stores the outputs an agent reported, as the cache keeps them (a link as mode 120000 with its target
+ * as content), taking from the workspace only the bytes the store lacks, one file at a time. Resolves
+ * undefined when a file no longer has the reported content (a later job changed it). Paths and link
+ * targets are checked again here: an agent's report is not trusted to stay inside the workspace.
+ */
+export async function storeOutputs(root: string, files: readonly OutputFile[], artifacts: ArtifactStore): Promise<OutputFile[] | undefined> {
+  const problem = filesProblem(files, Number.MAX_SAFE_INTEGER);
+  if (problem) throw new Error(`the agent reported bad outputs: ${problem}`);
+  const stored: OutputFile[] = [];
+  for (const file of files) {
+    const absolute = join(root, file.path);
+    if (file.link !== undefined) {
+      const content = Buffer.from(file.link, 'utf8');
+      const kept = { path: file.path, size: content.length, sha256: createHash('sha256').update(content).digest('hex'), mode: symlinkMode | 0o777 };
+      if (!artifacts.has(kept.sha256)) await artifacts.putDescribed(absolute, kept, content);
+      stored.push(kept);
+      continue;
+    }
+    const kept = { path: file.path, size: file.size, sha256: file.sha256, mode: file.mode & 0o7777 };
+    stored.push(kept);
+    if (artifacts.has(file.sha256)) continue;
+    if (file.size > readWhole) {
+      if (!(await artifacts.putDescribed(absolute, kept))) return undefined;
+      continue;
+    }
+    const content = await readNoFollow(absolute, file.size);
+    if (content.length !== file.size || createHash('sha256').update(content).digest('hex') !== file.sha256) return undefined;
+    await artifacts.putDescribed(absolute, kept, content);
+  }
+  return stored;
+}
+
+/** A file's bytes, never read through a final symbolic link; a small one (expected size) read at once. */
+async function readNoFollow(path: string, expected: number): Promise<Buffer> {
+  const flags = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0);
+  if (expected <= readAtOnce) {
+    // A round trip to the thread pool per call costs more than reading a small file here.
+    const descriptor = openSync(path, flags);
+    try {
+      return readFileSync(descriptor);
+    } finally {
+      closeSync(descriptor);
+    }
+  }
+  const handle = await open(path, flags);
+  try {
+    return await handle.readFile();
+  } finally {
+    await handle.close();
+  }
 }
 
 /**

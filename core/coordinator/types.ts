@@ -25,7 +25,7 @@ export interface CoordinatorOptions {
   warn?: (message: string) => void;
   /** How long events gather before one commit and delivery (default 15 ms). */
   eventDelayMs?: number;
-  /** How long an agent that sends heartbeats may stay silent before its attempts count as lost (default 30 s). */
+  /** How long an agent that sends heartbeats may stay silent before its attempts count as lost, unless their plan sets agent_lost_after (default 60 s). */
   agentSilenceMs?: number;
 }
 
@@ -45,7 +45,7 @@ export interface Coordinator {
   failReady(build: string, job: string, reason: string): boolean;
   subscribe(listener: (event: FarmEvent) => void): () => void;
   /** The agents that get work now: how many slots each fills and when it was last heard. */
-  liveAgents(): { info: AgentInfo; running: number; heardAt: number }[];
+  liveAgents(): { info: AgentInfo; running: number; heardAt: number; state?: 'online' | 'unreachable' }[];
   /** Resolves with the build's final status once every job and hook is done. */
   finished(id: string): Promise<'success' | 'failed' | 'canceled'>;
   close(): Promise<void>;

@@ -13,7 +13,8 @@ import { validateAgentMessage } from '../protocol/validate';
 import { frameSocketOf, type HeartbeatOptions } from '../protocol/ws-frames';
 
 export type DialFailure =
-  | { kind: 'unreachable'; message: string }
+  /** `code`: the socket's error code; ECONNREFUSED means the machine answered but no agent listens. */
+  | { kind: 'unreachable'; message: string; code?: string }
   /** The agent answered with a certificate other than the pinned one. */
   | { kind: 'fingerprint'; message: string }
   /** The agent refused us (HTTP 401/403), with its reason. */
@@ -78,7 +79,7 @@ export function dialAgent(options: DialOptions): Promise<{ dialed: Dialed } | { 
       ws.terminate();
     });
     ws.on('error', (error: Error & { code?: string }) => {
-      settle({ failure: { kind: 'unreachable', message: `cannot reach agent at ${where}: ${error.code ?? error.message}` } });
+      settle({ failure: { kind: 'unreachable', message: `cannot reach agent at ${where}: ${error.code ?? error.message}`, code: error.code } });
     });
     ws.once('open', () => {
       if (!socket || !seen) return settle({ failure: { kind: 'unreachable', message: `no TLS session with ${where}` } });

@@ -1,13 +1,14 @@
 // Paired LAN agents joining a coordinator: every paired agent that is online (heard on mDNS with its
 // pinned fingerprint, else at its last known address) is dialed, pinned, wrapped in a remote session
 // and attached; agents that come online later join on the next pass; a lost connection is re-dialed
-// with a backoff that doubles up to 2 s. Counts the bytes moved per build for the report.
+// with a backoff that doubles up to 2 s, and resumes the agent's session (agent-link.ts) unless the
+// re-dial is refused (the agent is gone: its attempts are lost now). Counts the bytes moved per build.
 import type { Coordinator } from '../coordinator/types';
 import type { ArtifactStore, Store } from '../store/types';
-import type { AgentMessage, Channel, CoordinatorMessage } from '../protocol/types';
 import type { TrustedPeer } from '../protocol/lan-identity';
 import { openCoordinatorIdentity, readPairedAgents } from './coordinator-identity';
-import { connectAgent } from './dial';
+import { createAgentLink, type AgentLink } from './agent-link';
+import { connectAgent, type DialFailure } from './dial';
 import type { Discovery } from './discovery';
 import { remoteSession, type TransferDirection } from './remote-session';
 import { createSnapshotter, snapshotScope } from './snapshot';
@@ -32,11 +33,13 @@ export interface RemoteAgents {
 }
 
 interface Link {
-  channel?: Channel<AgentMessage, CoordinatorMessage>;
+  agent?: AgentLink;
   dialing: boolean;
   nextDialAt: number;
   backoffMs: number;
 }
+
+const isGone = (failure: DialFailure) => (failure.kind === 'unreachable' ? failure.code === 'ECONNREFUSED' : true);
 
 /** Starts attaching paired agents; with none paired it does nothing (no mDNS, no timers). */
 export async function startRemoteAgents(options: RemoteAgentsOptions): Promise<RemoteAgents> {
@@ -78,16 +81,19 @@ export async function startRemoteAgents(options: RemoteAgentsOptions): Promise<R
     const tag = `agent ${peer.name} (${where.host}:${where.port})`;
     const result = await connectAgent({ identity, host: where.host, port: where.port, fingerprint: peer.fingerprint, timeoutMs: 3000, log: (line) => options.log(`${tag}: ${line}`) });
     link.dialing = false;
-    if ('failure' in result) return failed(link);
+    if ('failure' in result) {
+      // The machine answered but no agent listens there (or another one does): the agent is gone, not cut off.
+      if (isGone(result.failure)) link.agent?.gone(`is gone (${result.failure.message})`);
+      return failed(link);
+    }
     if (closed) return result.channel.close();
-    const channel = remoteSession({ channel: result.channel, snapshots, artifacts: options.artifacts, count, scope, log: (line) => options.log(`${tag}: ${line}`) });
-    link.channel = channel;
-    link.backoffMs = 250;
-    channel.onClose(() => {
-      if (link.channel === channel) link.channel = undefined;
-      failed(link);
+    link.agent ??= createAgentLink({
+      wrap: (channel) => remoteSession({ channel, snapshots, artifacts: options.artifacts, count, scope, log: (line) => options.log(`${tag}: ${line}`) }),
+      attach: (channel) => options.coordinator.attachAgent(channel),
     });
-    options.coordinator.attachAgent(channel);
+    link.backoffMs = 250;
+    result.channel.onClose(() => failed(link));
+    link.agent.connect(result.channel);
   }
 
   const pass = () => {
@@ -95,7 +101,7 @@ export async function startRemoteAgents(options: RemoteAgentsOptions): Promise<R
     for (const peer of pairedAgents()) {
       const link = links.get(peer.id) ?? { dialing: false, nextDialAt: 0, backoffMs: 250 };
       links.set(peer.id, link);
-      if (link.channel || link.dialing || Date.now() < link.nextDialAt) continue;
+      if (link.agent?.connected() || link.dialing || Date.now() < link.nextDialAt) continue;
       const where = whereIs(peer);
       if (where) void dial(peer, link, where);
     }
@@ -108,7 +114,7 @@ export async function startRemoteAgents(options: RemoteAgentsOptions): Promise<R
     async close() {
       closed = true;
       clearInterval(timer);
-      for (const link of links.values()) link.channel?.close();
+      for (const link of links.values()) link.agent?.close();
     },
   };
 }

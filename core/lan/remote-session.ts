@@ -2,7 +2,7 @@
 // assignment leaves with a snapshot of the project instead of a path on this disk; the agent's
 // fetches are answered with the blobs of that snapshot only; a success's output files come back
 // (only the blobs the artifact store lacks), are stored and written into the project folder before
-// the result reaches the coordinator, so it finds them where a local run would have left them.
+// the result reaches the coordinator, with the checked list of outputs in it (outcome.outputs).
 import { chmodSync, closeSync, constants, lstatSync, mkdirSync, openSync, readSync, renameSync, rmSync, statSync, symlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { BlobReceiver, type BlobSink, type BlobSource, filesProblem, inParts, manifestParts, sendBlob } from '../protocol/transfer';
@@ -75,6 +75,8 @@ interface RemoteAttempt {
   sources: Map<string, string>;
   /** Set once the agent listed its outputs: resolves with a problem, or undefined when all are in place. */
   outputs?: Promise<string | undefined>;
+  /** The output files the agent listed and this session checked: what the coordinator is told. */
+  files?: OutputFile[];
 }
 
 /** Wraps a LAN agent's channel for coordinator.attachAgent. */
@@ -183,6 +185,7 @@ export function remoteSession(options: RemoteSessionOptions): Channel<AgentMessa
       sendWant(attemptId, []);
       return `outputs refused: ${problem}`;
     }
+    attempt.files = files;
     const wanted = new Map<string, Promise<Received>>();
     let count = 0;
     for (const file of files) {
@@ -250,10 +253,12 @@ export function remoteSession(options: RemoteSessionOptions): Channel<AgentMessa
     if (message.type === 'result') {
       const attempt = attempts.get(message.attempt);
       attempts.delete(message.attempt);
-      if (!attempt?.outputs || message.outcome.status !== 'success') return deliver(message);
+      // The coordinator is told only the outputs this session checked and placed, never a list carried in the result.
+      const told = { ...message, outcome: { ...message.outcome, outputs: attempt?.files } };
+      if (!attempt?.outputs || told.outcome.status !== 'success') return deliver(told);
       void attempt.outputs.then((problem) => {
         if (problem) log(`${message.attempt}: ${problem}`);
-        deliver(problem ? { ...message, outcome: { status: 'failed', reason: 'error', message: problem } } : message);
+        deliver(problem ? { ...message, outcome: { status: 'failed', reason: 'error', message: problem } } : told);
       });
       return;
     }

@@ -132,5 +132,6 @@ export function planProject(spec: ProjectSpec, files: ProjectFiles, options: Pla
     ...spec.pipelines.map((pipeline) => plannedPipeline(pipeline, jobsOf.get(pipeline.name) ?? [])),
     ...recipes.map((recipe) => recipePipeline(recipe, jobsOf.get(recipe.name) ?? [])),
   ];
-  return { plan: { pipelines, jobs, resourceGroups: spec.settings.resourceGroups }, diagnostics: [] };
+  const lostAfter = spec.settings.agentLostAfterMs;
+  return { plan: { pipelines, jobs, resourceGroups: spec.settings.resourceGroups, ...(lostAfter === undefined ? {} : { agentLostAfterMs: lostAfter }) }, diagnostics: [] };
 }

@@ -67,6 +67,8 @@ export interface Plan {
   /** Topological order: every job comes after all of its needs; ties broken by id. */
   jobs: PlannedJob[];
   resourceGroups: ResourceGroupSettings[];
+  /** `agent_lost_after` of the settings, when set (ms). */
+  agentLostAfterMs?: number;
 }
 
 export interface PlanResult {

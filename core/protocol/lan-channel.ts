@@ -68,9 +68,9 @@ export function createFramedChannel<In, Out>(socket: FrameSocket, options: Frame
     },
     onMessage: (handler) => void handlers.push(handler),
     onClose: (handler) => void closeHandlers.push(handler),
-    close() {
+    close(goingAway) {
       if (closed) return;
-      socket.close(1000, 'closed');
+      socket.close(goingAway === undefined ? 1000 : 1001, goingAway ?? 'closed');
     },
     drained() {
       const buffered = socket.bufferedBytes;

@@ -83,18 +83,31 @@ export interface AttemptOutcome {
   exitCode?: number;
   /** One sentence for the user when the reason alone does not say it (e.g. image not found). */
   message?: string;
+  /** A success's output files, described where the job ran (matching the attempt's output globs). */
+  outputs?: OutputFile[];
+  /** Why a success's outputs could not be described (a link out of the workspace, say): the job fails. */
+  outputsProblem?: string;
 }
 
+/**
+ * A LAN agent numbers what must not be lost (started, log, outputs, result) with `n`, per coordinator
+ * identity, and keeps it on disk until the coordinator acknowledges it (heartbeat or welcome `acked`):
+ * after a reconnect it resends everything past `acked`, and the coordinator drops an `n` it applied.
+ * The embedded agent sends no `n`.
+ */
 export type AgentMessage =
-  | { type: 'hello'; protocol: number; agent: AgentInfo }
-  | { type: 'started'; attempt: string; at: number }
-  | { type: 'log'; attempt: string; seq: number; stream: LogStream; data: string }
-  | { type: 'result'; attempt: string; outcome: AttemptOutcome }
+  /** `running`: the attempts it holds (running, or with a result not yet acknowledged); a LAN agent sends it. */
+  | { type: 'hello'; protocol: number; agent: AgentInfo; running?: string[] }
+  | { type: 'started'; attempt: string; at: number; n?: number }
+  | { type: 'log'; attempt: string; seq: number; stream: LogStream; data: string; n?: number }
+  | { type: 'result'; attempt: string; outcome: AttemptOutcome; n?: number }
   | { type: 'heartbeat'; running: string[] }
+  /** The agent shuts down: give it no new work (what it runs comes back canceled, then it closes). */
+  | { type: 'leaving' }
   /** Blobs of an assigned snapshot this agent lacks. */
   | { type: 'fetch'; attempt: string; blobs: string[] }
   /** A successful attempt's output files, sent before its result (`more`: further parts follow). */
-  | { type: 'outputs'; attempt: string; files: OutputFile[]; more?: boolean }
+  | { type: 'outputs'; attempt: string; files: OutputFile[]; more?: boolean; n?: number }
   | BlobChunk;
 
 /** A piece of a blob (base64, well under the message limit); `last` ends it. */
@@ -107,7 +120,10 @@ export interface BlobChunk {
 }
 
 export type CoordinatorMessage =
-  | { type: 'welcome'; protocol: number; coordinator: string }
+  /** `acked`: the highest numbered message of this agent applied so far (resend what comes after). */
+  | { type: 'welcome'; protocol: number; coordinator: string; acked?: number }
+  /** Sent every second to a LAN agent: it is alive, and has applied everything up to `acked`. */
+  | { type: 'heartbeat'; acked: number }
   | { type: 'assign'; attempt: AttemptSpec }
   | { type: 'cancel'; attempt: string; reason: FailureReason }
   /** The output blobs the coordinator's store lacks (answer to `outputs`; empty when it has them all). */
@@ -141,14 +157,16 @@ export type FarmEvent =
       exitCode?: number;
     }
   | { type: 'log'; build: string; job: string; seq: number; stream: LogStream; data: string; at: number }
-  | { type: 'agent'; agent: AgentInfo; state: 'online' | 'offline'; at: number };
+  /** `unreachable`: not heard for 3 heartbeats; it keeps its attempts until `agent_lost_after`. */
+  | { type: 'agent'; agent: AgentInfo; state: 'online' | 'unreachable' | 'offline'; at: number };
 
 /** A two-way message channel: an in-memory pair for the embedded agent, a WebSocket for LAN agents. */
 export interface Channel<In, Out> {
   send(message: Out): void;
   onMessage(handler: (message: In) => void): void;
   onClose(handler: (reason: string) => void): void;
-  close(): void;
+  /** `goingAway`: the closing side shuts down for good (a LAN channel closes with 1001 then, not 1000). */
+  close(goingAway?: string): void;
   /** Resolves once the transport's send buffer is low again (a blob sender waits on it; absent: no wait). */
   drained?(): Promise<void>;
 }

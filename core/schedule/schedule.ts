@@ -1,7 +1,8 @@
 // The scheduler: from (ready jobs, agents, holders, now) to decisions. Pure (a round borrows the
 // caller's ready queues and leaves them as they were); the coordinator applies the decisions.
 // Priority is the longest remaining critical path, then age; between builds running at once, the
-// build with the fewest running jobs goes first (fair share).
+// build with the fewest running jobs goes first (fair share). A job goes to an agent that holds its
+// inputs when that one has a free slot (placement by data), else to the least busy matching agent.
 import { formUnits, type Unit } from './batching';
 import { ReadyQueues } from './ready-queues';
 import { orderWaiters, sameHolder, type Waiter } from './resource-groups';
@@ -57,6 +58,7 @@ function buildsInOrder(input: SchedulerInput, queues: ReadyQueues): string[] {
 /** Mutable copies of the input that the decisions of one call consume. */
 class SchedulingState {
   readonly free = new Map<string, number>();
+  private readonly agentsById = new Map<string, AgentSlots>();
   private readonly running = new Map<string, number>();
   private readonly buildOrder = new Map<string, number>();
   private readonly pipelineRunning = new Map<string, number>();
@@ -71,7 +73,10 @@ class SchedulingState {
     private readonly input: SchedulerInput,
     units: Unit[],
   ) {
-    for (const agent of input.agents) this.free.set(agent.id, agent.free);
+    for (const agent of input.agents) {
+      this.free.set(agent.id, agent.free);
+      this.agentsById.set(agent.id, agent);
+    }
     for (const build of input.builds) {
       this.running.set(build.id, build.running);
       this.buildOrder.set(build.id, build.order);
@@ -221,8 +226,15 @@ class SchedulingState {
     if (list.size === 0) this.waiters.delete(need.group);
   }
 
-  /** The matching agent with the most free slots (spreads load), ties by id. */
+  /**
+   * Where a job goes: the first agent holding its inputs that serves it and has a free slot (a chain
+   * stays on one agent), else the matching agent with the most free slots (spreads load), ties by id.
+   */
   private findAgent(job: ReadyJob): AgentSlots | undefined {
+    for (const id of job.inputsOn ?? []) {
+      const holder = this.agentsById.get(id);
+      if (holder && this.free.get(id)! > 0 && agentServes(holder, job)) return holder;
+    }
     let best: AgentSlots | undefined;
     for (const agent of this.input.agents) {
       const free = this.free.get(agent.id)!;

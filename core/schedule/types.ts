@@ -21,6 +21,11 @@ export interface ReadyJob {
   /** Resource group its pipeline holds while it runs, if any. */
   pipelineResourceGroup?: string;
   batch?: { key: string; windowMs: number; max: number };
+  /**
+   * Agents (ids) that ran the jobs it needs, most of them first: their outputs are already in that
+   * agent's cache, so the job prefers one of these when it has a free slot (placement by data).
+   */
+  inputsOn?: string[];
 }
 
 export interface BuildView {

@@ -1,13 +1,17 @@
-// Settings documents (`kind: settings`, or `.farmhand/settings.yml`): resource groups, merged across documents.
+// Settings documents (`kind: settings`, or `.farmhand/settings.yml`): resource groups, merged across
+// documents, and `agent_lost_after` (how long a silent LAN agent keeps its attempts; set once).
 import type { DiagnosticSink } from './diagnostics';
 import { didYouMean, formatLocation } from './diagnostics';
 import { checkKeys, findEntry, readInteger, readMap } from './fields';
+import { readDuration } from './values';
 import type { OnBusy, ProcessMode, ResourceGroupSettings, SettingsSpec } from './types';
 import { checkDocumentVersion } from './version-field';
 import type { YMap, YNode } from './yaml-source';
 
 /** Keys of a settings document. */
-export const settingsKeys = ['version', 'kind', 'resource_groups'] as const;
+export const settingsKeys = ['version', 'kind', 'resource_groups', 'agent_lost_after'] as const;
+/** Default of `agent_lost_after`. */
+export const defaultAgentLostAfterMs = 60_000;
 /** Keys of one resource group. */
 export const resourceGroupKeys = ['capacity', 'process_mode', 'on_busy'] as const;
 /** Every `process_mode`, default first. */
@@ -22,9 +26,17 @@ const groupPatternShape = /^[A-Za-z0-9*][A-Za-z0-9._*-]*$/;
 export function readSettings(sink: DiagnosticSink, documents: readonly YMap[]): SettingsSpec {
   const resourceGroups: ResourceGroupSettings[] = [];
   const byPattern = new Map<string, ResourceGroupSettings>();
+  let agentLostAfterMs: number | undefined;
+  let lostAfterLoc: ResourceGroupSettings['loc'] | undefined;
   for (const map of documents) {
     checkKeys(sink, map, settingsKeys, 'settings');
     checkDocumentVersion(sink, map);
+    const lostAfter = findEntry(map, 'agent_lost_after');
+    if (lostAfter && lostAfterLoc) sink.error(lostAfter.keyLoc, '`agent_lost_after` is set twice', `first set at ${formatLocation(lostAfterLoc)}`);
+    else if (lostAfter) {
+      lostAfterLoc = lostAfter.keyLoc;
+      agentLostAfterMs = readDuration(sink, lostAfter.value, 'agent_lost_after');
+    }
     const groupsNode = findEntry(map, 'resource_groups')?.value;
     const groups = groupsNode ? readMap(sink, groupsNode, 'resource_groups', 'a map of group name: { capacity, process_mode, on_busy }') : undefined;
     for (const entry of groups?.entries ?? []) {
@@ -41,7 +53,7 @@ export function readSettings(sink: DiagnosticSink, documents: readonly YMap[]): 
       resourceGroups.push(group);
     }
   }
-  return { resourceGroups };
+  return agentLostAfterMs === undefined ? { resourceGroups } : { resourceGroups, agentLostAfterMs };
 }
 
 function readGroup(sink: DiagnosticSink, pattern: string, node: YNode, loc: ResourceGroupSettings['loc']): ResourceGroupSettings {

@@ -99,6 +99,8 @@ export interface ResourceGroupSettings {
 
 export interface SettingsSpec {
   resourceGroups: ResourceGroupSettings[];
+  /** `agent_lost_after`: how long an agent may stay silent before its attempts are lost and rerun (ms). */
+  agentLostAfterMs?: number;
 }
 
 /** A version request, e.g. `>=1.2.12`, `~3.0`, `3.0`, `=1.2.3`, or several joined by `,`. */

@@ -38,8 +38,17 @@ afterAll(async () => {
 const dial = (identity: CoordinatorIdentity, fingerprint = agent.fingerprint) => dialAgent({ identity: identity.identity, host: '127.0.0.1', port: agent.port, path: '/ws', fingerprint });
 
 /** Sends raw text on a dialed socket and resolves with the next message the agent sends. */
-function nextMessage(ws: WebSocket): Promise<Record<string, unknown>> {
-  return new Promise((resolve) => ws.once('message', (data: Buffer) => resolve(JSON.parse(data.toString()) as Record<string, unknown>)));
+/** The next message that is not a heartbeat, nor a resent message of an earlier connection (numbered, of another attempt). */
+function nextMessage(ws: WebSocket, attempt?: string): Promise<Record<string, unknown>> {
+  return new Promise((resolve) => {
+    const take = (data: Buffer) => {
+      const message = JSON.parse(data.toString()) as Record<string, unknown>;
+      if (message.type === 'heartbeat' || (attempt !== undefined && message.attempt !== attempt)) return;
+      ws.off('message', take);
+      resolve(message);
+    };
+    ws.on('message', take);
+  });
 }
 
 async function dialPaired(): Promise<Dialed> {
@@ -119,7 +128,7 @@ describe('a LAN agent on loopback', () => {
     await expect.poll(() => agent.stderr()).toMatch(/refused a message: message is not JSON/);
     // Still serving on the same connection.
     ws.send(JSON.stringify({ type: 'welcome', protocol: 1, coordinator: 'test' }));
-    const started = nextMessage(ws);
+    const started = nextMessage(ws, 'x1');
     ws.send(JSON.stringify({ type: 'assign', attempt: { id: 'x1', build: 'b', job: 'p/j', run: ['true'], env: {}, workingDirectory: '.', workspace: { kind: 'local', root: '/' }, outputs: [] } }));
     expect(await started).toMatchObject({ type: 'started', attempt: 'x1' });
     ws.close();
@@ -129,7 +138,7 @@ describe('a LAN agent on loopback', () => {
     const { ws } = await dialPaired();
     await nextMessage(ws); // hello
     ws.send(JSON.stringify({ type: 'welcome', protocol: 999, coordinator: 'future' }));
-    const reply = nextMessage(ws);
+    const reply = nextMessage(ws, 'x2');
     ws.send(JSON.stringify({ type: 'assign', attempt: { id: 'x2', build: 'b', job: 'p/j', run: ['true'], env: {}, workingDirectory: '.', workspace: { kind: 'local', root: '/' }, outputs: [] } }));
     expect(await reply).toMatchObject({ type: 'result', attempt: 'x2', outcome: { status: 'failed', message: expect.stringContaining('refuses new work') } });
     await expect.poll(() => agent.stderr()).toContain('coordinator speaks protocol 999');

@@ -29,6 +29,8 @@ beforeAll(async () => {
   const dialed = await dialAgent({ identity, host: '127.0.0.1', port: agent.port, path: '/ws', fingerprint: agent.fingerprint });
   if (!('dialed' in dialed)) throw new Error(dialed.failure.message);
   channel = agentChannel(dialed.dialed, () => {});
+  // The agent reports once welcomed (the welcome says where to resume).
+  channel.send({ type: 'welcome', protocol: 1, coordinator: 'test' });
 });
 
 afterAll(async () => {

@@ -9,6 +9,7 @@ import { createCoordinator, type Coordinator } from '../../../core/coordinator/c
 import { createChannelPair } from '../../../core/protocol/channel';
 import type { AgentMessage, CoordinatorMessage } from '../../../core/protocol/types';
 import { openState, type State } from '../../../core/store/state-dir';
+import { openCoordinatorIdentity } from '../../../core/lan/coordinator-identity';
 import { makePlan } from '../../helpers/plans';
 import { waitFor } from '../../helpers/cli';
 
@@ -48,3 +49,24 @@ it('lists the embedded agent that connected before the list existed, online, wit
   coordinatorEnd.close();
   await waitFor(() => lan.agents().length === 0, 'the agent to leave the list');
 });
+
+it('shows a paired agent that went silent for 3 s as unreachable (online: false), and online again when heard', async () => {
+  const stateDir = join(dir, 'state');
+  const identity = await openCoordinatorIdentity(stateDir, 'coordinator');
+  identity.trustAgent({ id: 'agent-x', name: 'lefty', fingerprint: 'cd'.repeat(32), address: '10.0.0.9', port: 47100, pairedAt: 0 });
+  const [coordinatorEnd, agentEnd] = createChannelPair<CoordinatorMessage, AgentMessage>();
+  coordinator.attachAgent(coordinatorEnd);
+  // A LAN agent's hello lists what it runs: its silence is watched from then on.
+  agentEnd.send({ type: 'hello', protocol: 1, agent: { id: 'agent-x', name: 'lefty', pools: ['*'], labels: [], slots: 1, executors: ['shell'] }, running: [] });
+  const lan = createLanApi(stateDir, () => coordinator.liveAgents());
+  await waitFor(() => coordinator.liveAgents().length === 1, 'the agent to be live');
+  const row = () => lan.agents().find((agent) => (agent as { id: string }).id === 'agent-x');
+  expect(row()).toMatchObject({ online: true, status: 'online', paired: true });
+  await waitFor(() => (row() as { status: string }).status === 'unreachable', 'the agent to be unreachable', 6000);
+  expect(row()).toMatchObject({ online: false, status: 'unreachable' });
+  agentEnd.send({ type: 'heartbeat', running: [] });
+  await waitFor(() => (row() as { status: string }).status === 'online', 'the agent to be online again');
+  coordinatorEnd.close();
+  await waitFor(() => (row() as { status: string }).status === 'offline', 'the agent to be offline');
+  expect(row()).toMatchObject({ online: false, status: 'offline' });
+}, 15_000);

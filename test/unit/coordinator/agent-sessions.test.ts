@@ -48,16 +48,18 @@ function setup(silenceMs = 10_000) {
         session.attempts.delete(attempt.id);
         log.push(`dropped ${attempt.id} of ${session.info.name}`);
       },
+      unreachable: (session) => log.push(`unreachable ${session.info.name}`),
+      late: (session, attempt, outcome) => log.push(`late ${attempt.id} from ${session.info.name}: ${outcome.status}`),
     },
   );
-  const connect = (id = 'agent-1') => {
+  const connect = (id = 'agent-1', running?: string[]) => {
     const [coordinatorEnd, agentEnd] = createChannelPair<CoordinatorMessage, AgentMessage>();
     sessions.attach(coordinatorEnd);
     const received: CoordinatorMessage[] = [];
     let closed = false;
     agentEnd.onMessage((message) => received.push(message));
     coordinatorEnd.onClose(() => (closed = true));
-    agentEnd.send({ type: 'hello', protocol: 1, agent: { id, name: id, pools: ['*'], labels: ['*'], slots: 1, executors: ['shell'] } });
+    agentEnd.send({ type: 'hello', protocol: 1, agent: { id, name: id, pools: ['*'], labels: ['*'], slots: 1, executors: ['shell'] }, ...(running ? { running } : {}) });
     return { agent: agentEnd as Channel<CoordinatorMessage, AgentMessage>, received, closed: () => closed, close: () => coordinatorEnd.close() };
   };
   return { clock, log, sessions, connect };
@@ -93,7 +95,7 @@ describe('agent sessions', () => {
     clock.advance(8_000);
     expect(sessions.live.has('agent-1')).toBe(false);
     expect(one.closed()).toBe(true);
-    expect(log.filter((line) => line.startsWith('lost'))).toEqual(['lost agent-1: went silent for 12.0 s (1 attempts)']);
+    expect(log.filter((line) => line.startsWith('lost'))).toEqual(['lost agent-1: went silent for 10.5 s (1 attempts)']);
     expect(clock.pending()).toBe(0);
   });
 
@@ -148,6 +150,89 @@ describe('agent sessions', () => {
     await turn();
     expect(log.filter((line) => line.startsWith('dropped'))).toEqual(['dropped b-1.a1 of agent-1']);
     expect([...attempts.keys()]).toEqual(['b-1.a2']);
+    sessions.close();
+  });
+
+  it('an agent silent for 3 s is unreachable (published once), and online again when heard', async () => {
+    const { clock, log, sessions, connect } = setup(60_000);
+    const one = connect('agent-1', []);
+    await turn();
+    clock.advance(2_900);
+    expect(sessions.live.get('agent-1')!.state).toBe('online');
+    clock.advance(1_000);
+    expect(sessions.live.get('agent-1')!.state).toBe('unreachable');
+    clock.advance(5_000);
+    expect(log.filter((line) => line.startsWith('unreachable'))).toEqual(['unreachable agent-1']);
+    one.agent.send({ type: 'heartbeat', running: [] });
+    await turn();
+    expect(sessions.live.get('agent-1')!.state).toBe('online');
+    expect(log.filter((line) => line.startsWith('online'))).toEqual(['online agent-1', 'online agent-1']);
+    one.close();
+    sessions.close();
+  });
+
+  it('a LAN agent (hello with running) is watched from its hello; agent_lost_after of its attempt\'s build sets the limit', async () => {
+    const { clock, log, sessions, connect } = setup(60_000);
+    const one = connect('agent-1', []);
+    await turn();
+    sessions.live.get('agent-1')!.attempts.set('b-1.a1', { id: 'b-1.a1', build: { plan: { agentLostAfterMs: 5_000 } } } as unknown as Attempt);
+    clock.advance(4_900);
+    expect(sessions.live.has('agent-1')).toBe(true);
+    clock.advance(1_000);
+    expect(sessions.live.has('agent-1')).toBe(false);
+    expect(one.closed()).toBe(true);
+    expect(log.filter((line) => line.startsWith('lost'))).toEqual(['lost agent-1: went silent for 5.5 s (1 attempts)']);
+    sessions.close();
+  });
+
+  it('a hello that no longer lists an attempt (the agent restarted) drops it at once; a late result of a lost attempt is handed on as late', async () => {
+    const { log, sessions, connect } = setup(60_000);
+    const one = connect('agent-1', []);
+    await turn();
+    sessions.live.get('agent-1')!.attempts.set('b-1.a1', attempt('b-1.a1'));
+    sessions.live.get('agent-1')!.attempts.set('b-1.a2', attempt('b-1.a2'));
+    const again = connect('agent-1', ['b-1.a2']);
+    await turn();
+    expect(log.filter((line) => line.startsWith('dropped'))).toEqual(['dropped b-1.a1 of agent-1']);
+    expect([...sessions.live.get('agent-1')!.attempts.keys()]).toEqual(['b-1.a2']);
+    again.agent.send({ type: 'result', attempt: 'b-1.a1', outcome: { status: 'success', exitCode: 0 } });
+    again.agent.send({ type: 'result', attempt: 'b-1.a1', outcome: { status: 'success', exitCode: 0 } });
+    await turn();
+    expect(log.filter((line) => line.startsWith('late'))).toEqual(['late b-1.a1 from agent-1: success']);
+    // The second copy is an unknown attempt's result: passed on, and ignored there.
+    expect(log.filter((line) => line.startsWith('result'))).toEqual(['result from agent-1']);
+    one.close();
+    again.close();
+    sessions.close();
+  });
+
+  it('a returning agent still running an attempt that was lost meanwhile is told to cancel it', async () => {
+    const { sessions, connect } = setup(60_000);
+    const one = connect('agent-1', []);
+    await turn();
+    sessions.live.get('agent-1')!.attempts.set('b-1.a1', attempt('b-1.a1'));
+    one.close();
+    await turn();
+    expect(sessions.live.has('agent-1')).toBe(false);
+    const again = connect('agent-1', ['b-1.a1']);
+    await turn();
+    expect(again.received).toContainEqual({ type: 'cancel', attempt: 'b-1.a1', reason: 'agent_lost' });
+    again.close();
+    sessions.close();
+  });
+
+  it('an agent that says it is leaving gets the flag (no new work) until it says hello again', async () => {
+    const { sessions, connect } = setup(60_000);
+    const one = connect('agent-1', []);
+    await turn();
+    one.agent.send({ type: 'leaving' });
+    await turn();
+    expect(sessions.live.get('agent-1')!.leaving).toBe(true);
+    const again = connect('agent-1', []);
+    await turn();
+    expect(sessions.live.get('agent-1')!.leaving).toBeUndefined();
+    one.close();
+    again.close();
     sessions.close();
   });
 });

@@ -9,6 +9,7 @@ import type { Holder, SchedulerOutput } from '../../../core/schedule/types';
 import { BuildRun } from '../../../core/coordinator/build-run';
 import { reduceJobs, type LifecycleEffect, type LifecycleEvent } from '../../../core/coordinator/job-lifecycle';
 import { SchedulerInputs } from '../../../core/coordinator/scheduler-input';
+import { scopedGroup, splitGroup } from '../../../core/coordinator/resource-holds';
 import { makePlan } from '../../helpers/plans';
 
 const agent = { id: 'agent-1', name: 'local', pools: ['*'], labels: ['*'], slots: 4, executors: ['shell' as const] };
@@ -36,7 +37,8 @@ function drive(plan: Plan) {
     const out = reduceJobs(build, event, clock.now);
     effects.push(...out);
     // What the coordinator does with a pipeline's end: its resource group goes to the next one.
-    for (const effect of out) if (effect.type === 'pipeline_done' && effect.resourceGroup) release(effect.resourceGroup, { build: build.id, job: `pipeline:${effect.pipeline}` });
+    // (The scheduler keys groups per project, resource-holds.ts.)
+    for (const effect of out) if (effect.type === 'pipeline_done' && effect.resourceGroup) release(scopedGroup(build.root, effect.resourceGroup), { build: build.id, job: `pipeline:${effect.pipeline}` });
     return out;
   };
   /** One scheduling round at the clock's time: starts what the scheduler picks. */
@@ -49,7 +51,7 @@ function drive(plan: Plan) {
         for (const { group, holder } of decision.acquire) holders.set(group, [...(holders.get(group) ?? []), holder]);
         for (const member of decision.members) attempts.set(member.job, { id, batch, acquired: decision.acquire });
         send({ type: 'attempt_started', attempt: id, agent: agent.name, jobs: decision.members.map((member) => member.job), batch });
-      } else if (decision.type === 'wait') send({ type: 'wait', job: decision.job, waiting: decision.waiting });
+      } else if (decision.type === 'wait') send({ type: 'wait', job: decision.job, waiting: { ...decision.waiting, group: splitGroup(decision.waiting.group).group } });
       else if (decision.type === 'skip') send({ type: 'skip', job: decision.job, reason: decision.reason });
     }
     return output;
@@ -165,10 +167,10 @@ describe('job lifecycle', () => {
     run.clock.now = 200;
     const effects = run.finish('one/b', success);
     expect(effects).toContainEqual(expect.objectContaining({ type: 'pipeline_done', pipeline: 'one', resourceGroup: 'deploy', failed: false }));
-    expect(run.holders.get('deploy')).toBeUndefined();
+    expect(run.holders.get(scopedGroup('/nowhere', 'deploy'))).toBeUndefined();
     run.round();
     expect(run.running()).toEqual(['two/a']);
-    expect(run.holders.get('deploy')).toEqual([{ build: 'b-1', job: 'pipeline:two' }]);
+    expect(run.holders.get(scopedGroup('/nowhere', 'deploy'))).toEqual([{ build: 'b-1', job: 'pipeline:two' }]);
   });
 
   it('batch windows: jobs ready within the window of the first start together when it closes', () => {
@@ -220,5 +222,65 @@ describe('job lifecycle', () => {
     expect(cancel).toEqual([{ type: 'cancel_attempt', attempt: 'b-2.a1' }]);
     reduceJobs(build, { type: 'attempt_finished', job: 'p/b', outcome: { status: 'canceled', reason: 'canceled' } }, 60);
     expect(build.jobs.get('p/b')!.reason).toBe('on_busy: cancel for b-3');
+  });
+});
+
+describe('job lifecycle: attempts lost with their agent', () => {
+  const lost: AttemptOutcome = { status: 'failed', reason: 'agent_lost', message: 'agent left went silent for 60.0 s' };
+
+  it('retries a job without retry up to 2 times when its agent is lost, then marks it lost', () => {
+    const run = drive(makePlan({ 'p/a': {}, 'p/b': { needs: ['p/a'] } }));
+    run.round();
+    run.clock.now = 1000;
+    expect(run.finish('p/a', lost)).toContainEqual({ type: 'schedule' });
+    expect(run.state('p/a')).toBe('queued');
+    expect(run.reason('p/a')).toBe('retry 1/2 after agent left went silent for 60.0 s');
+    run.round();
+    run.clock.now = 2000;
+    run.finish('p/a', lost);
+    expect(run.reason('p/a')).toBe('retry 2/2 after agent left went silent for 60.0 s');
+    run.round();
+    expect(run.build.jobs.get('p/a')!.attempts).toBe(3);
+    run.clock.now = 3000;
+    run.finish('p/a', lost);
+    expect([run.state('p/a'), run.state('p/b')]).toEqual(['lost', 'skipped']);
+    expect(run.build.jobs.get('p/a')!.finishedAt).toBe(3000);
+    expect(doneStatus(run.effects)).toEqual(['failed']);
+  });
+
+  it('a lost attempt then a success: the job succeeds on its second attempt', () => {
+    const run = drive(makePlan({ 'p/a': {} }));
+    run.round();
+    run.finish('p/a', lost);
+    run.round();
+    run.clock.now = 500;
+    run.finish('p/a', success);
+    expect(run.state('p/a')).toBe('success');
+    expect(run.build.jobs.get('p/a')!.attempts).toBe(2);
+    expect(doneStatus(run.effects)).toEqual(['success']);
+  });
+
+  it('a job with its own retry follows it: agent_lost left out of `when` is not retried, `max` caps the rest', () => {
+    const run = drive(makePlan({ 'p/a': { retry: { max: 3, when: ['failure'] } }, 'p/b': { retry: { max: 1, when: ['agent_lost'] } } }));
+    run.round();
+    run.finish('p/a', lost);
+    run.finish('p/b', lost);
+    expect(run.state('p/a')).toBe('lost');
+    expect(run.state('p/b')).toBe('queued');
+    run.round();
+    run.finish('p/b', lost);
+    expect(run.state('p/b')).toBe('lost');
+  });
+
+  it('an attempt its agent canceled unasked (shutting down) is run again; one the build canceled is not', () => {
+    const run = drive(makePlan({ 'p/a': {}, 'p/b': {} }));
+    run.round();
+    run.finish('p/a', { status: 'canceled', reason: 'canceled' });
+    expect(run.state('p/a')).toBe('queued');
+    expect(run.reason('p/a')).toBe('retry 1/2 after its agent canceled it (shutting down)');
+    run.send({ type: 'cancel', reason: 'build canceled' });
+    run.finish('p/b', { status: 'canceled', reason: 'canceled' });
+    expect(run.state('p/b')).toBe('canceled');
+    expect(run.state('p/a')).toBe('canceled');
   });
 });

@@ -42,3 +42,36 @@ describe('SchedulerInputs', () => {
     expect(started(schedule(inputs.build([staying], [agent], new Map(), 2000)))).toEqual(['b-2 p/x']);
   });
 });
+
+describe('placement input', () => {
+  const agents = [
+    { info: { id: 'id-left', name: 'left', pools: ['*'], labels: ['*'], slots: 2, executors: ['shell' as const] }, running: 1 },
+    { info: { id: 'id-right', name: 'right', pools: ['*'], labels: ['*'], slots: 4, executors: ['shell' as const] }, running: 0 },
+  ];
+  const chainPlan = () => planOf(['p/a', 'p/b', 'p/c', 'p/join'], { 'p/b': { needs: ['p/a'] }, 'p/c': { needs: [] }, 'p/join': { needs: ['p/a', 'p/b', 'p/c'] } });
+
+  it('hands a ready job the ids of the agents that ran its needs, most needs first, and the scheduler follows it', () => {
+    const inputs = new SchedulerInputs();
+    const run = new BuildRun('b-1', 1, '/project', chainPlan(), { noCache: false, only: [] }, 1000);
+    inputs.build([run], agents, new Map(), 1000);
+    run.jobs.get('p/a')!.agent = 'right';
+    run.jobs.get('p/b')!.agent = 'left';
+    run.jobs.get('p/c')!.agent = 'left';
+    run.ready.add('p/join');
+    const input = inputs.build([run], agents, new Map(), 2000);
+    expect(run.jobs.get('p/join')!.scheduling?.inputsOn).toEqual(['id-left', 'id-right']);
+    const output = schedule(input);
+    expect(output.decisions).toEqual([{ type: 'start', agent: 'id-left', members: [{ build: 'b-1', job: 'p/join' }], acquire: [] }]);
+  });
+
+  it('leaves a job whose needs ran on no agent online without inputs (placed by free slots)', () => {
+    const inputs = new SchedulerInputs();
+    const run = new BuildRun('b-1', 1, '/project', chainPlan(), { noCache: false, only: [] }, 1000);
+    inputs.build([run], agents, new Map(), 1000);
+    run.jobs.get('p/a')!.agent = 'gone-away';
+    run.ready.add('p/b');
+    const output = schedule(inputs.build([run], agents, new Map(), 2000));
+    expect(run.jobs.get('p/b')!.scheduling?.inputsOn).toBeUndefined();
+    expect(output.decisions.map((decision) => decision.type === 'start' && decision.agent)).toEqual(['id-right']);
+  });
+});

@@ -95,6 +95,9 @@ describe('hooks', () => {
   });
 });
 
+/** A job with its own retry rule that leaves agent_lost out: a lost attempt ends it (no automatic retry). */
+const ownRetry = { retry: { max: 1, when: ['failure' as const] } };
+
 describe('agent sessions', () => {
   it('an agent that says hello again on a new channel keeps its attempts; the stale channel closing changes nothing', async () => {
     const first = connect();
@@ -117,7 +120,7 @@ describe('agent sessions', () => {
     const agent = connect();
     await waitFor(() => coordinator.liveAgents().length === 1);
     expect(coordinator.liveAgents()[0]).toMatchObject({ info: { id: 'remote-1', slots: 2 }, running: 0 });
-    const build = coordinator.startBuild({ root: dir, plan: makePlan({ 'p/a': {} }), options: { noCache: true, only: [] } });
+    const build = coordinator.startBuild({ root: dir, plan: makePlan({ 'p/a': ownRetry }), options: { noCache: true, only: [] } });
     await waitFor(() => agent.assigned.length === 1);
     expect(coordinator.liveAgents()[0]!.running).toBe(1);
     agent.close();
@@ -127,7 +130,7 @@ describe('agent sessions', () => {
 
   it('the live channel closing loses its attempts', async () => {
     const agent = connect();
-    const build = coordinator.startBuild({ root: dir, plan: makePlan({ 'p/a': {} }), options: { noCache: true, only: [] } });
+    const build = coordinator.startBuild({ root: dir, plan: makePlan({ 'p/a': ownRetry }), options: { noCache: true, only: [] } });
     await waitFor(() => agent.assigned.length === 1);
     agent.close();
     expect(await coordinator.finished(build)).toBe('failed');
@@ -138,7 +141,7 @@ describe('agent sessions', () => {
     await coordinator.close();
     coordinator = createCoordinator({ store: state.store, artifacts: state.artifacts, clock, agentSilenceMs: 100 });
     const agent = connect();
-    const build = coordinator.startBuild({ root: dir, plan: makePlan({ 'p/a': {} }), options: { noCache: true, only: [] } });
+    const build = coordinator.startBuild({ root: dir, plan: makePlan({ 'p/a': ownRetry }), options: { noCache: true, only: [] } });
     await waitFor(() => agent.assigned.length === 1);
     agent.channel.send({ type: 'heartbeat', running: agent.assigned });
     expect(await coordinator.finished(build)).toBe('failed');
@@ -147,7 +150,7 @@ describe('agent sessions', () => {
 
   it('an attempt that two heartbeats in a row do not list (the agent restarted) is lost', async () => {
     const agent = connect();
-    const build = coordinator.startBuild({ root: dir, plan: makePlan({ 'p/a': {} }), options: { noCache: true, only: [] } });
+    const build = coordinator.startBuild({ root: dir, plan: makePlan({ 'p/a': ownRetry }), options: { noCache: true, only: [] } });
     await waitFor(() => agent.assigned.length === 1);
     agent.channel.send({ type: 'heartbeat', running: [] });
     await settle();

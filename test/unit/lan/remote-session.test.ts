@@ -68,10 +68,22 @@ describe('remote session outputs', () => {
     const { assign, want, result, counts } = await attemptWithOutputs([{ path: 'out/app.bin', size: text.length, sha256: sha(text), mode: 0o755 }], { [sha(text)]: text });
     expect(assign.attempt.workspace).toEqual({ kind: 'snapshot', files: [{ path: 'source.txt', mode: expect.any(Number), sha256: sha('source\n'), size: 7 }] });
     expect(want.blobs).toEqual([sha(text)]);
-    expect(result.outcome).toEqual({ status: 'success', exitCode: 0 });
+    // The coordinator is told the outputs in the result, as an embedded agent tells them.
+    expect(result.outcome).toEqual({ status: 'success', exitCode: 0, outputs: [{ path: 'out/app.bin', size: text.length, sha256: sha(text), mode: 0o755 }] });
     expect(readFileSync(join(base, 'project', 'out/app.bin'), 'utf8')).toBe(text);
     expect(state.artifacts.has(sha(text))).toBe(true);
     expect(counts.from_agents_bytes).toBe(text.length);
+  });
+
+  it('never passes on an output list carried in the result itself (only the checked outputs message counts)', async () => {
+    const s = session();
+    const assigned = next(s.agent, 'assign');
+    s.coordinator.send({ type: 'assign', attempt: spec('b-1.a1') });
+    await assigned;
+    const smuggled: OutputFile[] = [{ path: '../outside.txt', size: 4, sha256: sha('evil'), mode: 0o644 }];
+    s.agent.send({ type: 'result', attempt: 'b-1.a1', outcome: { status: 'success', exitCode: 0, outputs: smuggled } });
+    await expect.poll(() => s.received.length).toBe(1);
+    expect((s.received[0] as Extract<AgentMessage, { type: 'result' }>).outcome.outputs).toBeUndefined();
   });
 
   it.each([

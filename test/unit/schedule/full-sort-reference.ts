@@ -190,6 +190,9 @@ class SchedulingState {
 
   /** The matching agent with the most free slots (spreads load), ties by id. */
   private findAgent(job: ReadyJob): AgentSlots | undefined {
+    // Placement by data: the first agent holding the job's inputs that serves it and has a free slot.
+    const holder = (job.inputsOn ?? []).map((id) => this.input.agents.find((agent) => agent.id === id)).find((agent) => agent && this.free.get(agent.id)! > 0 && agentServes(agent, job));
+    if (holder) return holder;
     let best: AgentSlots | undefined;
     for (const agent of this.input.agents) {
       const free = this.free.get(agent.id)!;

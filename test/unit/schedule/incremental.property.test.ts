@@ -23,6 +23,8 @@ const readyJob = fc.record({
   readyAt: fc.integer({ min: 0, max: 6 }),
   resourceGroup: fc.option(fc.constantFrom(...groups), { nil: undefined, freq: 4 }),
   batch: fc.option(fc.record({ key: fc.constantFrom('k1', 'k2'), windowMs: fc.integer({ min: 0, max: 3 }), max: fc.integer({ min: 1, max: 3 }) }), { nil: undefined, freq: 4 }),
+  // Agents that ran its needs (a9 is not online).
+  inputsOn: fc.option(fc.shuffledSubarray(['a0', 'a1', 'a2', 'a9'], { minLength: 1 }), { nil: undefined, freq: 3 }),
 });
 
 const farm = fc.record({
@@ -59,6 +61,7 @@ function readyJobs(generated: Farm): ReadyJob[] {
     const pipelineGroup = generated.pipelineGroups[spec.pipeline];
     if (pipelineGroup) job.pipelineResourceGroup = pipelineGroup;
     if (spec.batch) job.batch = spec.batch;
+    if (spec.inputsOn) job.inputsOn = spec.inputsOn;
     jobs.set(`${job.build} ${job.job}`, job);
   }
   return [...jobs.values()];

@@ -116,3 +116,34 @@ describe('schedule', () => {
     expect(started(out).sort()).toEqual(['p/a', 'p/b']);
   });
 });
+
+describe('placement by data', () => {
+  const where = (out: ReturnType<typeof schedule>) => Object.fromEntries(out.decisions.flatMap((d) => (d.type === 'start' ? [[d.members[0]!.job, d.agent]] : [])));
+
+  it('puts a job on the agent that ran its needs, though another has more free slots', () => {
+    const out = schedule(input({ ready: [job('p/b', { inputsOn: ['left'] })], agents: [agent('left', 1), agent('right', 4)] }));
+    expect(where(out)).toEqual({ 'p/b': 'left' });
+  });
+
+  it('without inputs, the least busy agent still wins (fan-out is unchanged)', () => {
+    const out = schedule(input({ ready: [job('p/b')], agents: [agent('left', 1), agent('right', 4)] }));
+    expect(where(out)).toEqual({ 'p/b': 'right' });
+  });
+
+  it('goes anywhere when the agent holding its inputs is full, gone, or does not serve it', () => {
+    const ready = [job('p/full', { inputsOn: ['busy'] }), job('p/gone', { inputsOn: ['vanished'] }), job('p/gpu', { labels: ['gpu'], inputsOn: ['plain'] })];
+    const agents = [agent('busy', 0), agent('plain', 3, { labels: [] }), agent('wide', 3)];
+    expect(where(schedule(input({ ready, agents })))).toEqual({ 'p/full': 'plain', 'p/gone': 'wide', 'p/gpu': 'wide' });
+  });
+
+  it('fills the data agent first and spills the rest of a fan-out to others', () => {
+    const ready = ['p/x1', 'p/x2', 'p/x3', 'p/x4'].map((id) => job(id, { inputsOn: ['left'] }));
+    const placed = Object.values(where(schedule(input({ ready, agents: [agent('left', 2), agent('right', 2)] }))));
+    expect(placed.sort()).toEqual(['left', 'left', 'right', 'right']);
+  });
+
+  it('takes the agents in the order given: the one that ran most of the needs first', () => {
+    const out = schedule(input({ ready: [job('p/join', { inputsOn: ['second', 'first'] })], agents: [agent('first', 2), agent('second', 1), agent('third', 5)] }));
+    expect(where(out)).toEqual({ 'p/join': 'second' });
+  });
+});
