@@ -97,7 +97,7 @@ export function createAgent(options: AgentOptions): Agent {
       if (message.protocol !== protocolVersion) {
         accepting = false;
         warn(`coordinator speaks protocol ${message.protocol}, this agent ${protocolVersion}: refusing new work`);
-      }
+      } else if (!closing) accepting = true; // a later connection of the same coordinator speaks this protocol again
     } else if (message.type === 'assign') {
       if (!accepting) {
         // Closing: canceled, unasked, so the coordinator runs it elsewhere; a protocol mismatch is an error.

@@ -101,6 +101,8 @@ export function createCoordinatorLink(options: CoordinatorLinkOptions): Coordina
       current = undefined;
       for (const handler of closeHandlers) handler('the agent is closing');
     },
+    // Blob senders wait on the connection of the moment (backpressure).
+    drained: () => current?.drained?.() ?? Promise.resolve(),
   };
   return { channel, connect };
 }

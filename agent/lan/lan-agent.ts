@@ -106,7 +106,7 @@ export async function startLanAgent(options: LanAgentOptions): Promise<LanAgent>
     const link = createCoordinatorLink({ outbox, log: (line) => log(`${who}: ${line}`) });
     links.set(fingerprint, link);
     link.connect(connection);
-    const agent = createAgent({ info, channel: counted(withWorkspaces({ channel: link.channel, workspaces, cache, log: (line) => log(`${who}: ${line}`) })), executors, config: options.config, now, warn: (line) => log(`${who}: ${line}`) });
+    const agent = createAgent({ info, channel: counted(withWorkspaces({ channel: link.channel, workspaces, cache, log: (line) => log(`${who}: ${line}`), agentName: info.name, stateDir: options.stateDir })), executors, config: options.config, now, warn: (line) => log(`${who}: ${line}`) });
     sessions.add(agent);
   };
 

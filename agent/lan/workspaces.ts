@@ -5,9 +5,10 @@
 // is copied from the cache. After a success the outputs are listed to the coordinator, the blobs it
 // wants are sent, and only then the result; the folder is removed once the result went out.
 import { createHash } from 'node:crypto';
-import { chmodSync, copyFileSync, constants, lstatSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, constants, lstatSync, mkdirSync, openSync, readSync, rmSync } from 'node:fs';
+import { chmod, copyFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { blobChunks, BlobReceiver, filesProblem } from '../../core/protocol/transfer';
+import { BlobReceiver, type BlobSource, filesProblem, inParts, manifestParts, sendBlob } from '../../core/protocol/transfer';
 import type { AgentMessage, AttemptSpec, Channel, CoordinatorMessage, ManifestEntry, OutputFile } from '../../core/protocol/types';
 import type { BlobCache } from './blob-cache';
 
@@ -26,25 +27,63 @@ export function createWorkspaces(root: string): Workspaces {
       mkdirSync(dir, { recursive: true, mode: 0o700 });
       return dir;
     },
-    release: (attempt) => rmSync(folder(attempt), { recursive: true, force: true }),
+    // Removed on libuv's threads: a workspace of many thousand files must not block the loop.
+    release: (attempt) => void rm(folder(attempt), { recursive: true, force: true }).catch(() => {}),
   };
 }
 
 /** Largest snapshot file accepted (16 GiB): anything announced larger is refused. */
 const maxFileBytes = 16 * 1024 ** 3;
 
-/** Copies the snapshot's files into `root` from the cache; throws a one-line reason. */
-function place(root: string, files: ManifestEntry[], cache: BlobCache): void {
-  for (const file of files) {
-    const parts = file.path.split('/');
+/** Snapshot entries a connection may hold in `manifest` parts before their `assign` (a bound on memory). */
+const maxPendingEntries = 1_000_000;
+
+/** Blob ids per `fetch` message (64-character hashes: about 670 KB, under the message limit). */
+const fetchPart = 10_000;
+
+/** A file read in pieces for sendBlob. */
+export function fileSource(path: string): BlobSource {
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+  let buffer: Buffer | undefined;
+  return {
+    // One buffer for every chunk: sendBlob encodes each before it reads the next.
+    read(offset, length) {
+      if (!buffer || buffer.length < length) buffer = Buffer.allocUnsafe(length);
+      return buffer.subarray(0, readSync(fd, buffer, 0, length, offset));
+    },
+    close: () => closeSync(fd),
+  };
+}
+
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+/**
+ * Copies the snapshot's files into `root` from the cache, a batch at a time on libuv's threads (a
+ * project of many thousand files never blocks the connection's loop); throws a one-line reason.
+ */
+async function place(root: string, files: ManifestEntry[], cache: BlobCache): Promise<void> {
+  const folders = new Set<string>();
+  const checkFolders = (path: string) => {
+    const parts = path.split('/');
     for (let i = 1; i < parts.length; i++) {
-      const stat = lstatSync(join(root, ...parts.slice(0, i)), { throwIfNoEntry: false });
-      if (stat && !stat.isDirectory()) throw new Error(`${file.path} passes through ${parts.slice(0, i).join('/')}, which is not a folder`);
+      const folder = parts.slice(0, i).join('/');
+      if (folders.has(folder)) continue;
+      const stat = lstatSync(join(root, folder), { throwIfNoEntry: false });
+      if (stat && !stat.isDirectory()) throw new Error(`${path} passes through ${folder}, which is not a folder`);
+      if (!stat) mkdirSync(join(root, folder));
+      folders.add(folder);
     }
-    mkdirSync(join(root, ...parts.slice(0, -1)), { recursive: true });
-    const destination = join(root, file.path);
-    copyFileSync(cache.use(file.sha256), destination, constants.COPYFILE_FICLONE);
-    chmodSync(destination, (file.mode & 0o777) | 0o600);
+  };
+  for (let start = 0; start < files.length; start += 64) {
+    const batch = files.slice(start, start + 64);
+    for (const file of batch) checkFolders(file.path);
+    await Promise.all(
+      batch.map(async (file) => {
+        const destination = join(root, file.path);
+        await copyFile(cache.use(file.sha256), destination, constants.COPYFILE_FICLONE);
+        await chmod(destination, (file.mode & 0o777) | 0o600);
+      }),
+    );
   }
 }
 
@@ -53,15 +92,27 @@ export interface WorkspaceChannelOptions {
   workspaces: Workspaces;
   cache: BlobCache;
   log(line: string): void;
+  /** Named in failures caused by this machine (a full disk): the agent and the folder its state lives in. */
+  agentName?: string;
+  stateDir?: string;
 }
 
 /** The agent's end of a connection, with workspaces placed before assignments and outputs sent before results. */
 export function withWorkspaces(options: WorkspaceChannelOptions): Channel<CoordinatorMessage, AgentMessage> {
   const { channel, workspaces, cache, log } = options;
   const receiver = new BlobReceiver();
-  const inFlight = new Map<string, Promise<{ bytes: Buffer } | { error: string }>>();
+  const inFlight = new Map<string, Promise<{ ok: true } | { error: string }>>();
+  const manifests = new Map<string, ManifestEntry[]>();
+  const overflowed = new Set<string>();
+  let pendingEntries = 0;
+  /** A reason that names this agent, and its disk when the disk is full. */
+  const onThisAgent = (text: string) => {
+    const full = /ENOSPC|EDQUOT|no space left|quota exceeded/i.test(text);
+    const where = options.agentName ? `on agent ${options.agentName}` : 'on the agent';
+    return full ? `${text} (${where}: disk full under ${options.stateDir ?? 'its state dir'})` : text;
+  };
   const assigned = new Map<string, AttemptSpec>();
-  const wants = new Map<string, (blobs: string[]) => void>();
+  const wants = new Map<string, { blobs: string[]; resolve(blobs: string[]): void }>();
   const handlers: ((message: CoordinatorMessage) => void)[] = [];
   const deliver = (message: CoordinatorMessage) => handlers.forEach((handler) => handler(message));
   const refuse = (attempt: string, message: string) => {
@@ -76,43 +127,64 @@ export function withWorkspaces(options: WorkspaceChannelOptions): Channel<Coordi
     const missing = new Map<string, number>();
     for (const file of files) if (!cache.has(file.sha256) && !inFlight.has(file.sha256)) missing.set(file.sha256, file.size);
     for (const [sha256, size] of missing) {
-      const arriving = receiver.expect(sha256, size).then((received) => {
-        if ('bytes' in received) cache.put(sha256, received.bytes);
-        return received;
-      });
+      let arriving: Promise<{ ok: true } | { error: string }>;
+      try {
+        arriving = receiver.expect(sha256, size, cache.writer(sha256));
+      } catch (error) {
+        arriving = Promise.resolve({ error: `blob ${sha256.slice(0, 16)} could not be stored: ${messageOf(error)}` });
+      }
       inFlight.set(sha256, arriving);
       void arriving.finally(() => inFlight.delete(sha256));
     }
-    const waits = files.map((file) => inFlight.get(file.sha256)).filter((wait) => wait !== undefined);
-    if (missing.size > 0) channel.send({ type: 'fetch', attempt: spec.id, blobs: [...missing.keys()] });
-    for (const received of await Promise.all(waits)) if ('error' in received) return refuse(spec.id, `snapshot blob refused: ${received.error}`);
-    const root = workspaces.prepare(spec.id);
+    const waits = [...new Set(files.map((file) => inFlight.get(file.sha256)).filter((wait) => wait !== undefined))];
+    if (missing.size > 0) for (const blobs of inParts([...missing.keys()], fetchPart)) channel.send({ type: 'fetch', attempt: spec.id, blobs });
+    for (const received of await Promise.all(waits)) if ('error' in received) return refuse(spec.id, onThisAgent(`snapshot blob refused: ${received.error}`));
+    let root: string;
     try {
-      place(root, files, cache);
+      root = workspaces.prepare(spec.id);
+      await place(root, files, cache);
     } catch (error) {
-      return refuse(spec.id, `snapshot refused: ${error instanceof Error ? error.message : String(error)}`);
+      return refuse(spec.id, onThisAgent(`snapshot refused: ${messageOf(error)}`));
     }
     const local: AttemptSpec = { ...spec, workspace: { kind: 'local', root } };
     assigned.set(spec.id, local);
     deliver({ type: 'assign', attempt: local });
   }
 
-  /** Sends the outputs the agent described (and the blobs the coordinator wants), before the result. */
-  async function sendOutputs(attempt: string, root: string, files: OutputFile[]): Promise<void> {
+  /** Sends the outputs the agent described (and the blobs the coordinator wants), before the result; a problem, or undefined. */
+  async function sendOutputs(attempt: string, root: string, files: OutputFile[]): Promise<string | undefined> {
     const sources = new Map<string, string>();
     for (const file of files) if (file.link === undefined) sources.set(file.sha256, join(root, file.path));
-    // Kept here too: the next job of a chain on this agent finds its inputs without a transfer.
-    for (const [sha256, source] of sources) if (!cache.has(sha256)) cache.put(sha256, readFileSync(source));
-    const wanted = new Promise<string[]>((resolve) => wants.set(attempt, resolve));
-    channel.send({ type: 'outputs', attempt, files });
+    try {
+      // Kept here too: the next job of a chain on this agent finds its inputs without a transfer.
+      let count = 0;
+      for (const [sha256, source] of sources) {
+        if (++count % 128 === 0) await new Promise((resolve) => setImmediate(resolve));
+        cache.putFile(sha256, source);
+      }
+    } catch (error) {
+      return onThisAgent(`could not keep outputs: ${messageOf(error)}`);
+    }
+    // A long list travels in parts; the coordinator answers with the blobs it lacks, in parts too.
+    const wanted = new Promise<string[]>((resolve) => wants.set(attempt, { blobs: [], resolve }));
+    const parts = manifestParts(files);
+    parts.forEach((part, index) => channel.send({ type: 'outputs', attempt, files: part, ...(index < parts.length - 1 ? { more: true } : {}) }));
+    const sizes = new Map(files.map((file) => [file.sha256, file.size]));
+    let sent = 0;
     for (const sha256 of new Set(await wanted)) {
+      if (++sent % 256 === 0) await new Promise((resolve) => setImmediate(resolve));
       const source = sources.get(sha256);
       if (!source) {
         log(`the coordinator wants blob ${sha256.slice(0, 16)}, which is not an output of ${attempt}`);
         continue;
       }
-      for (const chunk of blobChunks(sha256, readFileSync(source))) channel.send(chunk);
+      try {
+        await sendBlob(channel, sha256, sizes.get(sha256)!, fileSource(source));
+      } catch (error) {
+        return `could not send output blob ${sha256.slice(0, 16)}: ${messageOf(error)}`;
+      }
     }
+    return undefined;
   }
 
   channel.onMessage((message) => {
@@ -120,10 +192,31 @@ export function withWorkspaces(options: WorkspaceChannelOptions): Channel<Coordi
       const problem = receiver.take(message);
       if (problem) log(`refused a blob chunk: ${problem}`);
     } else if (message.type === 'want') {
-      wants.get(message.attempt)?.(message.blobs);
+      const pending = wants.get(message.attempt);
+      if (!pending) return log(`ignored a want for ${message.attempt}: no outputs listed for it`);
+      for (const blob of message.blobs) pending.blobs.push(blob);
+      if (message.more) return;
       wants.delete(message.attempt);
+      pending.resolve(pending.blobs);
+    } else if (message.type === 'manifest') {
+      // A part of a large manifest: kept until its assign (bounded, so a peer cannot fill memory).
+      pendingEntries += message.files.length;
+      if (pendingEntries > maxPendingEntries) {
+        overflowed.add(message.attempt);
+        pendingEntries -= message.files.length;
+        return log(`refused a manifest part for ${message.attempt}: over ${maxPendingEntries} pending entries`);
+      }
+      const parts = manifests.get(message.attempt) ?? [];
+      for (const file of message.files) parts.push(file);
+      manifests.set(message.attempt, parts);
     } else if (message.type === 'assign' && message.attempt.workspace.kind === 'snapshot') {
-      void placeSnapshot(message.attempt, message.attempt.workspace.files);
+      const id = message.attempt.id;
+      const parts = manifests.get(id) ?? [];
+      manifests.delete(id);
+      pendingEntries -= parts.length;
+      if (overflowed.delete(id)) return refuse(id, `snapshot refused: its manifest is over ${maxPendingEntries} entries`);
+      for (const file of message.attempt.workspace.files) parts.push(file);
+      void placeSnapshot(message.attempt, parts);
     } else if (message.type === 'assign') {
       // A coordinator that sends a path on its own disk: run in an empty folder here.
       const root = workspaces.prepare(message.attempt.id);
@@ -132,7 +225,8 @@ export function withWorkspaces(options: WorkspaceChannelOptions): Channel<Coordi
   });
   channel.onClose(() => {
     receiver.abandon('the coordinator disconnected');
-    for (const resolve of wants.values()) resolve([]);
+    manifests.clear();
+    for (const pending of wants.values()) pending.resolve([]);
   });
 
   return {
@@ -153,7 +247,7 @@ export function withWorkspaces(options: WorkspaceChannelOptions): Channel<Coordi
         return workspaces.release(message.attempt);
       }
       sendOutputs(message.attempt, root, outputs).then(
-        () => channel.send({ ...message, outcome }),
+        (problem) => channel.send(problem ? { ...message, outcome: { status: 'failed', reason: 'error', message: problem } } : { ...message, outcome }),
         (error: unknown) => channel.send({ ...message, outcome: { status: 'failed', reason: 'error', message: `could not send outputs: ${error instanceof Error ? error.message : String(error)}` } }),
       ).finally(() => workspaces.release(message.attempt));
     },

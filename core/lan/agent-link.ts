@@ -46,6 +46,8 @@ export function createAgentLink(options: AgentLinkOptions): AgentLink {
     onMessage: (handler) => void baseHandlers.push(handler),
     onClose: (handler) => void baseCloseHandlers.push(handler),
     close: () => current?.close(),
+    // Blob senders wait on the connection of the moment (backpressure).
+    drained: () => current?.drained?.() ?? Promise.resolve(),
   };
   const remote = options.wrap(base);
 

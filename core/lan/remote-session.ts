@@ -3,10 +3,9 @@
 // fetches are answered with the blobs of that snapshot only; a success's output files come back
 // (only the blobs the artifact store lacks), are stored and written into the project folder before
 // the result reaches the coordinator, with the checked list of outputs in it (outcome.outputs).
-import { lstatSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync, chmodSync } from 'node:fs';
+import { chmodSync, closeSync, constants, lstatSync, mkdirSync, openSync, readSync, renameSync, rmSync, statSync, symlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { lanDefaults } from '../protocol/lan';
-import { blobChunks, BlobReceiver, filesProblem } from '../protocol/transfer';
+import { BlobReceiver, type BlobSink, type BlobSource, filesProblem, inParts, manifestParts, sendBlob } from '../protocol/transfer';
 import type { AgentMessage, AttemptSpec, Channel, CoordinatorMessage, OutputFile } from '../protocol/types';
 import type { ArtifactStore } from '../store/types';
 import { matchFiles } from '../coordinator/outputs';
@@ -24,6 +23,50 @@ export interface RemoteSessionOptions {
   scope?(build: string, members: string[]): SnapshotScope | undefined;
   /** Largest output file accepted (default 16 GiB). */
   maxFileBytes?: number;
+}
+
+type Received = { ok: true } | { error: string };
+
+/** A file read in pieces for sendBlob. */
+function fileSource(path: string): BlobSource {
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+  let buffer: Buffer | undefined;
+  return {
+    // One buffer for every chunk: sendBlob encodes each before it reads the next.
+    read(offset, length) {
+      if (!buffer || buffer.length < length) buffer = Buffer.allocUnsafe(length);
+      return buffer.subarray(0, readSync(fd, buffer, 0, length, offset));
+    },
+    close: () => closeSync(fd),
+  };
+}
+
+/** Writes a received blob beside its destination and moves it there once complete and checked. */
+function fileSink(destination: string, mode: number): BlobSink {
+  const temp = `${destination}.farmhand-${process.pid}.part`;
+  // Opened at the first part: thousands of outputs may be expected at once, file descriptors are few.
+  let fd: number | undefined;
+  const close = () => {
+    if (fd !== undefined) closeSync(fd);
+    fd = undefined;
+  };
+  return {
+    write(part) {
+      fd ??= openSync(temp, 'w', 0o600);
+      for (let offset = 0; offset < part.length; ) offset += writeSync(fd, part, offset);
+    },
+    finish() {
+      // No fsync (as the files a local job leaves): thousands of small outputs must not block the loop.
+      fd ??= openSync(temp, 'w', 0o600);
+      close();
+      chmodSync(temp, mode & 0o777);
+      renameSync(temp, destination);
+    },
+    discard() {
+      close();
+      rmSync(temp, { force: true });
+    },
+  };
 }
 
 interface RemoteAttempt {
@@ -45,7 +88,7 @@ export function remoteSession(options: RemoteSessionOptions): Channel<AgentMessa
   const handlers: ((message: AgentMessage) => void)[] = [];
   const deliver = (message: AgentMessage) => handlers.forEach((handler) => handler(message));
 
-  function assign(spec: AttemptSpec): void {
+  async function assign(spec: AttemptSpec): Promise<void> {
     if (spec.workspace.kind !== 'local') return channel.send({ type: 'assign', attempt: spec });
     const root = spec.workspace.root;
     const scope = options.scope?.(spec.build, spec.batch?.members ?? [spec.job]);
@@ -55,37 +98,48 @@ export function remoteSession(options: RemoteSessionOptions): Channel<AgentMessa
       const placed = new Set(matchFiles(root, scope.neededOutputs));
       keep = (path) => !outputs.has(path) || placed.has(path);
     }
-    const snapshot = options.snapshots.take(root, keep);
-    attempts.set(spec.id, { build: spec.build, root, sources: snapshot.sources });
-    const message: CoordinatorMessage = { type: 'assign', attempt: { ...spec, workspace: { kind: 'snapshot', files: snapshot.files } } };
-    const bytes = Buffer.byteLength(JSON.stringify(message));
-    if (bytes > lanDefaults.messageLimitBytes) {
-      attempts.delete(spec.id);
-      const text = `the snapshot of ${snapshot.files.length} files (${bytes} bytes of manifest) is over the ${lanDefaults.messageLimitBytes}-byte message limit`;
-      queueMicrotask(() => deliver({ type: 'result', attempt: spec.id, outcome: { status: 'failed', reason: 'error', message: text } }));
-      return;
+    let snapshot;
+    try {
+      snapshot = await options.snapshots.take(root, keep);
+    } catch (error) {
+      const text = `could not take the snapshot of ${root}: ${error instanceof Error ? error.message : String(error)}`;
+      return deliver({ type: 'result', attempt: spec.id, outcome: { status: 'failed', reason: 'error', message: text } });
     }
-    channel.send(message);
+    attempts.set(spec.id, { build: spec.build, root, sources: snapshot.sources });
+    // A large manifest travels in parts ahead of its assign, each well under the message limit.
+    const parts = manifestParts(snapshot.files);
+    const last = parts.pop()!;
+    for (const files of parts) channel.send({ type: 'manifest', attempt: spec.id, files });
+    channel.send({ type: 'assign', attempt: { ...spec, workspace: { kind: 'snapshot', files: last } } });
   }
 
+  /** Fetches are served one after another, each blob streamed from disk at the pace of the socket. */
+  let serving = Promise.resolve();
   function serveFetch(attemptId: string, blobs: string[]): void {
+    serving = serving.then(() => streamBlobs(attemptId, blobs));
+  }
+
+  async function streamBlobs(attemptId: string, blobs: string[]): Promise<void> {
     const attempt = attempts.get(attemptId);
     if (!attempt) return log(`refused a fetch for attempt ${attemptId}: not assigned to this agent`);
+    let count = 0;
     for (const sha256 of new Set(blobs)) {
+      // Let the loop breathe between small blobs too (heartbeats, other agents' messages).
+      if (++count % 256 === 0) await new Promise((resolve) => setImmediate(resolve));
       const source = attempt.sources.get(sha256);
       if (!source) {
         log(`refused a fetch of blob ${sha256.slice(0, 16)}: not in the snapshot of ${attemptId}`);
         continue;
       }
-      let bytes: Buffer;
+      let sent = 0;
       try {
-        bytes = readFileSync(source);
+        sent = await sendBlob(channel, sha256, statSync(source).size, fileSource(source));
       } catch (error) {
         log(`could not read ${source} for ${attemptId}: ${error instanceof Error ? error.message : String(error)}`);
-        bytes = Buffer.alloc(0); // the agent finds the hash wrong and fails the attempt with a reason
+        // The agent finds the blob short and fails the attempt with a reason.
+        channel.send({ type: 'blob', sha256, offset: 0, data: '', last: true });
       }
-      for (const chunk of blobChunks(sha256, bytes)) channel.send(chunk);
-      options.count(attempt.build, 'to_agents_bytes', bytes.length);
+      options.count(attempt.build, 'to_agents_bytes', sent);
     }
   }
 
@@ -103,7 +157,7 @@ export function remoteSession(options: RemoteSessionOptions): Channel<AgentMessa
     return destination;
   }
 
-  async function placeOutput(attempt: RemoteAttempt, file: OutputFile, wanted: Promise<{ bytes: Buffer } | { error: string }> | undefined): Promise<void> {
+  async function placeOutput(attempt: RemoteAttempt, file: OutputFile, wanted: Promise<Received> | undefined): Promise<void> {
     if (file.link !== undefined) {
       const destination = checkedDestination(attempt.root, file.path);
       rmSync(destination, { force: true, recursive: false });
@@ -113,47 +167,84 @@ export function remoteSession(options: RemoteSessionOptions): Channel<AgentMessa
     if (!wanted) return void artifacts.restore(file, checkedDestination(attempt.root, file.path));
     const received = await wanted;
     if ('error' in received) throw new Error(received.error);
-    options.count(attempt.build, 'from_agents_bytes', received.bytes.length);
-    const destination = checkedDestination(attempt.root, file.path);
-    writeFileSync(destination, received.bytes, { mode: file.mode & 0o777 });
-    chmodSync(destination, file.mode & 0o777);
-    await artifacts.putDescribed(destination, file, received.bytes.length < lanDefaults.messageLimitBytes ? received.bytes : undefined);
+    options.count(attempt.build, 'from_agents_bytes', file.size);
+    await artifacts.putDescribed(join(attempt.root, file.path), file);
   }
 
   function takeOutputs(attemptId: string, files: OutputFile[]): void {
     const attempt = attempts.get(attemptId);
     if (!attempt) return log(`ignored outputs for attempt ${attemptId}: not assigned to this agent`);
+    attempt.outputs = receiveOutputs(attempt, attemptId, files);
+  }
+
+  /** Asks for the blobs the store lacks and places every output; resolves with a problem, or undefined. */
+  async function receiveOutputs(attempt: RemoteAttempt, attemptId: string, files: OutputFile[]): Promise<string | undefined> {
     const problem = filesProblem(files, maxFileBytes);
     if (problem) {
       log(`refused the outputs of ${attemptId}: ${problem}`);
-      attempt.outputs = Promise.resolve(`outputs refused: ${problem}`);
-      return channel.send({ type: 'want', attempt: attemptId, blobs: [] });
+      sendWant(attemptId, []);
+      return `outputs refused: ${problem}`;
     }
     attempt.files = files;
-    const wanted = new Map<string, Promise<{ bytes: Buffer } | { error: string }>>();
+    const wanted = new Map<string, Promise<Received>>();
+    let count = 0;
     for (const file of files) {
+      // Thousands of outputs: let the loop breathe (heartbeats, other agents).
+      if (++count % 256 === 0) await new Promise((resolve) => setImmediate(resolve));
       if (file.link !== undefined || artifacts.has(file.sha256) || wanted.has(file.sha256)) continue;
-      wanted.set(file.sha256, receiver.isExpected(file.sha256) ? Promise.resolve({ error: `blob ${file.sha256.slice(0, 16)} is already on its way for another attempt` }) : receiver.expect(file.sha256, file.size));
+      if (receiver.isExpected(file.sha256)) {
+        wanted.set(file.sha256, Promise.resolve({ error: `blob ${file.sha256.slice(0, 16)} is already on its way for another attempt` }));
+        continue;
+      }
+      // Streamed straight to where the file goes (memory stays bounded whatever its size).
+      let sink: BlobSink;
+      try {
+        sink = fileSink(checkedDestination(attempt.root, file.path), file.mode);
+      } catch (error) {
+        wanted.set(file.sha256, Promise.resolve({ error: error instanceof Error ? error.message : String(error) }));
+        continue;
+      }
+      wanted.set(file.sha256, receiver.expect(file.sha256, file.size, sink));
     }
-    const blobs = [...wanted.keys()];
-    // Files sharing a blob: the first one received is written, the rest restored from the store.
-    const placed = (async () => {
+    sendWant(attemptId, [...wanted.keys()]);
+    try {
+      // Files sharing a blob: the first one received is written, the rest restored from the store.
       for (const file of files) {
         const pending = wanted.get(file.sha256);
         wanted.delete(file.sha256);
         await placeOutput(attempt, file, pending);
       }
-    })();
-    attempt.outputs = placed.then(
-      () => undefined,
-      (error: unknown) => `outputs refused: ${error instanceof Error ? error.message : String(error)}`,
-    );
-    channel.send({ type: 'want', attempt: attemptId, blobs });
+      return undefined;
+    } catch (error) {
+      return `outputs refused: ${error instanceof Error ? error.message : String(error)}`;
+    }
+  }
+
+  /** The blobs wanted, in parts under the message limit (10,000 ids each). */
+  function sendWant(attemptId: string, blobs: string[]): void {
+    const parts = inParts(blobs, 10_000);
+    parts.forEach((part, index) => channel.send({ type: 'want', attempt: attemptId, blobs: part, ...(index < parts.length - 1 ? { more: true } : {}) }));
+  }
+
+  /** Output lists arriving in parts, kept until the last (bounded like the agent's manifests). */
+  const listed = new Map<string, OutputFile[]>();
+  function takeOutputsPart(attemptId: string, files: OutputFile[], more: boolean | undefined): void {
+    const parts = listed.get(attemptId) ?? [];
+    listed.delete(attemptId);
+    if (!attempts.has(attemptId)) return log(`ignored outputs for attempt ${attemptId}: not assigned to this agent`);
+    if (parts.length + files.length > 1_000_000) {
+      log(`refused the outputs of ${attemptId}: over 1,000,000 files`);
+      attempts.get(attemptId)!.outputs = Promise.resolve('outputs refused: over 1,000,000 files');
+      return sendWant(attemptId, []);
+    }
+    for (const file of files) parts.push(file);
+    if (more) return void listed.set(attemptId, parts);
+    takeOutputs(attemptId, parts);
   }
 
   channel.onMessage((message) => {
     if (message.type === 'fetch') return serveFetch(message.attempt, message.blobs);
-    if (message.type === 'outputs') return takeOutputs(message.attempt, message.files);
+    if (message.type === 'outputs') return takeOutputsPart(message.attempt, message.files, message.more);
     if (message.type === 'blob') {
       const problem = receiver.take(message);
       if (problem) log(`refused a blob chunk: ${problem}`);
@@ -177,7 +268,7 @@ export function remoteSession(options: RemoteSessionOptions): Channel<AgentMessa
 
   return {
     send(message) {
-      if (message.type === 'assign') return assign(message.attempt);
+      if (message.type === 'assign') return void assign(message.attempt);
       channel.send(message);
     },
     onMessage: (handler) => void handlers.push(handler),

@@ -2,7 +2,7 @@
 // listing) as a content-addressed manifest. Hashes are kept per path while size, mtime and inode
 // stay the same, so the snapshot of an unchanged project costs a listing and a stat per file.
 import { createHash } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
+import { closeSync, constants, openSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { listProjectFiles } from '../project/disk-files';
 import type { ManifestEntry } from '../protocol/types';
@@ -14,19 +14,37 @@ export interface Snapshot {
 }
 
 export interface Snapshotter {
-  /** The files under `root` that `keep` accepts (all when not given). */
-  take(root: string, keep?: (path: string) => boolean): Snapshot;
+  /**
+   * The files under `root` that `keep` accepts (all when not given). Yields to the event loop every
+   * few hundred files: hashing a large project must not starve the agents' heartbeats.
+   */
+  take(root: string, keep?: (path: string) => boolean): Promise<Snapshot>;
+}
+
+/** SHA-256 of a file read in 1 MiB pieces (a large input never sits whole in memory). */
+function hashFile(path: string, buffer: Buffer): string {
+  const hash = createHash('sha256');
+  const fd = openSync(path, constants.O_RDONLY);
+  try {
+    for (let read = readSync(fd, buffer); read > 0; read = readSync(fd, buffer)) hash.update(buffer.subarray(0, read));
+  } finally {
+    closeSync(fd);
+  }
+  return hash.digest('hex');
 }
 
 /** A snapshotter with a hash memo (one per coordinator). */
 export function createSnapshotter(): Snapshotter {
   const memo = new Map<string, { size: number; mtimeMs: number; ino: number; sha256: string }>();
   return {
-    take(root, keep) {
+    async take(root, keep) {
       const files: ManifestEntry[] = [];
       const sources = new Map<string, string>();
+      const buffer = Buffer.alloc(1 << 20);
+      let count = 0;
       for (const path of listProjectFiles(root)) {
         if (keep && !keep(path)) continue;
+        if (++count % 256 === 0) await new Promise((resolve) => setImmediate(resolve));
         const absolute = join(root, path);
         let stat;
         try {
@@ -38,7 +56,7 @@ export function createSnapshotter(): Snapshotter {
         let sha256 = known && known.size === stat.size && known.mtimeMs === stat.mtimeMs && known.ino === stat.ino ? known.sha256 : undefined;
         if (!sha256) {
           try {
-            sha256 = createHash('sha256').update(readFileSync(absolute)).digest('hex');
+            sha256 = hashFile(absolute, buffer);
           } catch {
             continue;
           }

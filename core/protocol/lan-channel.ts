@@ -2,6 +2,7 @@
 // size-checked, parsed and validated at the boundary. A bad frame gets an error reply and a log line
 // and is dropped; it never reaches the agent or coordinator, and never crashes either side.
 import { lanDefaults, parseFrame, type LanErrorMessage } from './lan';
+import { highWaterBytes } from './transfer';
 import type { Channel } from './types';
 
 /** The least a transport must offer: text frames in and out, and a close. */
@@ -10,7 +11,12 @@ export interface FrameSocket {
   onFrame(handler: (text: string, bytes: number) => void): void;
   onClose(handler: (reason: string) => void): void;
   close(code: number, reason: string): void;
+  /** Bytes queued for the socket and not yet sent (backpressure for blob transfers). */
+  bufferedBytes?(): number;
 }
+
+/** A sender waiting in drained() resumes once the socket's buffer is below this. */
+const lowWaterBytes = 1 << 20;
 
 export interface FramedChannelOptions<In> {
   validate(value: unknown): { message: In } | { error: string };
@@ -65,6 +71,14 @@ export function createFramedChannel<In, Out>(socket: FrameSocket, options: Frame
     close(goingAway) {
       if (closed) return;
       socket.close(goingAway === undefined ? 1000 : 1001, goingAway ?? 'closed');
+    },
+    drained() {
+      const buffered = socket.bufferedBytes;
+      if (!buffered || buffered() < highWaterBytes) return Promise.resolve();
+      return new Promise<void>((resolve) => {
+        const check = () => (closed || buffered() < lowWaterBytes ? resolve() : void setTimeout(check, 2));
+        check();
+      });
     },
   };
 }

@@ -50,6 +50,38 @@ export function filesProblem(files: readonly (ManifestEntry | OutputFile)[], max
   return undefined;
 }
 
+/** Where a blob being received goes, part by part (a file on the receiving side; I/O stays with the caller). */
+export interface BlobSink {
+  write(part: Uint8Array): void;
+  /** Called once every part arrived and the sha256 matched (may settle later, e.g. after an fsync). */
+  finish(): void | Promise<void>;
+  /** The blob was refused or abandoned: drop what was written. */
+  discard(): void;
+}
+
+/** A sink that keeps the bytes in memory (small blobs, tests). */
+export function memorySink(): BlobSink & { bytes(): Buffer } {
+  const parts: Buffer[] = [];
+  return { write: (part) => void parts.push(Buffer.from(part)), finish: () => {}, discard: () => void (parts.length = 0), bytes: () => Buffer.concat(parts) };
+}
+
+/** Reads a blob's bytes from where they are (a file on the sending side). */
+export interface BlobSource {
+  /** Up to `length` bytes at `offset`; fewer (or none) at the end. */
+  read(offset: number, length: number): Uint8Array;
+  close(): void;
+}
+
+/** The least a channel must offer to stream blobs: send, and a wait while its socket's buffer is full. */
+export interface BlobOutlet {
+  send(message: BlobChunk): void;
+  /** Resolves once the bytes buffered for the socket are low again (absent: never waits). */
+  drained?(): Promise<void>;
+}
+
+/** Bytes buffered for the socket above which a sender waits before its next chunk. */
+export const highWaterBytes = 4 << 20;
+
 /** Splits bytes into chunk messages (at least one, even for an empty blob). */
 export function blobChunks(sha256: string, bytes: Uint8Array): BlobChunk[] {
   const chunks: BlobChunk[] = [];
@@ -61,16 +93,45 @@ export function blobChunks(sha256: string, bytes: Uint8Array): BlobChunk[] {
 }
 
 /**
+ * Streams a blob of `size` bytes from `source` in chunks, waiting while the outlet's socket holds more
+ * than the high-water mark: memory stays bounded whatever the blob's size. A read that fails or comes
+ * up short ends the blob early; the receiver then finds its size wrong and refuses it. Returns the bytes sent.
+ */
+export async function sendBlob(outlet: BlobOutlet, sha256: string, size: number, source: BlobSource): Promise<number> {
+  let offset = 0;
+  try {
+    while (true) {
+      if (outlet.drained) await outlet.drained();
+      let part: Uint8Array;
+      try {
+        part = offset < size ? source.read(offset, Math.min(blobChunkBytes, size - offset)) : new Uint8Array(0);
+      } catch {
+        part = new Uint8Array(0);
+      }
+      const last = part.length === 0 || offset + part.length >= size;
+      outlet.send({ type: 'blob', sha256, offset, data: Buffer.from(part.buffer, part.byteOffset, part.length).toString('base64'), last });
+      offset += part.length;
+      if (last) return offset;
+    }
+  } finally {
+    source.close();
+  }
+}
+
+type Received = { ok: true } | { error: string };
+
+/**
  * Collects the chunks of blobs one side asked for: only expected blobs, in order, never past the
- * announced size, and checked against their sha256 at the end. `complete` gets the verified bytes,
- * `failed` a one-line reason (a blob we did not ask for is refused, not stored).
+ * announced size, and checked against their sha256 at the end. Parts go to the blob's sink as they
+ * come (a failing write, e.g. a full disk, refuses the blob with the sink's reason); the promise
+ * resolves once the sink finished, or with a one-line reason (a blob we did not ask for is refused).
  */
 export class BlobReceiver {
-  private readonly pending = new Map<string, { size: number; parts: Buffer[]; received: number; done: (result: { bytes: Buffer } | { error: string }) => void }>();
+  private readonly pending = new Map<string, { size: number; sink: BlobSink; hash: ReturnType<typeof createHash>; received: number; done: (result: Received) => void }>();
 
-  /** Expects a blob; resolves with its verified bytes or a reason. */
-  expect(sha256: string, size: number): Promise<{ bytes: Buffer } | { error: string }> {
-    return new Promise((done) => this.pending.set(sha256, { size, parts: [], received: 0, done }));
+  /** Expects a blob, written to `sink` as it arrives. */
+  expect(sha256: string, size: number, sink: BlobSink): Promise<Received> {
+    return new Promise((done) => this.pending.set(sha256, { size, sink, hash: createHash('sha256'), received: 0, done }));
   }
 
   isExpected(sha256: string): boolean {
@@ -81,28 +142,78 @@ export class BlobReceiver {
   take(chunk: BlobChunk): string | undefined {
     const blob = this.pending.get(chunk.sha256);
     if (!blob) return `blob ${chunk.sha256.slice(0, 16)} was not asked for`;
+    const name = `blob ${chunk.sha256.slice(0, 16)}`;
     const fail = (error: string) => {
       this.pending.delete(chunk.sha256);
+      try {
+        blob.sink.discard();
+      } catch {
+        // already gone
+      }
       blob.done({ error });
       return error;
     };
-    if (chunk.offset !== blob.received) return fail(`blob ${chunk.sha256.slice(0, 16)} chunk at ${chunk.offset}, expected ${blob.received}`);
+    if (chunk.offset !== blob.received) return fail(`${name} chunk at ${chunk.offset}, expected ${blob.received}`);
     const part = Buffer.from(chunk.data, 'base64');
     blob.received += part.length;
-    if (blob.received > blob.size) return fail(`blob ${chunk.sha256.slice(0, 16)} is larger than the announced ${blob.size} bytes`);
-    blob.parts.push(part);
+    if (blob.received > blob.size) return fail(`${name} is larger than the announced ${blob.size} bytes`);
+    try {
+      blob.sink.write(part);
+    } catch (error) {
+      return fail(`${name} could not be stored: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    blob.hash.update(part);
     if (!chunk.last) return undefined;
+    if (blob.received !== blob.size) return fail(`${name} has ${blob.received} bytes, announced ${blob.size}`);
+    if (blob.hash.digest('hex') !== chunk.sha256) return fail(`${name} does not match its sha256`);
     this.pending.delete(chunk.sha256);
-    const bytes = Buffer.concat(blob.parts);
-    if (bytes.length !== blob.size) return fail(`blob ${chunk.sha256.slice(0, 16)} has ${bytes.length} bytes, announced ${blob.size}`);
-    if (createHash('sha256').update(bytes).digest('hex') !== chunk.sha256) return fail(`blob ${chunk.sha256.slice(0, 16)} does not match its sha256`);
-    blob.done({ bytes });
+    void (async () => blob.sink.finish())().then(
+      () => blob.done({ ok: true }),
+      (error: unknown) => {
+        try {
+          blob.sink.discard();
+        } catch {
+          // already gone
+        }
+        blob.done({ error: `${name} could not be stored: ${error instanceof Error ? error.message : String(error)}` });
+      },
+    );
     return undefined;
   }
 
   /** Fails every blob still expected (the connection ended). */
   abandon(reason: string): void {
-    for (const blob of this.pending.values()) blob.done({ error: reason });
+    for (const blob of this.pending.values()) {
+      try {
+        blob.sink.discard();
+      } catch {
+        // already gone
+      }
+      blob.done({ error: reason });
+    }
     this.pending.clear();
   }
+}
+
+/** Splits a list into parts of at most `size` items (at least one part, maybe empty). */
+export function inParts<T>(items: readonly T[], size: number): T[][] {
+  const parts: T[][] = [];
+  for (let start = 0; start === 0 || start < items.length; start += size) parts.push(items.slice(start, start + size));
+  return parts;
+}
+
+/** Manifest entries (or output files) per message: well under the message limit even with long paths. */
+export function manifestParts<T extends { path: string; link?: string }>(files: readonly T[], budgetBytes = 512 * 1024): T[][] {
+  const parts: T[][] = [[]];
+  let bytes = 0;
+  for (const file of files) {
+    const cost = Buffer.byteLength(file.path) + Buffer.byteLength(file.link ?? '') + 120;
+    if (bytes + cost > budgetBytes && parts[parts.length - 1]!.length > 0) {
+      parts.push([]);
+      bytes = 0;
+    }
+    parts[parts.length - 1]!.push(file);
+    bytes += cost;
+  }
+  return parts;
 }

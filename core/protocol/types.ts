@@ -106,8 +106,8 @@ export type AgentMessage =
   | { type: 'leaving' }
   /** Blobs of an assigned snapshot this agent lacks. */
   | { type: 'fetch'; attempt: string; blobs: string[] }
-  /** A successful attempt's output files, sent before its result. */
-  | { type: 'outputs'; attempt: string; files: OutputFile[]; n?: number }
+  /** A successful attempt's output files, sent before its result (`more`: further parts follow). */
+  | { type: 'outputs'; attempt: string; files: OutputFile[]; more?: boolean; n?: number }
   | BlobChunk;
 
 /** A piece of a blob (base64, well under the message limit); `last` ends it. */
@@ -127,7 +127,9 @@ export type CoordinatorMessage =
   | { type: 'assign'; attempt: AttemptSpec }
   | { type: 'cancel'; attempt: string; reason: FailureReason }
   /** The output blobs the coordinator's store lacks (answer to `outputs`; empty when it has them all). */
-  | { type: 'want'; attempt: string; blobs: string[] }
+  | { type: 'want'; attempt: string; blobs: string[]; more?: boolean }
+  /** A part of an attempt's snapshot manifest, sent before its `assign` when the whole would not fit one message. */
+  | { type: 'manifest'; attempt: string; files: ManifestEntry[] }
   | BlobChunk;
 
 /** A resource-group wait, as shown next to a waiting job. */
@@ -165,6 +167,8 @@ export interface Channel<In, Out> {
   onClose(handler: (reason: string) => void): void;
   /** `goingAway`: the closing side shuts down for good (a LAN channel closes with 1001 then, not 1000). */
   close(goingAway?: string): void;
+  /** Resolves once the transport's send buffer is low again (a blob sender waits on it; absent: no wait). */
+  drained?(): Promise<void>;
 }
 
 /**

@@ -14,6 +14,7 @@ const blobCheck: Check = (m) => (isSha(m.sha256) && isInt(m.offset) && (m.offset
 const isOutputFile = (v: unknown) =>
   isRecord(v) && isString(v.path) && isInt(v.size) && (v.size as number) >= 0 && isSha(v.sha256) && isInt(v.mode) && (v.link === undefined || isString(v.link));
 
+const isManifestEntry = (v: unknown) => isRecord(v) && isString(v.path) && isInt(v.mode) && isSha(v.sha256) && isInt(v.size) && (v.size as number) >= 0;
 /** A result's optional outputs: a list of output files, or a problem sentence. */
 const outcomeProblem = (outcome: Record<string, unknown>) =>
   (outcome.outputs === undefined || (Array.isArray(outcome.outputs) && outcome.outputs.every(isOutputFile))) && (outcome.outputsProblem === undefined || isString(outcome.outputsProblem))
@@ -28,7 +29,7 @@ const agentChecks: Record<AgentMessage['type'], Check> = {
   heartbeat: (m) => (Array.isArray(m.running) ? undefined : 'heartbeat needs running'),
   leaving: () => undefined,
   fetch: (m) => (isString(m.attempt) && shaList(m.blobs) ? undefined : 'fetch needs attempt and blobs (sha256 list)'),
-  outputs: (m) => (isString(m.attempt) && Array.isArray(m.files) && m.files.every(isOutputFile) ? undefined : 'outputs needs attempt and files [{path, size, sha256, mode, link?}]'),
+  outputs: (m) => (isString(m.attempt) && Array.isArray(m.files) && m.files.every(isOutputFile) && (m.more === undefined || typeof m.more === 'boolean') ? undefined : 'outputs needs attempt and files [{path, size, sha256, mode, link?}]'),
   blob: blobCheck,
 };
 
@@ -37,7 +38,8 @@ const coordinatorChecks: Record<CoordinatorMessage['type'], Check> = {
   heartbeat: (m) => (isCount(m.acked) ? undefined : 'heartbeat needs acked (a count)'),
   assign: (m) => (isRecord(m.attempt) && isString(m.attempt.id) && Array.isArray(m.attempt.run) ? undefined : 'assign needs attempt {id, run, ...}'),
   cancel: (m) => (isString(m.attempt) ? undefined : 'cancel needs attempt'),
-  want: (m) => (isString(m.attempt) && shaList(m.blobs) ? undefined : 'want needs attempt and blobs (sha256 list)'),
+  want: (m) => (isString(m.attempt) && shaList(m.blobs) && (m.more === undefined || typeof m.more === 'boolean') ? undefined : 'want needs attempt and blobs (sha256 list)'),
+  manifest: (m) => (isString(m.attempt) && Array.isArray(m.files) && m.files.length <= 100_000 && m.files.every(isManifestEntry) ? undefined : 'manifest needs attempt and files [{path, mode, sha256, size}]'),
   blob: blobCheck,
 };
 

@@ -8,6 +8,7 @@ import type { FrameSocket } from './lan-channel';
 export interface WebSocketLike {
   readonly readyState: number;
   readonly OPEN: number;
+  readonly bufferedAmount: number;
   on(event: 'pong' | 'ping', listener: () => void): unknown;
   on(event: 'message', listener: (data: Buffer | ArrayBuffer | Buffer[]) => void): unknown;
   on(event: 'error', listener: (error: Error) => void): unknown;
@@ -52,5 +53,6 @@ export function frameSocketOf(ws: WebSocketLike, heartbeat: HeartbeatOptions | n
       }),
     onClose: (handler) => void ws.on('close', (code: number, reason: Buffer) => handler(`connection closed (${code}${reason.length ? ` ${reason.toString()}` : ''})`)),
     close: (code, reason) => ws.close(code, reason),
+    bufferedBytes: () => ws.bufferedAmount,
   };
 }

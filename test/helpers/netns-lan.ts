@@ -143,10 +143,12 @@ export interface AgentProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Starts `farmhand agent` and waits for its start-up lines. */
-export function startAgentProcess(args: string[], host?: LanHost): Promise<AgentProcess> {
-  // DOCKER_HOST points nowhere: these tests need no Docker, and the agent starts faster without it.
-  const child = spawnFarmhand(['agent', ...args], host, { DOCKER_HOST: 'unix:///nonexistent/docker.sock' });
+/**
+ * Starts `farmhand agent` and waits for its start-up lines. By default DOCKER_HOST points nowhere:
+ * most tests need no Docker, and the agent starts faster without it (pass `env` to give it one).
+ */
+export function startAgentProcess(args: string[], host?: LanHost, env: Record<string, string> = { DOCKER_HOST: 'unix:///nonexistent/docker.sock' }): Promise<AgentProcess> {
+  const child = spawnFarmhand(['agent', ...args], host, env);
   let stdout = '';
   let stderr = '';
   child.stderr!.on('data', (data) => (stderr += data));

@@ -129,3 +129,26 @@ describe('remote session outputs', () => {
     expect(s.counts.to_agents_bytes).toBe(7);
   });
 });
+
+describe('remote session in parts', () => {
+  it('takes an output list in parts and answers with wants in parts (10,500 outputs)', async () => {
+    const s = session();
+    const assigned = next(s.agent, 'assign');
+    s.coordinator.send({ type: 'assign', attempt: spec('b-1.p1') });
+    await assigned;
+    const files: OutputFile[] = Array.from({ length: 10_500 }, (_, i) => ({ path: `many/f${i}.txt`, size: String(i).length, sha256: sha(String(i)), mode: 0o644 }));
+    const wants: Extract<CoordinatorMessage, { type: 'want' }>[] = [];
+    s.agent.onMessage((message) => void (message.type === 'want' && wants.push(message)));
+    const parts = [files.slice(0, 4000), files.slice(4000, 8000), files.slice(8000)];
+    parts.forEach((part, index) => s.agent.send({ type: 'outputs', attempt: 'b-1.p1', files: part, ...(index < 2 ? { more: true } : {}) }));
+    await expect.poll(() => wants.at(-1)?.more, { timeout: 10_000 }).toBe(undefined);
+    await expect.poll(() => wants.length).toBe(2);
+    expect(wants.map((want) => [want.blobs.length, want.more])).toEqual([[10_000, true], [500, undefined]]);
+    const index = new Map(files.map((file, i) => [file.sha256, String(i)]));
+    for (const want of wants) for (const blob of want.blobs) for (const chunk of blobChunks(blob, Buffer.from(index.get(blob)!))) s.agent.send(chunk);
+    s.agent.send({ type: 'result', attempt: 'b-1.p1', outcome: { status: 'success', exitCode: 0 } });
+    await expect.poll(() => s.received.length, { timeout: 20_000 }).toBe(1);
+    expect(s.received[0]).toMatchObject({ type: 'result', outcome: { status: 'success' } });
+    expect(readFileSync(join(base, 'project', 'many', 'f10499.txt'), 'utf8')).toBe('10499');
+  }, 30_000);
+});
