@@ -93,7 +93,14 @@ export async function storeOutputs(root: string, files: readonly OutputFile[], a
   const problem = filesProblem(files, Number.MAX_SAFE_INTEGER);
   if (problem) throw new Error(`the agent reported bad outputs: ${problem}`);
   const stored: OutputFile[] = [];
+  let since = Date.now();
   for (const file of files) {
+    // Small files are read and stored without a trip to the thread pool, so awaits alone never let
+    // the loop breathe: yield now and then, or thousands of outputs starve the agents' heartbeats.
+    if (Date.now() - since > yieldEveryMs) {
+      await new Promise((resolve) => setImmediate(resolve));
+      since = Date.now();
+    }
     const absolute = join(root, file.path);
     if (file.link !== undefined) {
       const content = Buffer.from(file.link, 'utf8');
@@ -115,6 +122,9 @@ export async function storeOutputs(root: string, files: readonly OutputFile[], a
   }
   return stored;
 }
+
+/** How long storing outputs may hold the event loop before it yields. */
+const yieldEveryMs = 20;
 
 /** A file's bytes, never read through a final symbolic link; a small one (expected size) read at once. */
 async function readNoFollow(path: string, expected: number): Promise<Buffer> {
