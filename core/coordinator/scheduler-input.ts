@@ -120,9 +120,12 @@ export class SchedulerInputs {
     const upcoming: UpcomingJob[] = [];
     const current = new Set<string>();
     const projects = new Map<string, Plan['resourceGroups']>();
+    const projectCaps = new Map<string, number>();
     for (const build of builds) {
-      // Builds come in start order: the last of a project sets its groups' settings.
+      // Builds come in start order: the last of a project sets its groups' settings and its max_running.
       projects.set(build.root, build.plan.resourceGroups);
+      if (build.plan.maxRunning !== undefined) projectCaps.set(build.root, build.plan.maxRunning);
+      else projectCaps.delete(build.root);
       current.add(build.id);
       if (this.followed.get(build.id) !== build.ready) this.follow(build);
       let running = 0;
@@ -132,7 +135,7 @@ export class SchedulerInputs {
           pipelines.push({ build: build.id, pipeline: pipeline.plan.name, running: pipeline.running, concurrency: pipeline.plan.concurrency });
         }
       }
-      buildViews.push({ id: build.id, order: build.order, running });
+      buildViews.push({ id: build.id, order: build.order, running, project: build.root });
       for (const job of (build.groupJobs ??= [...build.jobs.values()].filter((candidate) => candidate.plan.resourceGroup !== undefined))) {
         if (job.state === 'queued' && !build.ready.has(job.plan.id)) upcoming.push({ build: build.id, job: job.plan.id, group: scopedGroup(build.root, job.plan.resourceGroup!) });
       }
@@ -149,6 +152,6 @@ export class SchedulerInputs {
     for (const [project, entries] of projects) {
       if (this.settings.get(project)?.entries !== entries) this.settings.set(project, { entries, lookup: groupSettingsLookup(entries) });
     }
-    return { now, ready: this.queues, builds: buildViews, pipelines, agents: agentSlots, holders, groupSettings: this.groupSettings, upcoming };
+    return { now, ready: this.queues, builds: buildViews, pipelines, agents: agentSlots, holders, groupSettings: this.groupSettings, upcoming, projectCaps };
   }
 }

@@ -132,6 +132,9 @@ export function planProject(spec: ProjectSpec, files: ProjectFiles, options: Pla
     ...spec.pipelines.map((pipeline) => plannedPipeline(pipeline, jobsOf.get(pipeline.name) ?? [])),
     ...recipes.map((recipe) => recipePipeline(recipe, jobsOf.get(recipe.name) ?? [])),
   ];
-  const lostAfter = spec.settings.agentLostAfterMs;
-  return { plan: { pipelines, jobs, resourceGroups: spec.settings.resourceGroups, ...(lostAfter === undefined ? {} : { agentLostAfterMs: lostAfter }) }, diagnostics: [] };
+  const { agentLostAfterMs, maxRunning } = spec.settings;
+  return {
+    plan: { pipelines, jobs, resourceGroups: spec.settings.resourceGroups, ...(agentLostAfterMs === undefined ? {} : { agentLostAfterMs }), ...(maxRunning === undefined ? {} : { maxRunning }) },
+    diagnostics: [],
+  };
 }

@@ -69,6 +69,8 @@ export interface Plan {
   resourceGroups: ResourceGroupSettings[];
   /** `agent_lost_after` of the settings, when set (ms). */
   agentLostAfterMs?: number;
+  /** `max_running` of the settings: running jobs of all of the project's builds at once. */
+  maxRunning?: number;
 }
 
 export interface PlanResult {

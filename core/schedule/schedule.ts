@@ -63,6 +63,9 @@ class SchedulingState {
   private readonly buildOrder = new Map<string, number>();
   private readonly pipelineRunning = new Map<string, number>();
   private readonly pipelineCap = new Map<string, number | undefined>();
+  /** Project of each build, and running jobs per project (for `max_running`). */
+  private readonly projectOf = new Map<string, string>();
+  private readonly projectRunning = new Map<string, number>();
   private readonly holders: Map<string, Holder[]>;
   private readonly waiters = new Map<string, Map<string, Waiter>>();
   /** Each group's waiters in order with their places, made once per round and again after one leaves. */
@@ -80,6 +83,10 @@ class SchedulingState {
     for (const build of input.builds) {
       this.running.set(build.id, build.running);
       this.buildOrder.set(build.id, build.order);
+      if (build.project !== undefined) {
+        this.projectOf.set(build.id, build.project);
+        this.projectRunning.set(build.project, (this.projectRunning.get(build.project) ?? 0) + build.running);
+      }
     }
     for (const load of input.pipelines) {
       this.pipelineRunning.set(`${load.build}\u0000${load.pipeline}`, load.running);
@@ -119,7 +126,15 @@ class SchedulingState {
     const pipelineKey = `${job.build}\u0000${job.pipeline}`;
     const cap = this.pipelineCap.get(pipelineKey);
     if (cap !== undefined && (this.pipelineRunning.get(pipelineKey) ?? 0) >= cap) return true;
+    if (this.projectFull(job.build)) return true;
     return this.findAgent(job) === undefined;
+  }
+
+  /** True when the build's project runs as many jobs as its `max_running` allows. */
+  private projectFull(build: string): boolean {
+    const project = this.projectOf.get(build);
+    const cap = project === undefined ? undefined : this.input.projectCaps?.get(project);
+    return cap !== undefined && (this.projectRunning.get(project!) ?? 0) >= cap;
   }
 
   /** The build whose turn it is among `builds` (oldest first): fewest running jobs, then oldest. */
@@ -164,8 +179,11 @@ class SchedulingState {
       if (blocked) return blocked;
     }
     if (cap !== undefined && (this.pipelineRunning.get(pipelineKey) ?? 0) >= cap) return [];
+    if (this.projectFull(lead.build)) return [];
     const agent = this.findAgent(lead);
     if (!agent) return [];
+    const project = this.projectOf.get(lead.build);
+    if (project !== undefined) this.projectRunning.set(project, (this.projectRunning.get(project) ?? 0) + 1);
     this.free.set(agent.id, this.free.get(agent.id)! - 1);
     this.running.set(lead.build, (this.running.get(lead.build) ?? 0) + 1);
     this.pipelineRunning.set(pipelineKey, (this.pipelineRunning.get(pipelineKey) ?? 0) + 1);

@@ -34,6 +34,8 @@ export interface BuildView {
   order: number;
   /** Jobs of this build running now (fair share counts these). */
   running: number;
+  /** The project (its folder) the build runs in; builds of one project share its `max_running`. */
+  project?: string;
 }
 
 export interface PipelineLoad {
@@ -74,6 +76,8 @@ export interface SchedulerInput {
   pipelines: PipelineLoad[];
   agents: AgentSlots[];
   holders: Map<string, Holder[]>;
+  /** `max_running` by project (folder): running jobs of all its builds at once. */
+  projectCaps?: ReadonlyMap<string, number>;
   /** Settings of a group by name (defaults applied by the caller). */
   groupSettings: (group: string) => GroupSettings;
   /**

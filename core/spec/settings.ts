@@ -1,5 +1,6 @@
 // Settings documents (`kind: settings`, or `.farmhand/settings.yml`): resource groups, merged across
-// documents, and `agent_lost_after` (how long a silent LAN agent keeps its attempts; set once).
+// documents, `agent_lost_after` (how long a silent LAN agent keeps its attempts) and `max_running`
+// (running jobs of all of the project's builds at once, across the farm); each of those two set once.
 import type { DiagnosticSink } from './diagnostics';
 import { didYouMean, formatLocation } from './diagnostics';
 import { checkKeys, findEntry, readInteger, readMap } from './fields';
@@ -9,7 +10,7 @@ import { checkDocumentVersion } from './version-field';
 import type { YMap, YNode } from './yaml-source';
 
 /** Keys of a settings document. */
-export const settingsKeys = ['version', 'kind', 'resource_groups', 'agent_lost_after'] as const;
+export const settingsKeys = ['version', 'kind', 'resource_groups', 'agent_lost_after', 'max_running'] as const;
 /** Default of `agent_lost_after`. */
 export const defaultAgentLostAfterMs = 60_000;
 /** Keys of one resource group. */
@@ -28,6 +29,8 @@ export function readSettings(sink: DiagnosticSink, documents: readonly YMap[]): 
   const byPattern = new Map<string, ResourceGroupSettings>();
   let agentLostAfterMs: number | undefined;
   let lostAfterLoc: ResourceGroupSettings['loc'] | undefined;
+  let maxRunning: number | undefined;
+  let maxRunningLoc: ResourceGroupSettings['loc'] | undefined;
   for (const map of documents) {
     checkKeys(sink, map, settingsKeys, 'settings');
     checkDocumentVersion(sink, map);
@@ -36,6 +39,12 @@ export function readSettings(sink: DiagnosticSink, documents: readonly YMap[]): 
     else if (lostAfter) {
       lostAfterLoc = lostAfter.keyLoc;
       agentLostAfterMs = readDuration(sink, lostAfter.value, 'agent_lost_after');
+    }
+    const cap = findEntry(map, 'max_running');
+    if (cap && maxRunningLoc) sink.error(cap.keyLoc, '`max_running` is set twice', `first set at ${formatLocation(maxRunningLoc)}`);
+    else if (cap) {
+      maxRunningLoc = cap.keyLoc;
+      maxRunning = readInteger(sink, cap.value, 'max_running', 1);
     }
     const groupsNode = findEntry(map, 'resource_groups')?.value;
     const groups = groupsNode ? readMap(sink, groupsNode, 'resource_groups', 'a map of group name: { capacity, process_mode, on_busy }') : undefined;
@@ -53,7 +62,7 @@ export function readSettings(sink: DiagnosticSink, documents: readonly YMap[]): 
       resourceGroups.push(group);
     }
   }
-  return agentLostAfterMs === undefined ? { resourceGroups } : { resourceGroups, agentLostAfterMs };
+  return { resourceGroups, ...(agentLostAfterMs === undefined ? {} : { agentLostAfterMs }), ...(maxRunning === undefined ? {} : { maxRunning }) };
 }
 
 function readGroup(sink: DiagnosticSink, pattern: string, node: YNode, loc: ResourceGroupSettings['loc']): ResourceGroupSettings {

@@ -101,6 +101,8 @@ export interface SettingsSpec {
   resourceGroups: ResourceGroupSettings[];
   /** `agent_lost_after`: how long an agent may stay silent before its attempts are lost and rerun (ms). */
   agentLostAfterMs?: number;
+  /** Running jobs of all of the project's builds at once, across the farm (`max_running`). */
+  maxRunning?: number;
 }
 
 /** A version request, e.g. `>=1.2.12`, `~3.0`, `3.0`, `=1.2.3`, or several joined by `,`. */

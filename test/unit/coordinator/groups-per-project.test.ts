@@ -135,3 +135,15 @@ describe('waiter places', () => {
     }
   });
 });
+
+describe('max_running', () => {
+  it("caps the running jobs of all of a project's builds together, and leaves other projects alone", async () => {
+    const wide = Object.fromEntries(Array.from({ length: 6 }, (_, index) => [`p/j${index}`, { run: ['sleep 80'] }]));
+    const first = coordinator.startBuild({ root: join(dir, 'one'), plan: makePlan(wide, { maxRunning: 2 }), options: { noCache: true, only: [] } });
+    const second = coordinator.startBuild({ root: join(dir, 'one'), plan: makePlan(wide, { maxRunning: 2 }), options: { noCache: true, only: [] } });
+    const other = coordinator.startBuild({ root: join(dir, 'two'), plan: makePlan(wide), options: { noCache: true, only: [] } });
+    expect(await Promise.all([first, second, other].map((id) => coordinator.finished(id)))).toEqual(['success', 'success', 'success']);
+    expect(mostAtOnce([first, second])).toBe(2);
+    expect(mostAtOnce([other])).toBe(6);
+  });
+});
