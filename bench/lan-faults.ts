@@ -1,8 +1,9 @@
 // The fault cases of `npm run bench:lan` (bench/lan.ts runs them on its namespace LAN): how soon a
 // cut link's job resumes once the link is back (the first resent log line, and the result, landing in
-// the coordinator's store), and the log delivery rate through a reconnect storm (the link flapped every
-// ~0.5 s for 10 s) set against the same job with a steady link. Times are polled from the store
-// (every 20 ms), so they carry up to 20 ms of polling on top.
+// the coordinator's store), and the log delivery rate through link flaps set against the same job with
+// a steady link: 10 flaps of 0.5 s down / 0.5 s up (shorter than the 3 s heartbeat timeout: TCP rides
+// through, no reconnect) and 3 of 3.5 s down / 1 s up (each one a real reconnect and resend). Times
+// are polled from the store (every 20 ms), so they carry up to 20 ms of polling on top.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -17,6 +18,8 @@ export interface FaultBench {
   run(dir: string, name: string, where: 'remote'): Promise<RunResult>;
   /** Sets the `left` agent's link up or down. */
   link(state: 'up' | 'down'): void;
+  /** How many times a coordinator has connected to `left` so far (its log's `... connected` lines). */
+  connections(): number;
   percentile(values: number[], fraction: number): number;
   fixed(value: number, digits?: number): string;
 }
@@ -95,24 +98,24 @@ export async function resumeAfterCut(bench: FaultBench): Promise<FaultRow[]> {
   ];
 }
 
-/** A job printing 200 x 1,000 lines over ~10 s on `left`, with a steady link, then through 10 flaps. */
+/** A job printing 200 x 1,000 lines over ~10 s on `left`: with a steady link, then through short and long flaps. */
 export async function reconnectStorm(bench: FaultBench): Promise<FaultRow[]> {
   const batches = 200;
   const total = batches * 1000;
-  const measure = async (name: string, flap: boolean) => {
+  const measure = async (name: string, flaps: number, downMs: number, upMs: number) => {
     const mark = join(bench.base, `${name}.started`);
     const dir = bench.project(name, `version: 1\nname: ${name}\nlabels: [left]\njobs:\n  print:\n    run: touch ${mark}; i=0; while [ $i -lt ${batches} ]; do seq $((i*1000+1)) $((i*1000+1000)); i=$((i+1)); sleep 0.05; done\n`);
     const building = bench.run(dir, name, 'remote');
     const log = logReader(bench.coordinatorState, `${name}/print`);
     try {
+      const connectionsBefore = bench.connections();
       const startedAt = await waitFor(`${name}: the job to start on left`, () => existsSync(mark), 30_000, 5);
       const flapping = (async () => {
-        if (!flap) return;
-        for (let flip = 0; flip < 10; flip++) {
+        for (let flip = 0; flip < flaps; flip++) {
           bench.link('down');
-          await sleep(500);
+          await sleep(downMs);
           bench.link('up');
-          await sleep(500);
+          await sleep(upMs);
         }
       })();
       const allAt = await waitFor(`${name}: every line stored`, () => log.lineCount() >= total, 120_000, 20);
@@ -120,19 +123,21 @@ export async function reconnectStorm(bench: FaultBench): Promise<FaultRow[]> {
       const { report } = await building;
       if (report.status !== 'success') throw new Error(`${name}: build ${report.status}`);
       expectExactly(log.lines(), Array.from({ length: total }, (_, index) => String(index + 1)), name);
-      return { linesPerSecond: total / ((allAt - startedAt) / 1000), attempts: log.attempts() };
+      return { linesPerSecond: total / ((allAt - startedAt) / 1000), attempts: log.attempts(), reconnects: bench.connections() - connectionsBefore };
     } finally {
       bench.link('up');
       log.close();
     }
   };
-  const steady = await measure('steady', false);
-  const storm = await measure('storm', true);
-  return [{
-    measure: `log delivery, ${total} lines over ~10 s, link flapped 10 x (lines/s; steady link in 'local')`,
-    remote: `${bench.fixed(storm.linesPerSecond, 0)} (${storm.attempts} attempt, all once)`,
+  const steady = await measure('steady', 0, 0, 0);
+  const short = await measure('flaps', 10, 500, 500);
+  const long = await measure('storm', 3, 3500, 1000);
+  const row = (what: string, result: typeof steady): FaultRow => ({
+    measure: `log delivery, ${total} lines over ~10 s, ${what} (lines/s; steady link in 'local')`,
+    remote: `${bench.fixed(result.linesPerSecond, 0)} (${result.reconnects} reconnects, ${result.attempts} attempt, all once)`,
     local: bench.fixed(steady.linesPerSecond, 0),
-    ratio: bench.fixed(storm.linesPerSecond / steady.linesPerSecond, 2),
+    ratio: bench.fixed(result.linesPerSecond / steady.linesPerSecond, 2),
     target: 'every line once',
-  }];
+  });
+  return [row('link 10 x 0.5 s down/0.5 s up', short), row('link 3 x 3.5 s down/1 s up', long)];
 }

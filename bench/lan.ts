@@ -185,6 +185,7 @@ function faultBench(): FaultBench {
   const left = lan.hosts[1]!.namespace;
   return {
     base, coordinatorState: coordinatorState(), project, run: (dir, name) => run(dir, name, 'remote'), percentile, fixed,
+    connections: () => (agents.get('left')?.stderr().match(/ connected$/gm) ?? []).length,
     link: (state) => {
       spawnSync('ip', ['-n', left, 'link', 'set', 'eth0', state]);
       if (state === 'up') spawnSync('ip', ['-n', left, 'route', 'replace', '224.0.0.0/4', 'dev', 'eth0']);
