@@ -108,8 +108,9 @@ export async function reconnectStorm(bench: FaultBench): Promise<FaultRow[]> {
     const building = bench.run(dir, name, 'remote');
     const log = logReader(bench.coordinatorState, `${name}/print`);
     try {
-      const connectionsBefore = bench.connections();
       const startedAt = await waitFor(`${name}: the job to start on left`, () => existsSync(mark), 30_000, 5);
+      // Counted once the job runs (its coordinator's first connection is older) and until its last line landed.
+      const connectionsBefore = bench.connections();
       const flapping = (async () => {
         for (let flip = 0; flip < flaps; flip++) {
           bench.link('down');
@@ -119,11 +120,12 @@ export async function reconnectStorm(bench: FaultBench): Promise<FaultRow[]> {
         }
       })();
       const allAt = await waitFor(`${name}: every line stored`, () => log.lineCount() >= total, 120_000, 20);
+      const reconnects = bench.connections() - connectionsBefore;
       await flapping;
       const { report } = await building;
       if (report.status !== 'success') throw new Error(`${name}: build ${report.status}`);
       expectExactly(log.lines(), Array.from({ length: total }, (_, index) => String(index + 1)), name);
-      return { linesPerSecond: total / ((allAt - startedAt) / 1000), attempts: log.attempts(), reconnects: bench.connections() - connectionsBefore };
+      return { linesPerSecond: total / ((allAt - startedAt) / 1000), attempts: log.attempts(), reconnects };
     } finally {
       bench.link('up');
       log.close();
