@@ -64,7 +64,7 @@ afterAll(async () => {
 }, 120_000);
 
 /** What the store holds about these builds, read once `farmhand serve` has stopped. */
-function readStore(state: string, builds: string[]): StoredBuild[] {
+function readStore(state: string, builds: string[]): (StoredBuild & { jobs: (StoredBuild['jobs'][number] & { retries: string[] })[] })[] {
   const store = openStore(join(state, 'farmhand.db'));
   try {
     return builds.map((id) => ({
@@ -79,8 +79,9 @@ function readStore(state: string, builds: string[]): StoredBuild[] {
           if (chunk.stream === 'stdout') text.set(number, (text.get(number) ?? '') + chunk.data);
         }
         const lines = new Map([...text].map(([number, data]) => [number, data.split('\n').filter((line) => line !== '')]));
-        const attempts = rows.map(({ number, agent, status, reason }) => ({ number, agent: agent ?? null, status, reason }));
-        return { id: job.id, state: job.state, reason: job.reason, attempts, lines };
+        const attempts = rows.map(({ number, agent, status, reason, startedAt, finishedAt }) => ({ number, agent: agent ?? null, status, reason, startedAt, finishedAt }));
+        const retries = store.jobHistory(id, job.id).filter((entry) => entry.reason?.startsWith('retry')).map((entry) => entry.reason!);
+        return { id: job.id, state: job.state, reason: job.reason, attempts, lines, retries };
       }),
     }));
   } finally {
@@ -147,6 +148,17 @@ describe.skipIf(!usable)('LAN soak', () => {
     const stored = readStore(join(base, 'coordinator'), submitted);
     const attempts = stored.flatMap((build) => build.jobs.flatMap((job) => job.attempts));
     console.log(`soak: ${attempts.length} attempts: ${['success', 'lost', 'canceled', 'failed'].map((status) => `${attempts.filter((attempt) => attempt.status === status).length} ${status}`).join(', ')}; late results on lost attempts: ${attempts.filter((attempt) => attempt.reason === 'agent_lost' && attempt.status === 'success').length}`);
+    // Each attempt that did not simply succeed, on the faults' clock, to be matched with the fault list above.
+    const clock = (at?: number) => (at === undefined ? '-' : `${((at - (stopAt - seconds * 1000)) / 1000).toFixed(1)}s`);
+    for (const build of stored) {
+      for (const job of build.jobs) {
+        for (const attempt of job.attempts.filter((one) => one.status !== 'success' || one.reason !== undefined)) {
+          console.log(`soak:   ${build.id} ${job.id} attempt ${attempt.number} on ${attempt.agent}: ${attempt.status}/${attempt.reason ?? '-'}, ${clock(attempt.startedAt)} -> ${clock(attempt.finishedAt)}: ${job.retries[attempt.number - 1] ?? ''}`);
+        }
+      }
+    }
+    const said = running.serveOutput().split('\n').filter((line) => /lost|gone|silent|went away|dropped|late|shut down/i.test(line));
+    console.log(`soak: farmhand serve said (${said.length} lines about agents going)\n  ${said.slice(-60).join('\n  ')}`);
     const problems = checkSoakInvariants(stored, counts);
     expect(problems, `seed ${seed}: ${problems.length} problem(s)`).toEqual([]);
     expect(submitted.length).toBeGreaterThan(0);

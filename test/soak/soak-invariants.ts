@@ -6,7 +6,7 @@
 // in order, without a duplicate or a gap (complete up to where a lost or canceled attempt stopped,
 // complete to the end for a successful one).
 
-export interface StoredAttempt { number: number; agent: string | null; status?: string; reason?: string }
+export interface StoredAttempt { number: number; agent: string | null; status?: string; reason?: string; startedAt?: number; finishedAt?: number }
 export interface StoredJob { id: string; state: string; reason?: string; attempts: StoredAttempt[]; lines: Map<number, string[]> }
 export interface StoredBuild { id: string; status: string; jobs: StoredJob[] }
 
