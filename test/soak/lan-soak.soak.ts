@@ -98,6 +98,8 @@ describe.skipIf(!usable)('LAN soak', () => {
     const submitted: string[] = [];
     const ended = new Map<string, string>();
     const faults: string[] = [];
+    /** When each agent was killed or stopped with SIGTERM (its attempts may be lost then). */
+    const ends: { name: string; at: number; back: number }[] = [];
     const stopAt = Date.now() + seconds * 1000;
 
     const submitter = (async () => {
@@ -123,7 +125,9 @@ describe.skipIf(!usable)('LAN soak', () => {
         const holdMs = kind === 'kill' || kind === 'term' ? 300 + Math.floor(random() * 2700) : 1000 + Math.floor(random() * 7000);
         const at = ((Date.now() - stopAt) / 1000 + seconds).toFixed(1);
         faults.push(`${at}s ${kind} ${name} ${holdMs}ms`);
+        const faultAt = Date.now();
         await running.fault(kind, name, holdMs);
+        if (kind === 'kill' || kind === 'term') ends.push({ name, at: faultAt, back: Date.now() });
         await sleep(1000 + Math.floor(random() * 4000));
       }
     })();
@@ -157,6 +161,10 @@ describe.skipIf(!usable)('LAN soak', () => {
         }
       }
     }
+    // The brief allows a rerun after any lost attempt; this counts the lost ones no kill or SIGTERM explains.
+    const unexplained = stored.flatMap((build) => build.jobs.flatMap((job) => job.attempts.filter((attempt) => attempt.status === 'lost'
+      && !ends.some((end) => end.name === attempt.agent && end.at <= (attempt.finishedAt ?? 0) + 500 && end.back + 1000 >= (attempt.startedAt ?? 0))).map((attempt) => `${build.id} ${job.id} attempt ${attempt.number} on ${attempt.agent}`)));
+    console.log(`soak: ${unexplained.length} lost attempt(s) with no kill or SIGTERM of their agent around them: ${unexplained.join(', ') || '-'}`);
     const said = running.serveOutput().split('\n').filter((line) => /lost|gone|silent|went away|dropped|late|shut down/i.test(line));
     console.log(`soak: farmhand serve said (${said.length} lines about agents going)\n  ${said.slice(-60).join('\n  ')}`);
     const problems = checkSoakInvariants(stored, counts);
