@@ -64,7 +64,7 @@ afterAll(async () => {
 }, 120_000);
 
 /** What the store holds about these builds, read once `farmhand serve` has stopped. */
-function readStore(state: string, builds: string[]): (StoredBuild & { jobs: (StoredBuild['jobs'][number] & { retries: string[] })[] })[] {
+function readStore(state: string, builds: string[]): StoredBuild[] {
   const store = openStore(join(state, 'farmhand.db'));
   try {
     return builds.map((id) => ({
@@ -157,7 +157,7 @@ describe.skipIf(!usable)('LAN soak', () => {
     for (const build of stored) {
       for (const job of build.jobs) {
         for (const attempt of job.attempts.filter((one) => one.status !== 'success' || one.reason !== undefined)) {
-          console.log(`soak:   ${build.id} ${job.id} attempt ${attempt.number} on ${attempt.agent}: ${attempt.status}/${attempt.reason ?? '-'}, ${clock(attempt.startedAt)} -> ${clock(attempt.finishedAt)}: ${job.retries[attempt.number - 1] ?? ''}`);
+          console.log(`soak:   ${build.id} ${job.id} attempt ${attempt.number} on ${attempt.agent}: ${attempt.status}/${attempt.reason ?? '-'}, ${clock(attempt.startedAt)} -> ${clock(attempt.finishedAt)}: ${job.retries?.[attempt.number - 1] ?? ''}`);
         }
       }
     }
@@ -165,6 +165,11 @@ describe.skipIf(!usable)('LAN soak', () => {
     const unexplained = stored.flatMap((build) => build.jobs.flatMap((job) => job.attempts.filter((attempt) => attempt.status === 'lost'
       && !ends.some((end) => end.name === attempt.agent && end.at <= (attempt.finishedAt ?? 0) + 500 && end.back + 1000 >= (attempt.startedAt ?? 0))).map((attempt) => `${build.id} ${job.id} attempt ${attempt.number} on ${attempt.agent}`)));
     console.log(`soak: ${unexplained.length} lost attempt(s) with no kill or SIGTERM of their agent around them: ${unexplained.join(', ') || '-'}`);
+    // An attempt dropped as "no longer runs it" whose result came back later: the agent ran it after all,
+    // alongside the rerun (reported, not asserted: the brief's invariant allows it; see the report).
+    const ranAnyway = stored.flatMap((build) => build.jobs.flatMap((job) => job.attempts.filter((attempt) => attempt.status !== 'lost'
+      && job.retries?.[attempt.number - 1]?.includes('no longer runs it')).map((attempt) => `${build.id} ${job.id} attempt ${attempt.number} on ${attempt.agent} (${attempt.status})`)));
+    console.log(`soak: ${ranAnyway.length} attempt(s) dropped as no longer run that their agent ran anyway: ${ranAnyway.join(', ') || '-'}`);
     const said = running.serveOutput().split('\n').filter((line) => /lost|gone|silent|went away|dropped|late|shut down/i.test(line));
     console.log(`soak: farmhand serve said (${said.length} lines about agents going)\n  ${said.slice(-60).join('\n  ')}`);
     const problems = checkSoakInvariants(stored, counts);

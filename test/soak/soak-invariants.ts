@@ -7,7 +7,15 @@
 // complete to the end for a successful one).
 
 export interface StoredAttempt { number: number; agent: string | null; status?: string; reason?: string; startedAt?: number; finishedAt?: number }
-export interface StoredJob { id: string; state: string; reason?: string; attempts: StoredAttempt[]; lines: Map<number, string[]> }
+export interface StoredJob {
+  id: string;
+  state: string;
+  reason?: string;
+  attempts: StoredAttempt[];
+  lines: Map<number, string[]>;
+  /** Why each retry came (the job history's `retry N/M after ...`), for the report. */
+  retries?: string[];
+}
 export interface StoredBuild { id: string; status: string; jobs: StoredJob[] }
 
 /** How many numbered lines each job of the soak pipeline prints (`line 1` .. `line N`). */
