@@ -2,13 +2,16 @@
 // (test/helpers/netns-lan; needs root) with a coordinator host and two paired agents of 2 slots each,
 // real `farmhand` processes throughout. Measures dispatch latency (ready -> running), the makespan of
 // 8 x `sleep 1`, log throughput into the store, bytes moved by a second build after one file changed,
-// and how long a SIGKILLed agent takes to be noticed. Each remote number is set against the same jobs
-// run by the local agent alone, in this same script: ratios, never timed assertions.
+// how long a SIGKILLed agent takes to be noticed, and (bench/lan-faults.ts) how soon a cut link resumes
+// and the log rate through a reconnect storm. Each remote number is set against the same jobs run by
+// the local agent alone (or a steady link), in this same script: ratios, never timed assertions.
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { reconnectStorm, resumeAfterCut, type FaultBench } from './lan-faults';
 import { canUseNamespaces, createLan, runFarmhand, startAgentProcess, type AgentProcess, type Lan, type LanHost } from '../test/helpers/netns-lan';
 
 interface ReportJob { id: string; status: string; reason: string | null; agent: string | null; queued_at: number | null; started_at: number | null; finished_at: number | null }
@@ -177,6 +180,19 @@ async function killedAgent(): Promise<Row[]> {
   return [{ measure: `killed agent (SIGKILL mid-job) -> attempt lost (ms, ${killRounds} rounds)`, remote: `p50 ${fixed(percentile(detections, 0.5), 0)}, max ${fixed(Math.max(...detections), 0)}`, local: '-', ratio: '-', target: 'under 5000' }];
 }
 
+/** What the fault cases of bench/lan-faults.ts need from this script. */
+function faultBench(): FaultBench {
+  const left = lan.hosts[1]!.namespace;
+  return {
+    base, coordinatorState: coordinatorState(), project, run: (dir, name) => run(dir, name, 'remote'), percentile, fixed,
+    connections: () => (agents.get('left')?.stderr().match(/ connected$/gm) ?? []).length,
+    link: (state) => {
+      spawnSync('ip', ['-n', left, 'link', 'set', 'eth0', state]);
+      if (state === 'up') spawnSync('ip', ['-n', left, 'route', 'replace', '224.0.0.0/4', 'dev', 'eth0']);
+    },
+  };
+}
+
 function printTable(rows: Row[]): void {
   const header: Row = { measure: 'measure', remote: '2 agents x 2 slots', local: 'local only', ratio: 'ratio', target: 'target' };
   const keys = ['measure', 'remote', 'local', 'ratio', 'target'] as const;
@@ -203,7 +219,7 @@ async function main(): Promise<number> {
     console.log('farmhand bench:lan: coordinator + 2 agents x 2 slots in network namespaces; baseline = the same jobs on the local agent (4 slots)');
     const rows: Row[] = [];
     // `node bench/lan.mjs latency,bytes` picks cases; all by default.
-    const steps = { latency: dispatchLatency, makespan, logs: logThroughput, bytes: bytesMoved, kill: killedAgent };
+    const steps = { latency: dispatchLatency, makespan, logs: logThroughput, bytes: bytesMoved, kill: killedAgent, resume: () => resumeAfterCut(faultBench()), storm: () => reconnectStorm(faultBench()) };
     const picked = (process.argv[2] ?? Object.keys(steps).join(',')).split(',');
     const unknown = picked.filter((name) => !(name in steps));
     if (unknown.length > 0) throw new Error(`no case ${unknown.join(', ')} (cases: ${Object.keys(steps).join(', ')})`);
