@@ -23,6 +23,10 @@ export interface Attempt {
   lastSeq: number;
   /** Heartbeats in a row that did not list it (an agent that restarted no longer runs it). */
   missed?: number;
+  /** When the last of those misses was counted (misses arriving in one burst count once). */
+  missedAt?: number;
+  /** The agent said it started it: it got the assignment. */
+  started?: boolean;
 }
 
 export interface AgentSession {
@@ -49,6 +53,8 @@ export interface SessionHandlers {
   dropped(session: AgentSession, attempt: Attempt): void;
   /** The agent went silent (3 missed heartbeats); `online` tells when it is heard again. */
   unreachable?(session: AgentSession): void;
+  /** An attempt the agent never got (assigned into a connection that died): send it again. */
+  resend?(session: AgentSession, attempt: Attempt): void;
   /** A result for an attempt that was lost with its agent (and may run again elsewhere). */
   late?(session: AgentSession, attempt: Attempt, outcome: Extract<AgentMessage, { type: 'result' }>['outcome']): void;
 }
@@ -65,6 +71,9 @@ export interface SessionOptions {
 
 /** Lost attempts remembered for their late results. */
 const lostKept = 1000;
+
+/** Heartbeats that do not list an attempt count as one miss when they arrive closer than this. */
+const missSpacingMs = 800;
 
 export class AgentSessions {
   /** Live sessions by agent id: the ones that get work. */
@@ -106,7 +115,13 @@ export class AgentSessions {
         const attempt = this.lost.get(message.attempt)!;
         this.lost.delete(message.attempt);
         this.handlers.late?.(session, attempt, message.outcome);
-      } else this.handlers.message(session, message);
+      } else {
+        if (message.type === 'started') {
+          const attempt = session.attempts.get(message.attempt);
+          if (attempt) attempt.started = true;
+        }
+        this.handlers.message(session, message);
+      }
     });
     channel.onClose((reason) => {
       // A stale channel of an agent that has said hello again since must not end the live session.
@@ -141,9 +156,16 @@ export class AgentSessions {
       // A LAN agent: it sends heartbeats, so its silence is watched from now on.
       session.sendsHeartbeats = true;
       this.watchSilence();
-      // An agent that came back without an attempt it ran (it restarted) will never finish it.
+      // An agent that came back without an attempt it ran (it restarted) will never finish it. One it
+      // never said it started was assigned into a connection that died before it arrived: send it again.
       const listed = new Set(message.running);
-      for (const attempt of [...session.attempts.values()]) if (!listed.has(attempt.id)) this.drop(session, attempt);
+      for (const attempt of [...session.attempts.values()]) {
+        if (listed.has(attempt.id)) continue;
+        if (!attempt.started && this.handlers.resend) {
+          attempt.missed = 0;
+          this.handlers.resend(session, attempt);
+        } else this.drop(session, attempt);
+      }
       // One it still runs that was lost meanwhile (rerun elsewhere): stop it there.
       for (const id of listed) if (this.lost.has(id) && !session.attempts.has(id)) channel.send({ type: 'cancel', attempt: id, reason: 'agent_lost' });
     }
@@ -178,12 +200,21 @@ export class AgentSessions {
 
   /**
    * Attempts the agent should run but does not list: two heartbeats in a row, so an assign still on
-   * its way when the first was sent is not taken for lost.
+   * its way when the first was sent is not taken for lost. Misses count once per `missSpacingMs` of
+   * arrival: heartbeats held up by a short cut arrive in a burst, all written before the assign that
+   * was held up with them reached the agent.
    */
   private reconcile(session: AgentSession, running: string[]): void {
     const listed = new Set(running);
+    const now = this.options.clock.now();
     for (const attempt of [...session.attempts.values()]) {
-      attempt.missed = listed.has(attempt.id) ? 0 : (attempt.missed ?? 0) + 1;
+      if (listed.has(attempt.id)) {
+        attempt.missed = 0;
+        continue;
+      }
+      if (attempt.missedAt !== undefined && attempt.missed && now - attempt.missedAt < missSpacingMs) continue;
+      attempt.missed = (attempt.missed ?? 0) + 1;
+      attempt.missedAt = now;
       if (attempt.missed >= 2) this.drop(session, attempt);
     }
   }

@@ -62,6 +62,11 @@ class CoordinatorImpl implements Coordinator {
         dropped: (session, attempt) => {
           this.onResult(session, attempt.id, { status: 'failed', reason: 'agent_lost', message: `agent ${session.info.name} no longer runs it` });
         },
+        resend: (session, attempt) => {
+          this.warn(`agent ${session.info.name} never got ${attempt.id}; sending it again`);
+          if (attempt.members.some((job) => job.cancelReason !== undefined)) return this.onResult(session, attempt.id, { status: 'canceled', reason: 'canceled' });
+          session.channel.send({ type: 'assign', attempt: attemptSpecOf(attempt.id, attempt.build, attempt.members, attempt.batch) });
+        },
         unreachable: (session) => this.publish({ type: 'agent', agent: session.info, state: 'unreachable', at: this.now }),
         late: (session, attempt, outcome) => {
           // Recorded on the lost attempt's own rows; the job has moved on to a newer attempt.
