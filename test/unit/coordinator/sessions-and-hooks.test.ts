@@ -154,6 +154,9 @@ describe('agent sessions', () => {
     await waitFor(() => agent.assigned.length === 1);
     agent.channel.send({ type: 'heartbeat', running: [] });
     await settle();
+    // A second one right behind it (a burst after a cut) counts as the same miss.
+    agent.channel.send({ type: 'heartbeat', running: [] });
+    await settle(900);
     expect(state.store.getJob(build, 'p/a')!.state).toBe('running');
     agent.channel.send({ type: 'heartbeat', running: [] });
     expect(await coordinator.finished(build)).toBe('failed');
