@@ -16,6 +16,7 @@ import { SchedulingRounds } from './scheduling-rounds';
 import type { Coordinator, CoordinatorOptions, StartBuildRequest } from './types';
 import { reportedOutputs, restoreOutputs, storeOutputs } from './outputs';
 import { defaultAgentLostAfterMs } from '../spec/settings';
+import { RemoteOrphans, reopenBuild } from './resume';
 
 export type { Clock, Coordinator, CoordinatorOptions, HookRequest, StartBuildRequest } from './types';
 
@@ -37,6 +38,7 @@ class CoordinatorImpl implements Coordinator {
   private buildOrder = 0;
   private attemptCounter = 0;
   private readonly rounds: SchedulingRounds;
+  private readonly orphans: RemoteOrphans;
 
   constructor(private readonly options: CoordinatorOptions) {
     const warn = (message: string) => this.warn(message);
@@ -44,10 +46,12 @@ class CoordinatorImpl implements Coordinator {
     this.outbox = new EventOutbox(options.store, options.clock, options.eventDelayMs ?? 15, warn);
     this.hooks = new HookChains(options.runHook, warn);
     this.rounds = new SchedulingRounds(options.clock, () => this.tick());
+    this.orphans = new RemoteOrphans({ store: options.store, artifacts: options.artifacts, clock: options.clock, warn, lost: (attempt, name, why) => this.lostOrphan(attempt, name, why) });
     this.sessions = new AgentSessions(
       { clock: options.clock, name: options.name ?? 'farmhand', warn, silenceMs: options.agentSilenceMs ?? defaultAgentLostAfterMs },
       {
         online: (session) => {
+          this.orphans.adopt(session);
           this.options.store.upsertAgent(session.info, this.now);
           this.publish({ type: 'agent', agent: session.info, state: 'online', at: this.now });
           this.rounds.request();
@@ -66,12 +70,40 @@ class CoordinatorImpl implements Coordinator {
         late: (session, attempt, outcome) => {
           // Recorded on the lost attempt's own rows; the job has moved on to a newer attempt.
           this.warn(`agent ${session.info.name} came back with the result of ${attempt.id} (${outcome.status}), already lost and rerun`);
+          this.options.store.forgetRemoteAttempt(attempt.id);
           attempt.members.forEach((_job, index) => {
             this.options.store.finishAttempt(index === 0 ? attempt.id : `${attempt.id}#${index}`, { finishedAt: this.now, status: outcome.status, reason: outcome.reason ?? 'agent_lost', exitCode: outcome.exitCode });
           });
         },
       },
     );
+  }
+
+  // A re-opened attempt whose agent never came back ends as its agent's loss would (resume.ts).
+  private readonly lostOrphan = (attempt: Attempt, name: string, why: string) => {
+    const session = { info: { name }, attempts: new Map([[attempt.id, attempt]]) } as AgentSession;
+    this.onResult(session, attempt.id, { status: 'failed', reason: 'agent_lost', message: `agent ${name} ${why}` });
+  };
+
+  /** Takes over builds a dead owner left with attempts on LAN agents; other remote attempts feed the cache. */
+  resume(builds: string[]): void {
+    for (const id of builds) {
+      const reopened = reopenBuild(this.options.store, id, this.buildOrder++, this.now);
+      if (!reopened) continue;
+      const { build } = reopened;
+      this.attemptCounter = Math.max(this.attemptCounter, reopened.highestAttempt);
+      this.builds.set(id, build);
+      this.hooks.open(id);
+      this.orphans.expect(reopened.attempts, build.plan.agentLostAfterMs ?? this.options.agentSilenceMs ?? defaultAgentLostAfterMs);
+      this.publish({ type: 'build', build: id, state: 'running', at: this.now });
+      if (build.done) this.endBuild(build, build.status());
+    }
+    this.orphans.load(new Set(builds));
+    this.rounds.request();
+  }
+
+  settleOrphans(timeoutMs: number): Promise<void> {
+    return this.orphans.settle(timeoutMs);
   }
 
   private get now(): number {
@@ -102,7 +134,8 @@ class CoordinatorImpl implements Coordinator {
   private onAgentMessage(agent: AgentSession, message: AgentMessage): void {
     if (message.type === 'log') {
       const attempt = agent.attempts.get(message.attempt);
-      if (!attempt || message.seq <= attempt.lastSeq) return; // late or repeated: already recorded
+      if (!attempt) return void this.orphans.message(agent, message);
+      if (message.seq <= attempt.lastSeq) return; // late or repeated: already recorded
       attempt.lastSeq = message.seq;
       const lead = attempt.members[0]!;
       const at = this.now;
@@ -113,6 +146,7 @@ class CoordinatorImpl implements Coordinator {
       const attempt = agent.attempts.get(message.attempt);
       if (attempt) this.dispatch(attempt.build, { type: 'attempt_running', jobs: attempt.members.map((job) => job.plan.id) });
     } else if (message.type === 'result') {
+      if (!agent.attempts.has(message.attempt)) return void this.orphans.message(agent, message);
       this.onResult(agent, message.attempt, message.outcome);
     }
   }
@@ -164,6 +198,7 @@ class CoordinatorImpl implements Coordinator {
   async close(): Promise<void> {
     this.rounds.close();
     this.sessions.close();
+    await this.orphans.close();
     await this.hooks.all();
     this.outbox.deliver();
     this.options.store.flush();
@@ -287,6 +322,8 @@ class CoordinatorImpl implements Coordinator {
     const attempt: Attempt = { id, build, members, batch, acquired: decision.acquire, lastSeq: 0 };
     agent.attempts.set(id, attempt);
     const at = this.now;
+    // On a LAN agent: recorded so that a restarted coordinator recognises it (resume.ts).
+    if (agent.sendsHeartbeats) this.options.store.recordRemoteAttempt({ attempt: id, build: build.id, agent: agent.info.id, jobs: members.map((job) => job.plan.id), batch, resumable: this.options.resumable ?? false, startedAt: at });
     members.forEach((job, index) => {
       this.options.store.startAttempt({ id: index === 0 ? id : `${id}#${index}`, build: build.id, job: job.plan.id, number: job.attempts + 1, agent: agent.info.name, startedAt: at });
     });
@@ -307,6 +344,7 @@ class CoordinatorImpl implements Coordinator {
     const attempt = agent.attempts.get(attemptId);
     if (!attempt) return;
     agent.attempts.delete(attemptId);
+    if (agent.sendsHeartbeats) this.options.store.forgetRemoteAttempt(attemptId);
     const { build } = attempt;
     for (const { group, holder } of attempt.acquired) if (!holder.job.startsWith('pipeline:')) this.holds.remove(group, holder);
     const at = this.now;

@@ -18,7 +18,7 @@ export interface RemoteAgentsOptions {
   coordinator: Pick<Coordinator, 'attachAgent'>;
   artifacts: ArtifactStore;
   /** Where builds' plans are read (to tell sources from outputs in a snapshot). */
-  store: Pick<Store, 'getBuild'>;
+  store: Pick<Store, 'getBuild'> & Partial<Pick<Store, 'agentAcked' | 'setAgentAcked' | 'flush'>>;
   log(line: string): void;
   /** The coordinator's mDNS browser, for the agents' current addresses (none: last known addresses only). Its owner closes it. */
   discovery?: Discovery;
@@ -90,6 +90,10 @@ export async function startRemoteAgents(options: RemoteAgentsOptions): Promise<R
     link.agent ??= createAgentLink({
       wrap: (channel) => remoteSession({ channel, snapshots, artifacts: options.artifacts, count, scope, log: (line) => options.log(`${tag}: ${line}`) }),
       attach: (channel) => options.coordinator.attachAgent(channel),
+      // What was applied survives a restart of this coordinator (store: agent_acks), committed before it is acknowledged.
+      acked: options.store.agentAcked?.(peer.id),
+      applied: (n) => options.store.setAgentAcked?.(peer.id, n),
+      commit: () => options.store.flush?.(),
     });
     link.backoffMs = 250;
     result.channel.onClose(() => failed(link));
