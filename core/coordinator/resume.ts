@@ -135,6 +135,7 @@ export class RemoteOrphans {
     }
     this.cacheOnly.delete(message.attempt);
     store.forgetRemoteAttempt(message.attempt);
+    this.options.warn(`agent ${session.info.name} delivered the result of ${row.attempt} (${row.jobs.join(', ')} of build ${row.build}, ${message.outcome.status}), kept since its coordinator stopped`);
     this.finishRows(row, message.outcome, now);
     if (message.outcome.status === 'success') this.feedCache(session, row, message.outcome);
     return true;

@@ -24,6 +24,8 @@ export interface RemoteSessionOptions {
   scope?(build: string, members: string[]): SnapshotScope | undefined;
   /** Largest output file accepted (default 16 GiB). */
   maxFileBytes?: number;
+  /** An attempt a previous coordinator of this state dir assigned (its build and folder), whose outputs are still taken. */
+  adopt?(attempt: string): { build: string; root: string } | undefined;
 }
 
 interface RemoteAttempt {
@@ -121,6 +123,8 @@ export function remoteSession(options: RemoteSessionOptions): Channel<AgentMessa
   }
 
   function takeOutputs(attemptId: string, files: OutputFile[]): void {
+    const adopted = attempts.has(attemptId) ? undefined : options.adopt?.(attemptId);
+    if (adopted) attempts.set(attemptId, { ...adopted, sources: new Map() });
     const attempt = attempts.get(attemptId);
     if (!attempt) return log(`ignored outputs for attempt ${attemptId}: not assigned to this agent`);
     const problem = filesProblem(files, maxFileBytes);
