@@ -1,12 +1,12 @@
 // The coordinator: the build API (start, cancel, fail all, finished), scheduling rounds, and applying
 // what the job lifecycle (job-lifecycle.ts) decides to the store, the agents' channels, the hooks and
 // the event outbox. Agent sessions, resource holds, hooks and the outbox each live in their own module.
-import type { AgentInfo, AgentMessage, AttemptOutcome, Channel, CoordinatorMessage, FarmEvent, OutputFile } from '../protocol/types';
+import type { AgentInfo, AgentMessage, AttemptOutcome, Channel, CoordinatorMessage, FarmEvent } from '../protocol/types';
 import { schedule } from '../schedule/schedule';
 import type { Decision } from '../schedule/types';
 import { AgentSessions, type AgentSession, type Attempt } from './agent-sessions';
 import { attemptSpecOf } from './attempts';
-import { BuildRun, type JobRun } from './build-run';
+import { BuildRun } from './build-run';
 import { jobEventOf, jobPatchOf, reduceJobs, type JobSnapshot, type LifecycleEffect, type LifecycleEvent } from './job-lifecycle';
 import { EventOutbox } from './event-outbox';
 import { HookChains } from './hooks';
@@ -14,7 +14,7 @@ import { mustPublishWait, plainGroups, ResourceHolds, scopedGroup, splitGroup } 
 import { SchedulerInputs } from './scheduler-input';
 import { SchedulingRounds } from './scheduling-rounds';
 import type { Coordinator, CoordinatorOptions, StartBuildRequest } from './types';
-import { reportedOutputs, restoreOutputs, storeOutputs } from './outputs';
+import { cacheOutputs, reportedOutputs, restoreOutputs } from './outputs';
 import { defaultAgentLostAfterMs } from '../spec/settings';
 import { RemoteOrphans, reopenBuild } from './resume';
 
@@ -46,7 +46,10 @@ class CoordinatorImpl implements Coordinator {
     this.outbox = new EventOutbox(options.store, options.clock, options.eventDelayMs ?? 15, warn);
     this.hooks = new HookChains(options.runHook, warn);
     this.rounds = new SchedulingRounds(options.clock, () => this.tick());
-    this.orphans = new RemoteOrphans({ store: options.store, artifacts: options.artifacts, clock: options.clock, warn, lost: (attempt, name, why) => this.lostOrphan(attempt, name, why) });
+    // A re-opened attempt whose agent never came back ends as its agent's loss would (resume.ts).
+    const lost = (attempt: Attempt, name: string, why: string) =>
+      this.onResult({ info: { name }, attempts: new Map([[attempt.id, attempt]]) } as AgentSession, attempt.id, { status: 'failed', reason: 'agent_lost', message: `agent ${name} ${why}` });
+    this.orphans = new RemoteOrphans({ ...this.context, clock: options.clock, lost });
     this.sessions = new AgentSessions(
       { clock: options.clock, name: options.name ?? 'farmhand', warn, silenceMs: options.agentSilenceMs ?? defaultAgentLostAfterMs },
       {
@@ -79,12 +82,6 @@ class CoordinatorImpl implements Coordinator {
     );
   }
 
-  // A re-opened attempt whose agent never came back ends as its agent's loss would (resume.ts).
-  private readonly lostOrphan = (attempt: Attempt, name: string, why: string) => {
-    const session = { info: { name }, attempts: new Map([[attempt.id, attempt]]) } as AgentSession;
-    this.onResult(session, attempt.id, { status: 'failed', reason: 'agent_lost', message: `agent ${name} ${why}` });
-  };
-
   /** Takes over builds a dead owner left with attempts on LAN agents; other remote attempts feed the cache. */
   resume(builds: string[]): void {
     for (const id of builds) {
@@ -104,6 +101,11 @@ class CoordinatorImpl implements Coordinator {
 
   settleOrphans(timeoutMs: number): Promise<void> {
     return this.orphans.settle(timeoutMs);
+  }
+
+  /** What storing outputs needs (outputs.ts, resume.ts). */
+  private get context() {
+    return { store: this.options.store, artifacts: this.options.artifacts, warn: (message: string) => this.warn(message), now: () => this.now };
   }
 
   private get now(): number {
@@ -254,20 +256,6 @@ class CoordinatorImpl implements Coordinator {
     this.publish(jobEventOf(build.id, job, at));
   }
 
-  /**
-   * Stores a job's reported outputs off the critical path, then records the cache entry. An output
-   * changed by a later job before it was stored makes no entry: the next run builds that job again.
-   */
-  private keepOutputs(build: BuildRun, job: JobRun, files: OutputFile[]): void {
-    const saved = storeOutputs(build.root, files, this.options.artifacts)
-      .then((outputs) => {
-        if (outputs && job.plan.cache) this.options.store.putCacheEntry({ key: job.plan.key, build: build.id, job: job.plan.id, outputs, createdAt: this.now });
-        else if (!outputs) this.warn(`outputs of ${job.plan.id} changed before they were stored; not cached`);
-      })
-      .catch((error: unknown) => this.warn(`could not store outputs of ${job.plan.id}: ${error instanceof Error ? error.message : String(error)}`));
-    this.hooks.keep(build.id, saved);
-  }
-
   /** Reports the build done once its hooks and output storage have ended. */
   private endBuild(build: BuildRun, status: 'success' | 'failed' | 'canceled'): void {
     this.builds.delete(build.id);
@@ -357,7 +345,7 @@ class CoordinatorImpl implements Coordinator {
         // The agent described the outputs where the job ran; the coordinator stores what it lacks.
         const outputs = reportedOutputs(agent.info.name, job.plan.outputs, outcome);
         if (typeof outputs === 'string') outputsError = outputs;
-        else this.keepOutputs(build, job, outputs);
+        else this.hooks.keep(build.id, cacheOutputs(this.context, build.root, { key: job.plan.key, build: build.id, job: job.plan.id, cache: job.plan.cache }, outputs));
       }
       this.dispatch(build, { type: 'attempt_finished', job: job.plan.id, outcome, batch: attempt.batch, outputsError });
       // A success whose outputs could not be read is a failed attempt too: attempt and job agree.

@@ -8,9 +8,17 @@ import type { AgentMessage, AttemptOutcome } from '../protocol/types';
 import type { ArtifactStore, RemoteAttemptRecord, Store } from '../store/types';
 import { isFinished, BuildRun } from './build-run';
 import type { AgentSession, Attempt } from './agent-sessions';
-import { reportedOutputs, storeOutputs } from './outputs';
+import { cacheOutputs, reportedOutputs } from './outputs';
 import { scopedGroup } from './resource-holds';
 import type { Clock } from './types';
+
+/** Finishes an attempt's rows (one per member of a batch) as its outcome says. */
+export function finishRows(store: Store, attempt: string, members: number, outcome: AttemptOutcome, at: number): void {
+  const status = outcome.status === 'failed' && outcome.reason === 'agent_lost' ? 'lost' : outcome.status;
+  for (let index = 0; index < members; index++) {
+    store.finishAttempt(index === 0 ? attempt : `${attempt}#${index}`, { finishedAt: at, status, reason: outcome.reason, exitCode: outcome.exitCode });
+  }
+}
 
 /** Rebuilds a build's in-memory state from the store; its open remote attempts come back running. */
 export interface ReopenedAttempt {
@@ -136,7 +144,7 @@ export class RemoteOrphans {
     this.cacheOnly.delete(message.attempt);
     store.forgetRemoteAttempt(message.attempt);
     this.options.warn(`agent ${session.info.name} delivered the result of ${row.attempt} (${row.jobs.join(', ')} of build ${row.build}, ${message.outcome.status}), kept since its coordinator stopped`);
-    this.finishRows(row, message.outcome, now);
+    finishRows(store, row.attempt, row.jobs.length, message.outcome, now);
     if (message.outcome.status === 'success') this.feedCache(session, row, message.outcome);
     return true;
   }
@@ -155,15 +163,8 @@ export class RemoteOrphans {
     await Promise.all(this.stored);
   }
 
-  private finishRows(row: RemoteAttemptRecord, outcome: AttemptOutcome, at: number): void {
-    const status = outcome.status === 'failed' && outcome.reason === 'agent_lost' ? 'lost' : outcome.status;
-    row.jobs.forEach((_job, index) => {
-      this.options.store.finishAttempt(index === 0 ? row.attempt : `${row.attempt}#${index}`, { finishedAt: at, status, reason: outcome.reason, exitCode: outcome.exitCode });
-    });
-  }
-
   private feedCache(session: AgentSession, row: RemoteAttemptRecord, outcome: AttemptOutcome): void {
-    const { store, artifacts, warn } = this.options;
+    const { store, warn } = this.options;
     const record = store.getBuild(row.build);
     if (!record) return;
     for (const id of row.jobs) {
@@ -174,11 +175,7 @@ export class RemoteOrphans {
         warn(`${id}: ${files}; not cached`);
         continue;
       }
-      const work = storeOutputs(record.project, files, artifacts)
-        .then((outputs) => {
-          if (outputs) store.putCacheEntry({ key: job.key, build: row.build, job: id, outputs, createdAt: this.options.clock.now() });
-        })
-        .catch((error: unknown) => warn(`could not store outputs of ${id}: ${error instanceof Error ? error.message : String(error)}`));
+      const work = cacheOutputs({ ...this.options, now: () => this.options.clock.now() }, record.project, { key: job.key, build: row.build, job: id, cache: job.cache }, files);
       this.stored.push(work);
     }
   }
