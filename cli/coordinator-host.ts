@@ -152,7 +152,7 @@ export async function startOwner(options: OwnerOptions): Promise<Owner> {
   const discovery = mdnsAllowed() ? (await import('../core/lan/discovery')).startDiscovery({ now: systemClock.now, log: options.warn }) : undefined;
   const remote = await startRemoteAgents({ stateDir: options.stateDir, coordinator, artifacts: state.artifacts, store: state.store, discovery, log: (line) => options.warn(line) });
   // Results LAN agents kept for a killed `farmhand run` go into the cache before this one plans its build.
-  if (options.kind === 'run') await coordinator.settleOrphans(10_000);
+  if (options.kind === 'run') await coordinator.settleOrphans(5000);
 
   const lan = createLanApi(options.stateDir, () => coordinator.liveAgents(), discovery);
   const accepted = new Set<string>();

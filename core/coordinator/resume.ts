@@ -67,6 +67,9 @@ export function reopenBuild(store: Store, id: string, order: number, now: number
   return { build, attempts, highestAttempt };
 }
 
+/** How long agents keep an undelivered result (their outbox's age limit). */
+const keptForMs = 24 * 3600_000;
+
 export interface OrphanOptions {
   store: Store;
   artifacts: ArtifactStore;
@@ -90,8 +93,12 @@ export class RemoteOrphans {
 
   /** Every remote attempt left in the store that is not in a re-opened build feeds the cache. */
   load(reopened: Set<string>): void {
+    const now = this.options.clock.now();
     for (const row of this.options.store.listRemoteAttempts()) {
-      if (!reopened.has(row.build) && !this.waiting.has(row.attempt)) this.cacheOnly.set(row.attempt, row);
+      if (reopened.has(row.build) || this.waiting.has(row.attempt)) continue;
+      // Agents keep a result 24 h at most: an older one will not come.
+      if (now - row.startedAt > keptForMs) this.options.store.forgetRemoteAttempt(row.attempt);
+      else this.cacheOnly.set(row.attempt, row);
     }
   }
 
