@@ -18,7 +18,7 @@ import type { AgentMessage, CoordinatorMessage } from '../core/protocol/types';
 import { startApiServer, type ApiServer } from '../core/server/api-server';
 import { createEventStream, type EventStream } from '../core/server/event-stream';
 import { createFarmApi } from '../core/server/farm-api';
-import { closeAbandonedBuilds } from '../core/store/recover';
+import { closeAbandonedBuilds, resumableBuilds } from '../core/store/recover';
 import { makeDirectory, openState, type State } from '../core/store/state-dir';
 import type { Store } from '../core/store/types';
 import { readOwnerInfo, tryLockState, type OwnerInfo, type StateLock } from '../core/store/state-lock';
@@ -121,10 +121,14 @@ export async function startOwner(options: OwnerOptions): Promise<Owner> {
   const processes = processRecords(state.store);
   const leftovers = await endLeftovers(processes);
   if (leftovers > 0) options.warn(`ended ${leftovers} job(s) left running by a farmhand run that stopped`);
-  for (const closed of closeAbandonedBuilds(state.store, Date.now())) {
+  // A `farmhand serve` (or the app) takes over builds a dead one left with jobs on LAN agents (docs/lan.md, Faults).
+  const resumed = options.kind === 'run' ? [] : resumableBuilds(state.store, Date.now());
+  for (const closed of closeAbandonedBuilds(state.store, Date.now(), resumed)) {
     options.warn(`build ${closed.build} was left running by a coordinator that stopped; ${closed.lost.length} unfinished job(s) marked lost`);
   }
-  const coordinator = createCoordinator({ store: state.store, artifacts: state.artifacts, clock: systemClock, runHook, warn: options.warn, name: hostname() });
+  const coordinator = createCoordinator({ store: state.store, artifacts: state.artifacts, clock: systemClock, runHook, warn: options.warn, name: hostname(), resumable: options.kind !== 'run' });
+  coordinator.resume(resumed);
+  for (const build of resumed) options.warn(`build ${build} was left running by a coordinator that stopped; resuming it (its jobs on LAN agents are taken back)`);
   let refused = 0;
   storeFailed = (error) => {
     if (refused++ > 0) return;
@@ -147,6 +151,8 @@ export async function startOwner(options: OwnerOptions): Promise<Owner> {
   // One mDNS browser serves both the paired agents' addresses and the API's agent list.
   const discovery = mdnsAllowed() ? (await import('../core/lan/discovery')).startDiscovery({ now: systemClock.now, log: options.warn }) : undefined;
   const remote = await startRemoteAgents({ stateDir: options.stateDir, coordinator, artifacts: state.artifacts, store: state.store, discovery, log: (line) => options.warn(line) });
+  // Results LAN agents kept for a killed `farmhand run` go into the cache before this one plans its build.
+  if (options.kind === 'run') await coordinator.settleOrphans(5000);
 
   const lan = createLanApi(options.stateDir, () => coordinator.liveAgents(), discovery);
   const accepted = new Set<string>();

@@ -40,6 +40,8 @@ export interface AgentSession {
   state: 'online' | 'unreachable';
   /** It said it shuts down: no new work. */
   leaving?: boolean;
+  /** The attempts its hello said it holds (a LAN agent). */
+  listed?: string[];
 }
 
 export interface SessionHandlers {
@@ -147,7 +149,7 @@ export class AgentSessions {
     // The same agent on a new channel (a reconnect) keeps the attempts it runs.
     const previous = this.live.get(message.agent.id);
     const session: AgentSession = {
-      info: message.agent, channel, attempts: previous?.attempts ?? new Map(), heardAt: this.options.clock.now(), sendsHeartbeats: previous?.sendsHeartbeats ?? false, state: 'online',
+      info: message.agent, channel, attempts: previous?.attempts ?? new Map(), heardAt: this.options.clock.now(), sendsHeartbeats: previous?.sendsHeartbeats ?? message.running !== undefined, state: 'online', listed: message.running,
     };
     if (message.protocol === protocolVersion) this.live.set(message.agent.id, session);
     channel.send({ type: 'welcome', protocol: protocolVersion, coordinator: this.options.name });

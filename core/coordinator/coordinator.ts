@@ -1,12 +1,12 @@
 // The coordinator: the build API (start, cancel, fail all, finished), scheduling rounds, and applying
 // what the job lifecycle (job-lifecycle.ts) decides to the store, the agents' channels, the hooks and
 // the event outbox. Agent sessions, resource holds, hooks and the outbox each live in their own module.
-import type { AgentInfo, AgentMessage, AttemptOutcome, Channel, CoordinatorMessage, FarmEvent, OutputFile } from '../protocol/types';
+import type { AgentInfo, AgentMessage, AttemptOutcome, Channel, CoordinatorMessage, FarmEvent } from '../protocol/types';
 import { schedule } from '../schedule/schedule';
 import type { Decision } from '../schedule/types';
 import { AgentSessions, type AgentSession, type Attempt } from './agent-sessions';
 import { attemptSpecOf } from './attempts';
-import { BuildRun, type JobRun } from './build-run';
+import { BuildRun } from './build-run';
 import { jobEventOf, jobPatchOf, reduceJobs, type JobSnapshot, type LifecycleEffect, type LifecycleEvent } from './job-lifecycle';
 import { EventOutbox } from './event-outbox';
 import { HookChains } from './hooks';
@@ -14,8 +14,9 @@ import { mustPublishWait, plainGroups, ResourceHolds, scopedGroup, splitGroup } 
 import { SchedulerInputs } from './scheduler-input';
 import { SchedulingRounds } from './scheduling-rounds';
 import type { Coordinator, CoordinatorOptions, StartBuildRequest } from './types';
-import { reportedOutputs, restoreOutputs, storeOutputs } from './outputs';
+import { cacheOutputs, reportedOutputs, restoreOutputs } from './outputs';
 import { defaultAgentLostAfterMs } from '../spec/settings';
+import { RemoteOrphans, reopenBuild } from './resume';
 
 export type { Clock, Coordinator, CoordinatorOptions, HookRequest, StartBuildRequest } from './types';
 
@@ -37,6 +38,7 @@ class CoordinatorImpl implements Coordinator {
   private buildOrder = 0;
   private attemptCounter = 0;
   private readonly rounds: SchedulingRounds;
+  private readonly orphans: RemoteOrphans;
 
   constructor(private readonly options: CoordinatorOptions) {
     const warn = (message: string) => this.warn(message);
@@ -44,10 +46,15 @@ class CoordinatorImpl implements Coordinator {
     this.outbox = new EventOutbox(options.store, options.clock, options.eventDelayMs ?? 15, warn);
     this.hooks = new HookChains(options.runHook, warn);
     this.rounds = new SchedulingRounds(options.clock, () => this.tick());
+    // A re-opened attempt whose agent never came back ends as its agent's loss would (resume.ts).
+    const lost = (attempt: Attempt, name: string, why: string) =>
+      this.onResult({ info: { name }, attempts: new Map([[attempt.id, attempt]]) } as AgentSession, attempt.id, { status: 'failed', reason: 'agent_lost', message: `agent ${name} ${why}` });
+    this.orphans = new RemoteOrphans({ ...this.context, clock: options.clock, lost });
     this.sessions = new AgentSessions(
       { clock: options.clock, name: options.name ?? 'farmhand', warn, silenceMs: options.agentSilenceMs ?? defaultAgentLostAfterMs },
       {
         online: (session) => {
+          this.orphans.adopt(session);
           this.options.store.upsertAgent(session.info, this.now);
           this.publish({ type: 'agent', agent: session.info, state: 'online', at: this.now });
           this.rounds.request();
@@ -71,12 +78,39 @@ class CoordinatorImpl implements Coordinator {
         late: (session, attempt, outcome) => {
           // Recorded on the lost attempt's own rows; the job has moved on to a newer attempt.
           this.warn(`agent ${session.info.name} came back with the result of ${attempt.id} (${outcome.status}), already lost and rerun`);
+          this.options.store.forgetRemoteAttempt(attempt.id);
           attempt.members.forEach((_job, index) => {
             this.options.store.finishAttempt(index === 0 ? attempt.id : `${attempt.id}#${index}`, { finishedAt: this.now, status: outcome.status, reason: outcome.reason ?? 'agent_lost', exitCode: outcome.exitCode });
           });
         },
       },
     );
+  }
+
+  /** Takes over builds a dead owner left with attempts on LAN agents; other remote attempts feed the cache. */
+  resume(builds: string[]): void {
+    for (const id of builds) {
+      const reopened = reopenBuild(this.options.store, id, this.buildOrder++, this.now);
+      if (!reopened) continue;
+      const { build } = reopened;
+      this.attemptCounter = Math.max(this.attemptCounter, reopened.highestAttempt);
+      this.builds.set(id, build);
+      this.hooks.open(id);
+      this.orphans.expect(reopened.attempts, build.plan.agentLostAfterMs ?? this.options.agentSilenceMs ?? defaultAgentLostAfterMs);
+      this.publish({ type: 'build', build: id, state: 'running', at: this.now });
+      if (build.done) this.endBuild(build, build.status());
+    }
+    this.orphans.load(new Set(builds));
+    this.rounds.request();
+  }
+
+  settleOrphans(timeoutMs: number): Promise<void> {
+    return this.orphans.settle(timeoutMs);
+  }
+
+  /** What storing outputs needs (outputs.ts, resume.ts). */
+  private get context() {
+    return { store: this.options.store, artifacts: this.options.artifacts, warn: (message: string) => this.warn(message), now: () => this.now };
   }
 
   private get now(): number {
@@ -107,7 +141,8 @@ class CoordinatorImpl implements Coordinator {
   private onAgentMessage(agent: AgentSession, message: AgentMessage): void {
     if (message.type === 'log') {
       const attempt = agent.attempts.get(message.attempt);
-      if (!attempt || message.seq <= attempt.lastSeq) return; // late or repeated: already recorded
+      if (!attempt) return void this.orphans.message(agent, message);
+      if (message.seq <= attempt.lastSeq) return; // late or repeated: already recorded
       attempt.lastSeq = message.seq;
       const lead = attempt.members[0]!;
       const at = this.now;
@@ -118,6 +153,7 @@ class CoordinatorImpl implements Coordinator {
       const attempt = agent.attempts.get(message.attempt);
       if (attempt) this.dispatch(attempt.build, { type: 'attempt_running', jobs: attempt.members.map((job) => job.plan.id) });
     } else if (message.type === 'result') {
+      if (!agent.attempts.has(message.attempt)) return void this.orphans.message(agent, message);
       this.onResult(agent, message.attempt, message.outcome);
     }
   }
@@ -169,6 +205,7 @@ class CoordinatorImpl implements Coordinator {
   async close(): Promise<void> {
     this.rounds.close();
     this.sessions.close();
+    await this.orphans.close();
     await this.hooks.all();
     this.outbox.deliver();
     this.options.store.flush();
@@ -222,20 +259,6 @@ class CoordinatorImpl implements Coordinator {
   private record(build: BuildRun, job: JobSnapshot, at: number): void {
     this.options.store.updateJob(build.id, job.job, jobPatchOf(job), at);
     this.publish(jobEventOf(build.id, job, at));
-  }
-
-  /**
-   * Stores a job's reported outputs off the critical path, then records the cache entry. An output
-   * changed by a later job before it was stored makes no entry: the next run builds that job again.
-   */
-  private keepOutputs(build: BuildRun, job: JobRun, files: OutputFile[]): void {
-    const saved = storeOutputs(build.root, files, this.options.artifacts)
-      .then((outputs) => {
-        if (outputs && job.plan.cache) this.options.store.putCacheEntry({ key: job.plan.key, build: build.id, job: job.plan.id, outputs, createdAt: this.now });
-        else if (!outputs) this.warn(`outputs of ${job.plan.id} changed before they were stored; not cached`);
-      })
-      .catch((error: unknown) => this.warn(`could not store outputs of ${job.plan.id}: ${error instanceof Error ? error.message : String(error)}`));
-    this.hooks.keep(build.id, saved);
   }
 
   /** Reports the build done once its hooks and output storage have ended. */
@@ -292,6 +315,8 @@ class CoordinatorImpl implements Coordinator {
     const attempt: Attempt = { id, build, members, batch, acquired: decision.acquire, lastSeq: 0 };
     agent.attempts.set(id, attempt);
     const at = this.now;
+    // On a LAN agent: recorded so that a restarted coordinator recognises it (resume.ts).
+    if (agent.sendsHeartbeats) this.options.store.recordRemoteAttempt({ attempt: id, build: build.id, agent: agent.info.id, jobs: members.map((job) => job.plan.id), batch, resumable: this.options.resumable ?? false, startedAt: at });
     members.forEach((job, index) => {
       this.options.store.startAttempt({ id: index === 0 ? id : `${id}#${index}`, build: build.id, job: job.plan.id, number: job.attempts + 1, agent: agent.info.name, startedAt: at });
     });
@@ -312,6 +337,7 @@ class CoordinatorImpl implements Coordinator {
     const attempt = agent.attempts.get(attemptId);
     if (!attempt) return;
     agent.attempts.delete(attemptId);
+    if (agent.sendsHeartbeats) this.options.store.forgetRemoteAttempt(attemptId);
     const { build } = attempt;
     for (const { group, holder } of attempt.acquired) if (!holder.job.startsWith('pipeline:')) this.holds.remove(group, holder);
     const at = this.now;
@@ -324,7 +350,7 @@ class CoordinatorImpl implements Coordinator {
         // The agent described the outputs where the job ran; the coordinator stores what it lacks.
         const outputs = reportedOutputs(agent.info.name, job.plan.outputs, outcome);
         if (typeof outputs === 'string') outputsError = outputs;
-        else this.keepOutputs(build, job, outputs);
+        else this.hooks.keep(build.id, cacheOutputs(this.context, build.root, { key: job.plan.key, build: build.id, job: job.plan.id, cache: job.plan.cache }, outputs));
       }
       this.dispatch(build, { type: 'attempt_finished', job: job.plan.id, outcome, batch: attempt.batch, outputsError });
       // A success whose outputs could not be read is a failed attempt too: attempt and job agree.

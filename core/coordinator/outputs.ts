@@ -11,7 +11,7 @@ import { listProjectFiles } from '../project/disk-files';
 import { filesProblem } from '../protocol/transfer';
 import type { AttemptOutcome, OutputFile } from '../protocol/types';
 import { isSymlinkOutput, symlinkMode } from '../store/artifact-store';
-import type { ArtifactStore } from '../store/types';
+import type { ArtifactStore, Store } from '../store/types';
 import { prepareParents, realRoot } from './workspace-links';
 
 const patternCharacters = /[*?[\]{}()!+@]/;
@@ -197,4 +197,22 @@ function sameLink(destination: string, file: OutputFile): boolean {
 
 function sha256Of(path: string): string {
   return createHash('sha256').update(readFileSync(path)).digest('hex');
+}
+
+/**
+ * Stores a job's reported outputs off the critical path, then records the cache entry under its key.
+ * An output changed by a later job before it was stored makes no entry: the next run builds it again.
+ */
+export function cacheOutputs(
+  context: { store: Pick<Store, 'putCacheEntry'>; artifacts: ArtifactStore; warn(message: string): void; now(): number },
+  root: string,
+  job: { key: string; build: string; job: string; cache: boolean },
+  files: OutputFile[],
+): Promise<void> {
+  return storeOutputs(root, files, context.artifacts)
+    .then((outputs) => {
+      if (outputs && job.cache) context.store.putCacheEntry({ key: job.key, build: job.build, job: job.job, outputs, createdAt: context.now() });
+      else if (!outputs) context.warn(`outputs of ${job.job} changed before they were stored; not cached`);
+    })
+    .catch((error: unknown) => context.warn(`could not store outputs of ${job.job}: ${error instanceof Error ? error.message : String(error)}`));
 }

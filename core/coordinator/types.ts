@@ -27,6 +27,8 @@ export interface CoordinatorOptions {
   eventDelayMs?: number;
   /** How long an agent that sends heartbeats may stay silent before its attempts count as lost, unless their plan sets agent_lost_after (default 60 s). */
   agentSilenceMs?: number;
+  /** Its builds are taken over by the next owner of the state dir when it dies (`farmhand serve`, the app; not `farmhand run`). */
+  resumable?: boolean;
 }
 
 export interface StartBuildRequest {
@@ -48,5 +50,9 @@ export interface Coordinator {
   liveAgents(): { info: AgentInfo; running: number; heardAt: number; state?: 'online' | 'unreachable' }[];
   /** Resolves with the build's final status once every job and hook is done. */
   finished(id: string): Promise<'success' | 'failed' | 'canceled'>;
+  /** After a restart: re-opens these builds (left with attempts on LAN agents); other remote attempts' results feed the cache. */
+  resume(builds: string[]): void;
+  /** Resolves once the results LAN agents kept for attempts of closed builds are in the cache (or `timeoutMs`). */
+  settleOrphans(timeoutMs: number): Promise<void>;
   close(): Promise<void>;
 }

@@ -21,6 +21,12 @@ export interface AgentLinkOptions {
   /** Hands a new session channel to the coordinator (coordinator.attachAgent). */
   attach(channel: Channel<AgentMessage, CoordinatorMessage>): void;
   heartbeatMs?: number;
+  /** The highest numbered message applied by an earlier coordinator of this state dir (the store's). */
+  acked?: number;
+  /** Called after a numbered message was applied (the store keeps it with the writes it caused). */
+  applied?(n: number): void;
+  /** Commits what was applied before a heartbeat tells the agent it may drop it. */
+  commit?(): void;
 }
 
 interface Session {
@@ -33,7 +39,7 @@ export function createAgentLink(options: AgentLinkOptions): AgentLink {
   let current: Channel<AgentMessage, CoordinatorMessage> | undefined;
   let introduced = false;
   /** The highest numbered message applied. */
-  let applied = 0;
+  let applied = options.acked ?? 0;
   const baseHandlers: ((message: AgentMessage) => void)[] = [];
   const baseCloseHandlers: ((reason: string) => void)[] = [];
   let session: Session | undefined;
@@ -86,7 +92,9 @@ export function createAgentLink(options: AgentLinkOptions): AgentLink {
   });
 
   const timer = setInterval(() => {
-    if (current && introduced) current.send({ type: 'heartbeat', acked: applied });
+    if (!current || !introduced) return;
+    options.commit?.();
+    current.send({ type: 'heartbeat', acked: applied });
   }, options.heartbeatMs ?? 1000);
 
   return {
@@ -104,6 +112,7 @@ export function createAgentLink(options: AgentLinkOptions): AgentLink {
           applied = n;
         }
         for (const handler of baseHandlers) handler(message);
+        if (n !== undefined) options.applied?.(n);
       });
       connection.onClose((reason) => {
         if (current !== connection) return;

@@ -18,7 +18,7 @@ export interface RemoteAgentsOptions {
   coordinator: Pick<Coordinator, 'attachAgent'>;
   artifacts: ArtifactStore;
   /** Where builds' plans are read (to tell sources from outputs in a snapshot). */
-  store: Pick<Store, 'getBuild'>;
+  store: Pick<Store, 'getBuild'> & Partial<Pick<Store, 'agentAcked' | 'setAgentAcked' | 'flush' | 'listRemoteAttempts'>>;
   log(line: string): void;
   /** The coordinator's mDNS browser, for the agents' current addresses (none: last known addresses only). Its owner closes it. */
   discovery?: Discovery;
@@ -65,6 +65,13 @@ export async function startRemoteAgents(options: RemoteAgentsOptions): Promise<R
     return plan && snapshotScope(plan.jobs, members);
   };
 
+  // Outputs of an attempt a killed coordinator of this state dir assigned still come in (coordinator/resume.ts).
+  const adopt = (attempt: string) => {
+    const row = options.store.listRemoteAttempts?.().find((remote) => remote.attempt === attempt);
+    const project = row && options.store.getBuild(row.build)?.project;
+    return row && project ? { build: row.build, root: project } : undefined;
+  };
+
   const whereIs = (peer: TrustedPeer): { host: string; port: number } | undefined => {
     const heard = discovery?.agents().find((found) => found.advertisement.id === peer.id && found.advertisement.fingerprint === peer.fingerprint);
     if (heard) return { host: heard.address, port: heard.port };
@@ -88,8 +95,12 @@ export async function startRemoteAgents(options: RemoteAgentsOptions): Promise<R
     }
     if (closed) return result.channel.close();
     link.agent ??= createAgentLink({
-      wrap: (channel) => remoteSession({ channel, snapshots, artifacts: options.artifacts, count, scope, log: (line) => options.log(`${tag}: ${line}`) }),
+      wrap: (channel) => remoteSession({ channel, snapshots, artifacts: options.artifacts, count, scope, adopt, log: (line) => options.log(`${tag}: ${line}`) }),
       attach: (channel) => options.coordinator.attachAgent(channel),
+      // What was applied survives a restart of this coordinator (store: agent_acks), committed before it is acknowledged.
+      acked: options.store.agentAcked?.(peer.id),
+      applied: (n) => options.store.setAgentAcked?.(peer.id, n),
+      commit: () => options.store.flush?.(),
     });
     link.backoffMs = 250;
     result.channel.onClose(() => failed(link));

@@ -23,6 +23,8 @@ export interface RemoteSessionOptions {
   scope?(build: string, members: string[]): SnapshotScope | undefined;
   /** Largest output file accepted (default 16 GiB). */
   maxFileBytes?: number;
+  /** An attempt a previous coordinator of this state dir assigned (its build and folder), whose outputs are still taken. */
+  adopt?(attempt: string): { build: string; root: string } | undefined;
 }
 
 type Received = { ok: true } | { error: string };
@@ -172,6 +174,8 @@ export function remoteSession(options: RemoteSessionOptions): Channel<AgentMessa
   }
 
   function takeOutputs(attemptId: string, files: OutputFile[]): void {
+    const adopted = attempts.has(attemptId) ? undefined : options.adopt?.(attemptId);
+    if (adopted) attempts.set(attemptId, { ...adopted, sources: new Map() });
     const attempt = attempts.get(attemptId);
     if (!attempt) return log(`ignored outputs for attempt ${attemptId}: not assigned to this agent`);
     attempt.outputs = receiveOutputs(attempt, attemptId, files);

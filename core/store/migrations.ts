@@ -137,6 +137,23 @@ export const migrations: readonly string[] = [
     since INTEGER NOT NULL
   );
   `,
+  // 4: attempts on LAN agents and, per agent, the last numbered message applied, so that a restarted
+  // coordinator recognises the results agents kept for it (remote-attempts.ts).
+  `
+  CREATE TABLE remote_attempts (
+    attempt TEXT PRIMARY KEY,
+    build TEXT NOT NULL,
+    agent TEXT NOT NULL,
+    jobs TEXT NOT NULL,
+    batch TEXT,
+    resumable INTEGER NOT NULL,
+    started_at INTEGER NOT NULL
+  );
+  CREATE TABLE agent_acks (
+    agent TEXT PRIMARY KEY,
+    acked INTEGER NOT NULL
+  );
+  `,
 ];
 
 /** The schema version this code writes. */

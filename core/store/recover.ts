@@ -17,13 +17,15 @@ export interface RecoveredBuild {
  * and resource-group holders of those jobs are released. Finished and queued jobs, and the builds'
  * own status, are left for the coordinator to decide on.
  */
-export function recoverBuilds(store: Store, policy: RecoveryPolicy, at: number): RecoveredBuild[] {
+export function recoverBuilds(store: Store, policy: RecoveryPolicy, at: number, scope: RecoveryScope = {}): RecoveredBuild[] {
   const results: RecoveredBuild[] = [];
   const released = new Set<string>();
   for (const build of store.unfinishedBuilds()) {
+    if (scope.builds && !scope.builds(build.id)) continue;
     const result: RecoveredBuild = { build: build.id, requeued: [], lost: [] };
     for (const job of store.listJobs(build.id)) {
       if (finishedJobStates.includes(job.state) || job.state === 'queued') continue;
+      if (scope.keepJobs?.has(`${build.id}\0${job.id}`)) continue;
       if (policy === 'requeue') {
         store.updateJob(build.id, job.id, { state: 'queued', reason: 'coordinator restarted', agent: null, waiting: null, startedAt: null, queuedAt: at }, at);
         result.requeued.push(job.id);
@@ -34,7 +36,7 @@ export function recoverBuilds(store: Store, policy: RecoveryPolicy, at: number):
       released.add(`${build.id}\0${job.id}`);
     }
     for (const attempt of store.listAttempts(build.id)) {
-      if (attempt.finishedAt !== undefined) continue;
+      if (attempt.finishedAt !== undefined || scope.keepAttempts?.has(attempt.id)) continue;
       store.finishAttempt(attempt.id, { finishedAt: at, status: 'lost', reason: 'agent_lost' });
     }
     results.push(result);
@@ -42,6 +44,40 @@ export function recoverBuilds(store: Store, policy: RecoveryPolicy, at: number):
   releaseHolders(store, (holder) => released.has(`${holder.build}\0${holder.job}`));
   store.flush();
   return results;
+}
+
+/** Which builds to recover, and the remote attempts (and their jobs) left running in them. */
+export interface RecoveryScope {
+  builds?: (id: string) => boolean;
+  keepAttempts?: Set<string>;
+  /** `build\0job` */
+  keepJobs?: Set<string>;
+}
+
+/**
+ * For a new `farmhand serve` (or app): the unfinished builds of a dead resumable owner that have
+ * attempts open on LAN agents. Those are kept for the coordinator to re-open: their remote attempts
+ * stay running; their other running or waiting jobs are requeued (local attempts lost).
+ */
+export function resumableBuilds(store: Store, at: number): string[] {
+  const open = new Map<string, Set<string>>();
+  const remote = store.listRemoteAttempts().filter((row) => row.resumable);
+  const unfinished = new Set(store.unfinishedBuilds().map((build) => build.id));
+  const keepAttempts = new Set<string>();
+  const keepJobs = new Set<string>();
+  for (const row of remote) {
+    if (!unfinished.has(row.build)) continue;
+    if (!open.has(row.build)) open.set(row.build, new Set(store.listAttempts(row.build).filter((attempt) => attempt.finishedAt === undefined).map((attempt) => attempt.id)));
+    if (!open.get(row.build)!.has(row.attempt)) continue;
+    row.jobs.forEach((job, index) => {
+      keepAttempts.add(index === 0 ? row.attempt : `${row.attempt}#${index}`);
+      keepJobs.add(`${row.build}\0${job}`);
+    });
+  }
+  const builds = [...open.keys()].filter((build) => [...keepJobs].some((key) => key.startsWith(`${build}\0`)));
+  const chosen = new Set(builds);
+  recoverBuilds(store, 'requeue', at, { builds: (id) => chosen.has(id), keepAttempts, keepJobs });
+  return builds;
 }
 
 export interface ClosedBuild extends RecoveredBuild {
@@ -53,9 +89,9 @@ export interface ClosedBuild extends RecoveredBuild {
  * of resuming): running jobs become `lost`, jobs that never started `canceled`, every resource-group
  * hold of the build (a pipeline's too) is released, and the build is `failed`.
  */
-export function closeAbandonedBuilds(store: Store, at: number): ClosedBuild[] {
+export function closeAbandonedBuilds(store: Store, at: number, keep: readonly string[] = []): ClosedBuild[] {
   const closed: ClosedBuild[] = [];
-  for (const recovered of recoverBuilds(store, 'lost', at)) {
+  for (const recovered of recoverBuilds(store, 'lost', at, { builds: (id) => !keep.includes(id) })) {
     const canceled: string[] = [];
     for (const job of store.listJobs(recovered.build)) {
       if (job.state !== 'queued') continue;

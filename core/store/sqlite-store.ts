@@ -11,6 +11,7 @@
 import Database from 'better-sqlite3';
 import { readJobDurations } from './durations';
 import { migrate } from './migrations';
+import { remoteAttemptMethods } from './remote-attempts';
 import { runningProcessMethods } from './running-processes';
 import type { AgentRow, AttemptRow, BuildRow, CacheRow, JobRow } from './rows';
 import { jobPatchColumns, toAgent, toAttempt, toBuild, toCacheEntry, toHolder, toJob, toLogChunk } from './rows';
@@ -212,6 +213,7 @@ function createSqliteStore(db: Database.Database, options: StoreOptions): Store 
     unfinishedBuilds: () => read(() => (sql.unfinishedBuilds.all() as BuildRow[]).map(toBuild)),
 
     ...runningProcessMethods(db, open),
+    ...remoteAttemptMethods(db, open, enqueue),
 
     close() {
       if (closed) return;

@@ -139,6 +139,15 @@ export interface Store {
   forgetProcess(attempt: string): void;
   listProcesses(): RunningProcess[];
 
+  /** Records an attempt on a LAN agent (committed at once), for a coordinator that restarts. */
+  recordRemoteAttempt(record: RemoteAttemptRecord): void;
+  /** Forgets it once its result was taken (or it can never come). */
+  forgetRemoteAttempt(attempt: string): void;
+  listRemoteAttempts(): RemoteAttemptRecord[];
+  /** The highest numbered message of an agent applied (batched with the writes it caused). */
+  setAgentAcked(agent: string, acked: number): void;
+  agentAcked(agent: string): number;
+
   close(): void;
 }
 
@@ -166,3 +175,5 @@ export interface ArtifactStore {
 }
 
 export type { RunningProcess } from '../protocol/types';
+import type { RemoteAttemptRecord } from './remote-attempts';
+export type { RemoteAttemptRecord } from './remote-attempts';
