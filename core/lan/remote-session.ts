@@ -174,8 +174,6 @@ export function remoteSession(options: RemoteSessionOptions): Channel<AgentMessa
   }
 
   function takeOutputs(attemptId: string, files: OutputFile[]): void {
-    const adopted = attempts.has(attemptId) ? undefined : options.adopt?.(attemptId);
-    if (adopted) attempts.set(attemptId, { ...adopted, sources: new Map() });
     const attempt = attempts.get(attemptId);
     if (!attempt) return log(`ignored outputs for attempt ${attemptId}: not assigned to this agent`);
     attempt.outputs = receiveOutputs(attempt, attemptId, files);
@@ -235,6 +233,9 @@ export function remoteSession(options: RemoteSessionOptions): Channel<AgentMessa
   function takeOutputsPart(attemptId: string, files: OutputFile[], more: boolean | undefined): void {
     const parts = listed.get(attemptId) ?? [];
     listed.delete(attemptId);
+    // An attempt a coordinator that stopped assigned (recorded in the store): its outputs are still taken.
+    const adopted = attempts.has(attemptId) ? undefined : options.adopt?.(attemptId);
+    if (adopted) attempts.set(attemptId, { ...adopted, sources: new Map() });
     if (!attempts.has(attemptId)) return log(`ignored outputs for attempt ${attemptId}: not assigned to this agent`);
     if (parts.length + files.length > 1_000_000) {
       log(`refused the outputs of ${attemptId}: over 1,000,000 files`);
