@@ -5,7 +5,7 @@
 // the result reaches the coordinator, with the checked list of outputs in it (outcome.outputs).
 import { chmodSync, closeSync, constants, lstatSync, mkdirSync, openSync, readSync, renameSync, rmSync, statSync, symlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { BlobReceiver, type BlobSink, type BlobSource, filesProblem, inParts, manifestParts, sendBlob } from '../protocol/transfer';
+import { BlobReceiver, type BlobSink, type BlobSource, filesProblem, inParts, manifestParts, retryStalled, sendBlob } from '../protocol/transfer';
 import type { AgentMessage, AttemptSpec, Channel, CoordinatorMessage, OutputFile } from '../protocol/types';
 import type { ArtifactStore } from '../store/types';
 import { matchFiles } from '../coordinator/outputs';
@@ -23,6 +23,10 @@ export interface RemoteSessionOptions {
   scope?(build: string, members: string[]): SnapshotScope | undefined;
   /** Largest output file accepted (default 16 GiB). */
   maxFileBytes?: number;
+  /** A want is sent again when no output blob chunk arrived for this long (default 3 s: a cut drops them). */
+  stallMs?: number;
+  /** The outputs are refused when no output blob byte arrived for this long (default 5 minutes). */
+  giveUpMs?: number;
 }
 
 type Received = { ok: true } | { error: string };
@@ -187,6 +191,7 @@ export function remoteSession(options: RemoteSessionOptions): Channel<AgentMessa
     }
     attempt.files = files;
     const wanted = new Map<string, Promise<Received>>();
+    const asked: string[] = [];
     let count = 0;
     for (const file of files) {
       // Thousands of outputs: let the loop breathe (heartbeats, other agents).
@@ -205,8 +210,20 @@ export function remoteSession(options: RemoteSessionOptions): Channel<AgentMessa
         continue;
       }
       wanted.set(file.sha256, receiver.expect(file.sha256, file.size, sink));
+      asked.push(file.sha256);
     }
     sendWant(attemptId, [...wanted.keys()]);
+    // Wants and blob chunks are not resent after a cut: ask again for what stalls (the agent answers every want).
+    const giveUpMs = options.giveUpMs ?? 300_000;
+    const stop = retryStalled(receiver, asked, {
+      stallMs: options.stallMs ?? 3000,
+      giveUpMs,
+      ask: (blobs) => {
+        log(`asked ${attemptId} again for ${blobs.length} output blob(s): none arrived for a while`);
+        sendWant(attemptId, blobs);
+      },
+      reason: `output blobs of ${attemptId} stopped arriving for ${Math.round(giveUpMs / 1000)} s`,
+    });
     try {
       // Files sharing a blob: the first one received is written, the rest restored from the store.
       for (const file of files) {
@@ -217,6 +234,10 @@ export function remoteSession(options: RemoteSessionOptions): Channel<AgentMessa
       return undefined;
     } catch (error) {
       return `outputs refused: ${error instanceof Error ? error.message : String(error)}`;
+    } finally {
+      stop();
+      // After a refused output, the blobs still expected are dropped (their partial files removed).
+      for (const sha256 of asked) receiver.cancel(sha256, 'outputs refused');
     }
   }
 
