@@ -247,6 +247,9 @@ export function remoteSession(options: RemoteSessionOptions): Channel<AgentMessa
     parts.forEach((part, index) => channel.send({ type: 'want', attempt: attemptId, blobs: part, ...(index < parts.length - 1 ? { more: true } : {}) }));
   }
 
+  /** Attempts whose result arrived and waits for their outputs. */
+  const holding = new Set<string>();
+
   /** Output lists arriving in parts, kept until the last (bounded like the agent's manifests). */
   const listed = new Map<string, OutputFile[]>();
   function takeOutputsPart(attemptId: string, files: OutputFile[], more: boolean | undefined): void {
@@ -277,12 +280,17 @@ export function remoteSession(options: RemoteSessionOptions): Channel<AgentMessa
       // The coordinator is told only the outputs this session checked and placed, never a list carried in the result.
       const told = { ...message, outcome: { ...message.outcome, outputs: attempt?.files } };
       if (!attempt?.outputs || told.outcome.status !== 'success') return deliver(told);
+      holding.add(message.attempt);
       void attempt.outputs.then((problem) => {
+        holding.delete(message.attempt);
         if (problem) log(`${message.attempt}: ${problem}`);
         deliver(problem ? { ...message, outcome: { status: 'failed', reason: 'error', message: problem } } : told);
       });
       return;
     }
+    // A result held here until its outputs arrive is acknowledged to the agent, which stops listing
+    // it; it still runs as far as the coordinator knows (output blobs asked again after a cut).
+    if ((message.type === 'heartbeat' || message.type === 'hello') && holding.size > 0) return deliver({ ...message, running: [...new Set([...(message.running ?? []), ...holding])] });
     deliver(message);
   });
   channel.onClose(() => receiver.abandon('the agent disconnected'));
