@@ -244,7 +244,7 @@ export function withWorkspaces(options: WorkspaceChannelOptions): Channel<Coordi
       if (message.more) return;
       const blobs = entry.parts;
       entry.parts = [];
-      const answering = entry.serving.then(() => answerWant(message.attempt, entry, blobs));
+      const answering = entry.serving.then(() => answerWant(message.attempt, entry, blobs)).catch((error: unknown) => `could not send outputs: ${messageOf(error)}`);
       entry.serving = answering.then(() => {});
       void answering.then((problem) => entry.answered(problem));
     } else if (message.type === 'manifest') {
