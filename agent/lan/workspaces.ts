@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, constants, lstatSync, mkdirSync, openSync, readSync, rmSync } from 'node:fs';
 import { chmod, copyFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { BlobReceiver, type BlobSource, filesProblem, inParts, manifestParts, sendBlob } from '../../core/protocol/transfer';
+import { BlobReceiver, type BlobSource, filesProblem, inParts, manifestParts, retryStalled, sendBlob } from '../../core/protocol/transfer';
 import type { AgentMessage, AttemptSpec, Channel, CoordinatorMessage, ManifestEntry, OutputFile } from '../../core/protocol/types';
 import type { BlobCache } from './blob-cache';
 
@@ -87,6 +87,21 @@ async function place(root: string, files: ManifestEntry[], cache: BlobCache): Pr
   }
 }
 
+/** How long outputs stay listed after their result went out: a want repeated after a cut is still answered. */
+const keepListedMs = 10 * 60_000;
+
+/** Outputs listed to the coordinator: every want for them is answered, one after another. */
+interface ListedOutputs {
+  sources: Map<string, string>;
+  sizes: Map<string, number>;
+  /** Blob ids of a want arriving in parts. */
+  parts: string[];
+  serving: Promise<void>;
+  /** Settles the wait before the result (the first answer's problem; later calls do nothing). */
+  answered(problem: string | undefined): void;
+  resultAt?: number;
+}
+
 export interface WorkspaceChannelOptions {
   channel: Channel<CoordinatorMessage, AgentMessage>;
   workspaces: Workspaces;
@@ -95,6 +110,10 @@ export interface WorkspaceChannelOptions {
   /** Named in failures caused by this machine (a full disk): the agent and the folder its state lives in. */
   agentName?: string;
   stateDir?: string;
+  /** A fetch is sent again when no blob chunk arrived for this long (default 3 s: a cut connection drops them). */
+  stallMs?: number;
+  /** A snapshot fails when no blob byte arrived for this long (default 5 minutes). */
+  giveUpMs?: number;
 }
 
 /** The agent's end of a connection, with workspaces placed before assignments and outputs sent before results. */
@@ -112,7 +131,11 @@ export function withWorkspaces(options: WorkspaceChannelOptions): Channel<Coordi
     return full ? `${text} (${where}: disk full under ${options.stateDir ?? 'its state dir'})` : text;
   };
   const assigned = new Map<string, AttemptSpec>();
-  const wants = new Map<string, { blobs: string[]; resolve(blobs: string[]): void }>();
+  const listed = new Map<string, ListedOutputs>();
+  /** Forgets outputs whose result went out long ago (no later want can be for them). */
+  const forgetOld = () => {
+    for (const [attempt, entry] of listed) if (entry.resultAt !== undefined && Date.now() - entry.resultAt > keepListedMs) listed.delete(attempt);
+  };
   const handlers: ((message: CoordinatorMessage) => void)[] = [];
   const deliver = (message: CoordinatorMessage) => handlers.forEach((handler) => handler(message));
   const refuse = (attempt: string, message: string) => {
@@ -129,7 +152,7 @@ export function withWorkspaces(options: WorkspaceChannelOptions): Channel<Coordi
     for (const [sha256, size] of missing) {
       let arriving: Promise<{ ok: true } | { error: string }>;
       try {
-        arriving = receiver.expect(sha256, size, cache.writer(sha256));
+        arriving = receiver.expect(sha256, size, cache.writer(sha256), () => cache.writer(sha256));
       } catch (error) {
         arriving = Promise.resolve({ error: `blob ${sha256.slice(0, 16)} could not be stored: ${messageOf(error)}` });
       }
@@ -137,8 +160,23 @@ export function withWorkspaces(options: WorkspaceChannelOptions): Channel<Coordi
       void arriving.finally(() => inFlight.delete(sha256));
     }
     const waits = [...new Set(files.map((file) => inFlight.get(file.sha256)).filter((wait) => wait !== undefined))];
-    if (missing.size > 0) for (const blobs of inParts([...missing.keys()], fetchPart)) channel.send({ type: 'fetch', attempt: spec.id, blobs });
-    for (const received of await Promise.all(waits)) if ('error' in received) return refuse(spec.id, onThisAgent(`snapshot blob refused: ${received.error}`));
+    const fetch = (wanted: string[]) => {
+      for (const blobs of inParts(wanted, fetchPart)) channel.send({ type: 'fetch', attempt: spec.id, blobs });
+    };
+    if (missing.size > 0) fetch([...missing.keys()]);
+    // Fetches and blob chunks are not resent after a cut: ask again for what stalls (idempotent).
+    const where = options.agentName ? `agent ${options.agentName}` : 'the agent';
+    const stop = retryStalled(receiver, [...missing.keys()], {
+      stallMs: options.stallMs ?? 3000,
+      giveUpMs: options.giveUpMs ?? 300_000,
+      ask: (blobs) => {
+        log(`asked again for ${blobs.length} snapshot blob(s) of ${spec.id}: none arrived for a while`);
+        fetch(blobs);
+      },
+      reason: `snapshot blobs stopped arriving at ${where} for ${Math.round((options.giveUpMs ?? 300_000) / 1000)} s`,
+    });
+    const results = await Promise.all(waits).finally(stop);
+    for (const received of results) if ('error' in received) return refuse(spec.id, onThisAgent(`snapshot blob refused: ${received.error}`));
     let root: string;
     try {
       root = workspaces.prepare(spec.id);
@@ -166,20 +204,27 @@ export function withWorkspaces(options: WorkspaceChannelOptions): Channel<Coordi
       return onThisAgent(`could not keep outputs: ${messageOf(error)}`);
     }
     // A long list travels in parts; the coordinator answers with the blobs it lacks, in parts too.
-    const wanted = new Promise<string[]>((resolve) => wants.set(attempt, { blobs: [], resolve }));
+    let answered!: (problem: string | undefined) => void;
+    const first = new Promise<string | undefined>((resolve) => (answered = resolve));
+    listed.set(attempt, { sources, sizes: new Map(files.map((file) => [file.sha256, file.size])), parts: [], serving: Promise.resolve(), answered });
     const parts = manifestParts(files);
     parts.forEach((part, index) => channel.send({ type: 'outputs', attempt, files: part, ...(index < parts.length - 1 ? { more: true } : {}) }));
-    const sizes = new Map(files.map((file) => [file.sha256, file.size]));
+    return first;
+  }
+
+  /** Sends the blobs of one want (every want is answered: a repeated one follows a cut); a problem, or undefined. */
+  async function answerWant(attempt: string, entry: ListedOutputs, blobs: string[]): Promise<string | undefined> {
     let sent = 0;
-    for (const sha256 of new Set(await wanted)) {
+    for (const sha256 of new Set(blobs)) {
       if (++sent % 256 === 0) await new Promise((resolve) => setImmediate(resolve));
-      const source = sources.get(sha256);
+      // Once the result went out the workspace is gone: the copy kept in the cache is sent.
+      const source = entry.resultAt === undefined ? entry.sources.get(sha256) : entry.sources.has(sha256) && cache.has(sha256) ? cache.use(sha256) : undefined;
       if (!source) {
-        log(`the coordinator wants blob ${sha256.slice(0, 16)}, which is not an output of ${attempt}`);
+        log(`the coordinator wants blob ${sha256.slice(0, 16)}, which is not an output of ${attempt}${entry.resultAt === undefined ? '' : ' kept here'}`);
         continue;
       }
       try {
-        await sendBlob(channel, sha256, sizes.get(sha256)!, fileSource(source));
+        await sendBlob(channel, sha256, entry.sizes.get(sha256)!, fileSource(source));
       } catch (error) {
         return `could not send output blob ${sha256.slice(0, 16)}: ${messageOf(error)}`;
       }
@@ -192,12 +237,16 @@ export function withWorkspaces(options: WorkspaceChannelOptions): Channel<Coordi
       const problem = receiver.take(message);
       if (problem) log(`refused a blob chunk: ${problem}`);
     } else if (message.type === 'want') {
-      const pending = wants.get(message.attempt);
-      if (!pending) return log(`ignored a want for ${message.attempt}: no outputs listed for it`);
-      for (const blob of message.blobs) pending.blobs.push(blob);
+      forgetOld();
+      const entry = listed.get(message.attempt);
+      if (!entry) return log(`ignored a want for ${message.attempt}: no outputs listed for it`);
+      for (const blob of message.blobs) entry.parts.push(blob);
       if (message.more) return;
-      wants.delete(message.attempt);
-      pending.resolve(pending.blobs);
+      const blobs = entry.parts;
+      entry.parts = [];
+      const answering = entry.serving.then(() => answerWant(message.attempt, entry, blobs)).catch((error: unknown) => `could not send outputs: ${messageOf(error)}`);
+      entry.serving = answering.then(() => {});
+      void answering.then((problem) => entry.answered(problem));
     } else if (message.type === 'manifest') {
       // A part of a large manifest: kept until its assign (bounded, so a peer cannot fill memory).
       pendingEntries += message.files.length;
@@ -226,7 +275,8 @@ export function withWorkspaces(options: WorkspaceChannelOptions): Channel<Coordi
   channel.onClose(() => {
     receiver.abandon('the coordinator disconnected');
     manifests.clear();
-    for (const pending of wants.values()) pending.resolve([]);
+    for (const entry of listed.values()) entry.answered(undefined);
+    listed.clear();
   });
 
   return {
@@ -249,7 +299,11 @@ export function withWorkspaces(options: WorkspaceChannelOptions): Channel<Coordi
       sendOutputs(message.attempt, root, outputs).then(
         (problem) => channel.send(problem ? { ...message, outcome: { status: 'failed', reason: 'error', message: problem } } : { ...message, outcome }),
         (error: unknown) => channel.send({ ...message, outcome: { status: 'failed', reason: 'error', message: `could not send outputs: ${error instanceof Error ? error.message : String(error)}` } }),
-      ).finally(() => workspaces.release(message.attempt));
+      ).finally(() => {
+        const entry = listed.get(message.attempt);
+        if (entry) entry.resultAt = Date.now();
+        workspaces.release(message.attempt);
+      });
     },
     onMessage: (handler) => void handlers.push(handler),
     onClose: (handler) => channel.onClose(handler),

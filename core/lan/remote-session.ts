@@ -5,7 +5,7 @@
 // the result reaches the coordinator, with the checked list of outputs in it (outcome.outputs).
 import { chmodSync, closeSync, constants, lstatSync, mkdirSync, openSync, readSync, renameSync, rmSync, statSync, symlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { BlobReceiver, type BlobSink, type BlobSource, filesProblem, inParts, manifestParts, sendBlob } from '../protocol/transfer';
+import { BlobReceiver, type BlobSink, type BlobSource, filesProblem, inParts, manifestParts, retryStalled, sendBlob } from '../protocol/transfer';
 import type { AgentMessage, AttemptSpec, Channel, CoordinatorMessage, OutputFile } from '../protocol/types';
 import type { ArtifactStore } from '../store/types';
 import { matchFiles } from '../coordinator/outputs';
@@ -25,6 +25,10 @@ export interface RemoteSessionOptions {
   maxFileBytes?: number;
   /** An attempt a previous coordinator of this state dir assigned (its build and folder), whose outputs are still taken. */
   adopt?(attempt: string): { build: string; root: string } | undefined;
+  /** A want is sent again when no output blob chunk arrived for this long (default 3 s: a cut drops them). */
+  stallMs?: number;
+  /** The outputs are refused when no output blob byte arrived for this long (default 5 minutes). */
+  giveUpMs?: number;
 }
 
 type Received = { ok: true } | { error: string };
@@ -189,6 +193,7 @@ export function remoteSession(options: RemoteSessionOptions): Channel<AgentMessa
     }
     attempt.files = files;
     const wanted = new Map<string, Promise<Received>>();
+    const asked: string[] = [];
     let count = 0;
     for (const file of files) {
       // Thousands of outputs: let the loop breathe (heartbeats, other agents).
@@ -207,8 +212,20 @@ export function remoteSession(options: RemoteSessionOptions): Channel<AgentMessa
         continue;
       }
       wanted.set(file.sha256, receiver.expect(file.sha256, file.size, sink));
+      asked.push(file.sha256);
     }
     sendWant(attemptId, [...wanted.keys()]);
+    // Wants and blob chunks are not resent after a cut: ask again for what stalls (the agent answers every want).
+    const giveUpMs = options.giveUpMs ?? 300_000;
+    const stop = retryStalled(receiver, asked, {
+      stallMs: options.stallMs ?? 3000,
+      giveUpMs,
+      ask: (blobs) => {
+        log(`asked ${attemptId} again for ${blobs.length} output blob(s): none arrived for a while`);
+        sendWant(attemptId, blobs);
+      },
+      reason: `output blobs of ${attemptId} stopped arriving for ${Math.round(giveUpMs / 1000)} s`,
+    });
     try {
       // Files sharing a blob: the first one received is written, the rest restored from the store.
       for (const file of files) {
@@ -219,6 +236,10 @@ export function remoteSession(options: RemoteSessionOptions): Channel<AgentMessa
       return undefined;
     } catch (error) {
       return `outputs refused: ${error instanceof Error ? error.message : String(error)}`;
+    } finally {
+      stop();
+      // After a refused output, the blobs still expected are dropped (their partial files removed).
+      for (const sha256 of asked) receiver.cancel(sha256, 'outputs refused');
     }
   }
 
@@ -227,6 +248,9 @@ export function remoteSession(options: RemoteSessionOptions): Channel<AgentMessa
     const parts = inParts(blobs, 10_000);
     parts.forEach((part, index) => channel.send({ type: 'want', attempt: attemptId, blobs: part, ...(index < parts.length - 1 ? { more: true } : {}) }));
   }
+
+  /** Attempts whose result arrived and waits for their outputs. */
+  const holding = new Set<string>();
 
   /** Output lists arriving in parts, kept until the last (bounded like the agent's manifests). */
   const listed = new Map<string, OutputFile[]>();
@@ -261,12 +285,17 @@ export function remoteSession(options: RemoteSessionOptions): Channel<AgentMessa
       // The coordinator is told only the outputs this session checked and placed, never a list carried in the result.
       const told = { ...message, outcome: { ...message.outcome, outputs: attempt?.files } };
       if (!attempt?.outputs || told.outcome.status !== 'success') return deliver(told);
+      holding.add(message.attempt);
       void attempt.outputs.then((problem) => {
+        holding.delete(message.attempt);
         if (problem) log(`${message.attempt}: ${problem}`);
         deliver(problem ? { ...message, outcome: { status: 'failed', reason: 'error', message: problem } } : told);
       });
       return;
     }
+    // A result held here until its outputs arrive is acknowledged to the agent, which stops listing
+    // it; it still runs as far as the coordinator knows (output blobs asked again after a cut).
+    if ((message.type === 'heartbeat' || message.type === 'hello') && holding.size > 0) return deliver({ ...message, running: [...new Set([...(message.running ?? []), ...holding])] });
     deliver(message);
   });
   channel.onClose(() => receiver.abandon('the agent disconnected'));

@@ -120,40 +120,90 @@ export async function sendBlob(outlet: BlobOutlet, sha256: string, size: number,
 
 type Received = { ok: true } | { error: string };
 
+interface Expected {
+  size: number;
+  sink: BlobSink;
+  /** A new sink when the blob starts over (absent: the same sink, written again after its discard). */
+  fresh?: () => BlobSink;
+  hash: ReturnType<typeof createHash>;
+  received: number;
+  done: (result: Received) => void;
+}
+
+/** Blobs remembered as complete, so a resent copy is dropped quietly (a bound on memory). */
+const rememberedBlobs = 4096;
+
+const discardQuietly = (sink: BlobSink) => {
+  try {
+    sink.discard();
+  } catch {
+    // already gone
+  }
+};
+
 /**
  * Collects the chunks of blobs one side asked for: only expected blobs, in order, never past the
  * announced size, and checked against their sha256 at the end. Parts go to the blob's sink as they
  * come (a failing write, e.g. a full disk, refuses the blob with the sink's reason); the promise
  * resolves once the sink finished, or with a one-line reason (a blob we did not ask for is refused).
+ * Asking again is idempotent: a chunk at offset 0 starts a partly received blob over (its partial
+ * bytes discarded), a chunk past a gap (some were lost in a cut) is dropped until the blob starts
+ * over, and the chunks of a blob already complete are dropped (one line for the whole blob).
  */
 export class BlobReceiver {
-  private readonly pending = new Map<string, { size: number; sink: BlobSink; hash: ReturnType<typeof createHash>; received: number; done: (result: Received) => void }>();
+  private readonly pending = new Map<string, Expected>();
+  private readonly complete = new Set<string>();
+  /** When a chunk of an expected blob last arrived, and when one was last accepted (Date.now()). */
+  lastChunkAt = Date.now();
+  lastProgressAt = Date.now();
 
-  /** Expects a blob, written to `sink` as it arrives. */
-  expect(sha256: string, size: number, sink: BlobSink): Promise<Received> {
-    return new Promise((done) => this.pending.set(sha256, { size, sink, hash: createHash('sha256'), received: 0, done }));
+  /** Expects a blob, written to `sink` as it arrives (to `fresh()` when it starts over, if given). */
+  expect(sha256: string, size: number, sink: BlobSink, fresh?: () => BlobSink): Promise<Received> {
+    this.complete.delete(sha256);
+    return new Promise((done) => this.pending.set(sha256, { size, sink, fresh, hash: createHash('sha256'), received: 0, done }));
   }
 
   isExpected(sha256: string): boolean {
     return this.pending.has(sha256);
   }
 
+  /** Stops expecting a blob: its partial bytes are discarded and its promise resolves with `reason`. */
+  cancel(sha256: string, reason: string): void {
+    const blob = this.pending.get(sha256);
+    if (!blob) return;
+    this.pending.delete(sha256);
+    discardQuietly(blob.sink);
+    blob.done({ error: reason });
+  }
+
   /** Takes one chunk; returns a problem line when the chunk is refused. */
   take(chunk: BlobChunk): string | undefined {
     const blob = this.pending.get(chunk.sha256);
-    if (!blob) return `blob ${chunk.sha256.slice(0, 16)} was not asked for`;
     const name = `blob ${chunk.sha256.slice(0, 16)}`;
+    if (!blob) {
+      if (!this.complete.has(chunk.sha256)) return `${name} was not asked for`;
+      return chunk.offset === 0 ? `${name} arrived again after it was complete: dropped` : undefined;
+    }
+    this.lastChunkAt = Date.now();
     const fail = (error: string) => {
       this.pending.delete(chunk.sha256);
-      try {
-        blob.sink.discard();
-      } catch {
-        // already gone
-      }
+      discardQuietly(blob.sink);
       blob.done({ error });
       return error;
     };
-    if (chunk.offset !== blob.received) return fail(`${name} chunk at ${chunk.offset}, expected ${blob.received}`);
+    if (chunk.offset === 0 && blob.received > 0) {
+      // Sent again from its beginning (asked again after a stall): the partial bytes go.
+      discardQuietly(blob.sink);
+      try {
+        if (blob.fresh) blob.sink = blob.fresh();
+      } catch (error) {
+        return fail(`${name} could not be stored: ${error instanceof Error ? error.message : String(error)}`);
+      }
+      blob.hash = createHash('sha256');
+      blob.received = 0;
+    }
+    // A gap (chunks lost in a cut): wait for the blob to be sent again from its beginning.
+    if (chunk.offset !== blob.received) return undefined;
     const part = Buffer.from(chunk.data, 'base64');
     blob.received += part.length;
     if (blob.received > blob.size) return fail(`${name} is larger than the announced ${blob.size} bytes`);
@@ -162,19 +212,18 @@ export class BlobReceiver {
     } catch (error) {
       return fail(`${name} could not be stored: ${error instanceof Error ? error.message : String(error)}`);
     }
+    this.lastProgressAt = this.lastChunkAt;
     blob.hash.update(part);
     if (!chunk.last) return undefined;
     if (blob.received !== blob.size) return fail(`${name} has ${blob.received} bytes, announced ${blob.size}`);
     if (blob.hash.digest('hex') !== chunk.sha256) return fail(`${name} does not match its sha256`);
     this.pending.delete(chunk.sha256);
+    this.complete.add(chunk.sha256);
+    if (this.complete.size > rememberedBlobs) this.complete.delete(this.complete.values().next().value!);
     void (async () => blob.sink.finish())().then(
       () => blob.done({ ok: true }),
       (error: unknown) => {
-        try {
-          blob.sink.discard();
-        } catch {
-          // already gone
-        }
+        discardQuietly(blob.sink);
         blob.done({ error: `${name} could not be stored: ${error instanceof Error ? error.message : String(error)}` });
       },
     );
@@ -184,15 +233,37 @@ export class BlobReceiver {
   /** Fails every blob still expected (the connection ended). */
   abandon(reason: string): void {
     for (const blob of this.pending.values()) {
-      try {
-        blob.sink.discard();
-      } catch {
-        // already gone
-      }
+      discardQuietly(blob.sink);
       blob.done({ error: reason });
     }
     this.pending.clear();
   }
+}
+
+/**
+ * Asks for blobs again while they stall: every `stallMs / 3` it looks at the blobs of `blobs` still
+ * expected; when no chunk arrived (and nothing was asked) for `stallMs`, it calls `ask` with them; when
+ * no byte was accepted for `giveUpMs`, it cancels them with `reason`. Stops once none is expected;
+ * returns a stop for the caller (call it when the wait ended otherwise).
+ */
+export function retryStalled(receiver: BlobReceiver, blobs: readonly string[], options: { stallMs: number; giveUpMs: number; ask(blobs: string[]): void; reason: string }): () => void {
+  let askedAt = Date.now();
+  const startedAt = askedAt;
+  let missing = [...blobs];
+  const timer = setInterval(() => {
+    missing = missing.filter((sha256) => receiver.isExpected(sha256));
+    if (missing.length === 0) return clearInterval(timer);
+    const now = Date.now();
+    if (now - Math.max(receiver.lastProgressAt, startedAt) >= options.giveUpMs) {
+      clearInterval(timer);
+      for (const sha256 of missing) receiver.cancel(sha256, options.reason);
+      return;
+    }
+    if (now - Math.max(receiver.lastChunkAt, askedAt) < options.stallMs) return;
+    askedAt = now;
+    options.ask(missing);
+  }, Math.max(10, Math.floor(options.stallMs / 3)));
+  return () => clearInterval(timer);
 }
 
 /** Splits a list into parts of at most `size` items (at least one part, maybe empty). */
