@@ -16,7 +16,8 @@ import { SchedulingRounds } from './scheduling-rounds';
 import type { Coordinator, CoordinatorOptions, StartBuildRequest } from './types';
 import { cacheOutputs, reportedOutputs, restoreOutputs } from './outputs';
 import { defaultAgentLostAfterMs } from '../spec/settings';
-import { RemoteOrphans, reopenBuild } from './resume';
+import { finishRows, RemoteOrphans, reopenBuild } from './resume';
+import { attemptRowId } from '../store/types';
 
 export type { Clock, Coordinator, CoordinatorOptions, HookRequest, StartBuildRequest } from './types';
 
@@ -80,7 +81,7 @@ class CoordinatorImpl implements Coordinator {
           this.warn(`agent ${session.info.name} came back with the result of ${attempt.id} (${outcome.status}), already lost and rerun`);
           this.options.store.forgetRemoteAttempt(attempt.id);
           attempt.members.forEach((_job, index) => {
-            this.options.store.finishAttempt(index === 0 ? attempt.id : `${attempt.id}#${index}`, { finishedAt: this.now, status: outcome.status, reason: outcome.reason ?? 'agent_lost', exitCode: outcome.exitCode });
+            this.options.store.finishAttempt(attemptRowId(attempt.id, index), { finishedAt: this.now, status: outcome.status, reason: outcome.reason ?? 'agent_lost', exitCode: outcome.exitCode });
           });
         },
       },
@@ -318,7 +319,7 @@ class CoordinatorImpl implements Coordinator {
     // On a LAN agent: recorded so that a restarted coordinator recognises it (resume.ts).
     if (agent.sendsHeartbeats) this.options.store.recordRemoteAttempt({ attempt: id, build: build.id, agent: agent.info.id, jobs: members.map((job) => job.plan.id), batch, resumable: this.options.resumable ?? false, startedAt: at });
     members.forEach((job, index) => {
-      this.options.store.startAttempt({ id: index === 0 ? id : `${id}#${index}`, build: build.id, job: job.plan.id, number: job.attempts + 1, agent: agent.info.name, startedAt: at });
+      this.options.store.startAttempt({ id: attemptRowId(id, index), build: build.id, job: job.plan.id, number: job.attempts + 1, agent: agent.info.name, startedAt: at });
     });
     this.dispatch(build, { type: 'attempt_started', attempt: id, agent: agent.info.name, jobs: members.map((job) => job.plan.id), batch });
     const assign = () => {
@@ -341,10 +342,8 @@ class CoordinatorImpl implements Coordinator {
     const { build } = attempt;
     for (const { group, holder } of attempt.acquired) if (!holder.job.startsWith('pipeline:')) this.holds.remove(group, holder);
     const at = this.now;
+    finishRows(this.options.store, attempt.id, attempt.members.length, outcome, at);
     attempt.members.forEach((job, index) => {
-      const attemptRowId = index === 0 ? attempt.id : `${attempt.id}#${index}`;
-      const status = outcome.status === 'failed' && outcome.reason === 'agent_lost' ? 'lost' : outcome.status;
-      this.options.store.finishAttempt(attemptRowId, { finishedAt: at, status, reason: outcome.reason, exitCode: outcome.exitCode });
       let outputsError: string | undefined;
       if (outcome.status === 'success') {
         // The agent described the outputs where the job ran; the coordinator stores what it lacks.
@@ -354,7 +353,7 @@ class CoordinatorImpl implements Coordinator {
       }
       this.dispatch(build, { type: 'attempt_finished', job: job.plan.id, outcome, batch: attempt.batch, outputsError });
       // A success whose outputs could not be read is a failed attempt too: attempt and job agree.
-      if (outputsError !== undefined) this.options.store.finishAttempt(attemptRowId, { finishedAt: at, status: 'failed', reason: 'error', exitCode: outcome.exitCode });
+      if (outputsError !== undefined) this.options.store.finishAttempt(attemptRowId(attempt.id, index), { finishedAt: at, status: 'failed', reason: 'error', exitCode: outcome.exitCode });
     });
     this.rounds.request();
   }

@@ -5,7 +5,7 @@
 // here runs any more (its owner was a `farmhand run`) still feeds the cache: its outputs are stored
 // under the job's key and its old attempt row records how it ended, so the next run reports it cached.
 import type { AgentMessage, AttemptOutcome } from '../protocol/types';
-import type { ArtifactStore, RemoteAttemptRecord, Store } from '../store/types';
+import { attemptRowId, type ArtifactStore, type RemoteAttemptRecord, type Store } from '../store/types';
 import { isFinished, BuildRun } from './build-run';
 import type { AgentSession, Attempt } from './agent-sessions';
 import { cacheOutputs, reportedOutputs } from './outputs';
@@ -16,7 +16,7 @@ import type { Clock } from './types';
 export function finishRows(store: Store, attempt: string, members: number, outcome: AttemptOutcome, at: number): void {
   const status = outcome.status === 'failed' && outcome.reason === 'agent_lost' ? 'lost' : outcome.status;
   for (let index = 0; index < members; index++) {
-    store.finishAttempt(index === 0 ? attempt : `${attempt}#${index}`, { finishedAt: at, status, reason: outcome.reason, exitCode: outcome.exitCode });
+    store.finishAttempt(attemptRowId(attempt, index), { finishedAt: at, status, reason: outcome.reason, exitCode: outcome.exitCode });
   }
 }
 

@@ -1,6 +1,6 @@
 // What a coordinator does on start with builds that a previous coordinator left unfinished.
 import { finishedJobStates } from '../protocol/types';
-import type { Store } from './types';
+import { attemptRowId, type Store } from './types';
 
 /** `requeue` runs interrupted jobs again; `lost` marks them lost (for jobs that must not run twice). */
 export type RecoveryPolicy = 'requeue' | 'lost';
@@ -70,7 +70,7 @@ export function resumableBuilds(store: Store, at: number): string[] {
     if (!open.has(row.build)) open.set(row.build, new Set(store.listAttempts(row.build).filter((attempt) => attempt.finishedAt === undefined).map((attempt) => attempt.id)));
     if (!open.get(row.build)!.has(row.attempt)) continue;
     row.jobs.forEach((job, index) => {
-      keepAttempts.add(index === 0 ? row.attempt : `${row.attempt}#${index}`);
+      keepAttempts.add(attemptRowId(row.attempt, index));
       keepJobs.add(`${row.build}\0${job}`);
     });
   }

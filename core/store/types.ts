@@ -50,6 +50,11 @@ export type JobPatch = {
   [K in Exclude<keyof JobRecord, 'build' | 'id' | 'pipeline' | 'name' | 'key'>]?: JobRecord[K] | null;
 };
 
+/** The row id of a batch member's attempt: the attempt's id for its lead (member 0), `ID#N` for the others. */
+export function attemptRowId(attempt: string, member: number): string {
+  return member === 0 ? attempt : `${attempt}#${member}`;
+}
+
 export interface AttemptRecord {
   id: string;
   build: string;
