@@ -1,7 +1,7 @@
 // The coordinator: the build API (start, cancel, fail all, finished), scheduling rounds, and applying
 // what the job lifecycle (job-lifecycle.ts) decides to the store, the agents' channels, the hooks and
 // the event outbox. Agent sessions, resource holds, hooks and the outbox each live in their own module.
-import type { AgentInfo, AgentMessage, AttemptOutcome, Channel, CoordinatorMessage, FarmEvent } from '../protocol/types';
+import type { AgentMessage, AttemptOutcome, Channel, CoordinatorMessage, FarmEvent } from '../protocol/types';
 import { schedule } from '../schedule/schedule';
 import type { Decision } from '../schedule/types';
 import { AgentSessions, type AgentSession, type Attempt } from './agent-sessions';
@@ -13,7 +13,7 @@ import { HookChains } from './hooks';
 import { mustPublishWait, plainGroups, ResourceHolds, scopedGroup, splitGroup } from './resource-holds';
 import { SchedulerInputs } from './scheduler-input';
 import { SchedulingRounds } from './scheduling-rounds';
-import type { Coordinator, CoordinatorOptions, StartBuildRequest } from './types';
+import type { Coordinator, CoordinatorOptions, LiveAgent, StartBuildRequest } from './types';
 import { cacheOutputs, reportedOutputs, restoreOutputs } from './outputs';
 import { defaultAgentLostAfterMs } from '../spec/settings';
 import { finishRows, RemoteOrphans, reopenBuild } from './resume';
@@ -135,7 +135,7 @@ class CoordinatorImpl implements Coordinator {
   }
 
   /** The agents that get work now, with the slots they fill (a batch fills one) and when each was last heard. */
-  liveAgents(): { info: AgentInfo; running: number; heardAt: number; state: 'online' | 'unreachable' }[] {
+  liveAgents(): LiveAgent[] {
     return [...this.sessions.live.values()].map((agent) => ({ info: agent.info, running: agent.attempts.size, heardAt: agent.heardAt, state: agent.state }));
   }
 

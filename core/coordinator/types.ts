@@ -37,6 +37,14 @@ export interface StartBuildRequest {
   options: BuildOptions;
 }
 
+/** An agent that gets work now: the slots it fills (a batch fills one), when it was last heard, and whether it is silent. */
+export interface LiveAgent {
+  info: AgentInfo;
+  running: number;
+  heardAt: number;
+  state: 'online' | 'unreachable';
+}
+
 export interface Coordinator {
   attachAgent(channel: Channel<AgentMessage, CoordinatorMessage>): void;
   startBuild(request: StartBuildRequest): string;
@@ -47,7 +55,7 @@ export interface Coordinator {
   failReady(build: string, job: string, reason: string): boolean;
   subscribe(listener: (event: FarmEvent) => void): () => void;
   /** The agents that get work now: how many slots each fills and when it was last heard. */
-  liveAgents(): { info: AgentInfo; running: number; heardAt: number; state?: 'online' | 'unreachable' }[];
+  liveAgents(): LiveAgent[];
   /** Resolves with the build's final status once every job and hook is done. */
   finished(id: string): Promise<'success' | 'failed' | 'canceled'>;
   /** After a restart: re-opens these builds (left with attempts on LAN agents); other remote attempts' results feed the cache. */
