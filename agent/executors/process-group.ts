@@ -53,13 +53,29 @@ export async function waitMembersGone(pgid: number, except: number, before: Read
   }
 }
 
+/** The last listing of /proc taken (by processIds or groupMembers), and when. */
+let latest: { at: number; ids: Set<string> } | undefined;
+
 /** The pids in /proc now (as its entry names), or undefined without /proc. Cheap: no file is read. */
 export function processIds(): Set<string> | undefined {
   try {
-    return new Set(readdirSync('/proc'));
+    const ids = new Set(readdirSync('/proc'));
+    latest = { at: Date.now(), ids };
+    return ids;
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The pids that ran at some moment in the last `withinMs`: a listing taken that recently is reused
+ * instead of listing /proc again (a job's start takes one per job otherwise). What ran before a job
+ * started cannot be the job's; a pid freed and handed out again within a second would need the kernel
+ * to go round its whole pid range in that second.
+ */
+export function recentProcessIds(withinMs = 1000): Set<string> | undefined {
+  if (latest && Date.now() - latest.at <= withinMs) return latest.ids;
+  return processIds();
 }
 
 /**
@@ -74,6 +90,7 @@ export function groupMembers(pgid: number, skip?: ReadonlySet<string>): number[]
   } catch {
     return undefined;
   }
+  const listedAt = Date.now();
   const members: number[] = [];
   for (const entry of entries) {
     if (skip?.has(entry)) continue;
@@ -82,6 +99,7 @@ export function groupMembers(pgid: number, skip?: ReadonlySet<string>): number[]
     const fields = statFields(pid);
     if (fields && Number(fields[2]) === pgid && fields[0] !== 'Z' && fields[0] !== 'X') members.push(pid);
   }
+  latest = { at: listedAt, ids: new Set(entries) };
   return members;
 }
 

@@ -35,13 +35,17 @@ type StopReason = 'timeout' | 'canceled';
 /** Creates the executor that runs jobs as `sh -e -c` processes in the workspace on this machine. */
 export function createShellExecutor(options: ShellExecutorOptions = {}): Executor {
   const running = createRunningJobs();
-  const pool = options.pool ?? shellPoolAvailable(options.shell) ? new ShellPool(stringEnv(options.baseEnv ?? process.env), options.shell) : undefined;
+  // Pooled jobs run in their worker's process group: the recorder is told of each worker, once.
+  const recorder = options.recorder;
+  const workers = recorder && { started: (group: number) => recorder.started(workerRecord(group), { processGroup: group }), ended: (group: number) => recorder.ended(workerRecord(group)) };
+  const pool = options.pool ?? shellPoolAvailable(options.shell) ? new ShellPool(stringEnv(options.baseEnv ?? process.env), options.shell, workers) : undefined;
   return {
     kind: 'shell',
     run: (request, log, signal) =>
       running.run(signal, async (stop) => {
+        if (pool) return runPooledJob(pool, request, log, stop, options);
         try {
-          return await (pool ? runPooledJob(pool, request, log, stop, options) : runShellJob(request, log, stop, options));
+          return await runShellJob(request, log, stop, options);
         } finally {
           options.recorder?.ended(request.attempt);
         }
@@ -137,7 +141,7 @@ async function runPooledJob(pool: ShellPool, request: ExecutionRequest, log: Log
   try {
     const exit = await pool.run(
       { script: toScript(request.run), cwd, env: request.env },
-      { output: (stream, text) => log(stream, text), started: (processGroup) => options.recorder?.started(request.attempt, { processGroup }) },
+      { output: (stream, text) => log(stream, text) },
       { signal: stopper.signal, graceMs: options.killGraceMs ?? 5000 },
     );
     if (stopReason === 'timeout') return { status: 'failed', reason: 'timeout', message: timeoutMessage(request.timeoutMs) };
@@ -149,6 +153,9 @@ async function runPooledJob(pool: ShellPool, request: ExecutionRequest, log: Log
     signal.removeEventListener('abort', onAbort);
   }
 }
+
+/** The record of a pool worker's process group (in place of an attempt id: the worker runs many). */
+const workerRecord = (group: number) => `shell-worker:${group}`;
 
 function stringEnv(env: NodeJS.ProcessEnv): Record<string, string> {
   const out: Record<string, string> = {};

@@ -4,14 +4,15 @@
 //   - is its own process group (spawned detached) and ignores SIGTERM itself;
 //   - runs one job at a time, as a subshell that resets SIGTERM, so a stop signals the group: the job
 //     and everything it started get SIGTERM, then SIGKILL after the grace period, worker included
-//     (a stopped worker is retired);
+//     (a stopped worker is retired); the script is written into the subshell (not eval'd inside it), so
+//     sh execs its last command instead of forking for it, as `sh -c` does;
 //   - after a job, sends SIGTERM to its group to end what the job left in the background; what is still
 //     there shortly after (it ignores SIGTERM) is SIGKILLed with the worker, which is then retired;
 //   - has a lifeline (process-group.ts): when this process dies, even by kill -9, the worker's group dies too;
 //   - writes an end marker with a per-worker random nonce on both pipes after the job, so the job's
 //     output is complete and in order when the marker arrives.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { childrenOf, ignoresTerm, processIds, signalGroup, signalProcess, startLifeline, waitMembersGone, type Lifeline } from './process-group';
+import { childrenOf, ignoresTerm, recentProcessIds, signalGroup, signalProcess, startLifeline, waitMembersGone, type Lifeline } from './process-group';
 import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
@@ -26,8 +27,15 @@ export interface PoolJob {
 
 export interface PoolJobHandlers {
   output(stream: LogStream, text: string): void;
-  /** Told the process group the job runs in, before it starts (to record it for a crash). */
-  started?(processGroup: number): void;
+}
+
+/**
+ * Told of each worker's process group when the worker starts and when it is gone: every job runs in
+ * its worker's group, so one record per worker (not per job) lets a later start end what a crash left.
+ */
+export interface PoolWorkerRecorder {
+  started(processGroup: number): void;
+  ended(processGroup: number): void;
 }
 
 /** How long what a job left in the background gets to end after the SIGTERM at its end. */
@@ -134,11 +142,21 @@ class ShellWorker {
   private exited?: string;
   private retired = false;
   private readonly exitWaiters: ((reason: string) => void)[] = [];
+  /** Tells the recorder the worker is gone (once: at its exit, or at close). */
+  private forget?: (pid: number) => void;
 
-  constructor(shell: string, baseEnv: Record<string, string>) {
+  constructor(shell: string, baseEnv: Record<string, string>, recorder?: PoolWorkerRecorder) {
     // Its own process group. It exports the base environment once; each job's subshell adds its own.
     this.process = spawn(shell, [], { stdio: ['pipe', 'pipe', 'pipe'], detached: true, env: {} });
-    if (this.process.pid !== undefined) this.lifeline = startLifeline(this.process.pid, shell);
+    const pid = this.process.pid;
+    if (pid !== undefined) {
+      this.lifeline = startLifeline(pid, shell);
+      recorder?.started(pid);
+      this.forget = (gone) => {
+        this.forget = undefined;
+        recorder?.ended(gone);
+      };
+    }
     const base = exportList(baseEnv);
     this.process.stdin!.write(`trap '' TERM\n${base ? `export ${base}\n` : ''}`);
     const marker = Buffer.from(`@@farmhand-end-${this.nonce} `);
@@ -148,6 +166,7 @@ class ShellWorker {
     this.process.on('exit', (code, signal) => {
       this.exited = `the job shell exited (${signal ?? `code ${code}`})`;
       this.lifeline?.release();
+      if (pid !== undefined) this.forget?.(pid);
       for (const waiter of this.exitWaiters.splice(0)) waiter(this.exited);
     });
   }
@@ -166,16 +185,18 @@ class ShellWorker {
     if (!this.alive) return { error: this.exited ?? 'the job shell was retired' };
     if (stop.signal.aborted) return { error: 'stopped before it started' };
     const pgid = this.process.pid!;
-    handlers.started?.(pgid);
     const exports = exportList(job.env);
     const end = `@@farmhand-end-${this.nonce}`;
     // The end marker carries the exit status and the job subshell's pid (0: none started). What runs
     // now cannot be the job's: the search for its leftovers looks only at processes new since.
-    const before = processIds();
+    const before = recentProcessIds();
     const command = [
       `if cd -- ${shellQuote(job.cwd)} 2>/dev/null; then`,
-      `  (trap - TERM; ${exports ? `export ${exports}; ` : ''}set -e; eval ${shellQuote(job.script)}) </dev/null &`,
-      '  j=$!; wait $j; c=$?; kill -TERM 0 2>/dev/null; cd /',
+      // The script is part of the subshell's own text, so that sh runs its last command in the subshell's
+      // process (no fork); `command eval` makes a syntax error the job's (status 2), not the worker's end.
+      `  if command eval ${shellQuote(`(trap - TERM; ${exports ? `export ${exports}; ` : ''}set -e; ${job.script}
+) </dev/null &`)}; then j=$!; wait $j; c=$?; else c=2; j=0; fi`,
+      '  kill -TERM 0 2>/dev/null; cd /',
       'else c=cwd; j=0; fi',
       `printf '%s %s %s\\n' '${end}' "$c" "$j"; printf '%s %s %s\\n' '${end}' "$c" "$j" >&2`,
       '',
@@ -235,6 +256,9 @@ class ShellWorker {
   close(): void {
     this.process.stdin!.end();
     this.retired = true;
+    // Idle (the caller stopped its jobs first), it exits on its closed stdin: forgotten now, while the
+    // recorder's store is still open.
+    if (this.process.pid !== undefined) this.forget?.(this.process.pid);
   }
 }
 
@@ -246,6 +270,7 @@ export class ShellPool {
   constructor(
     private readonly baseEnv: Record<string, string>,
     private readonly shell = '/bin/sh',
+    private readonly recorder?: PoolWorkerRecorder,
   ) {}
 
   /** Runs a job on an idle worker (starting one if none is idle). */
@@ -253,7 +278,7 @@ export class ShellPool {
     let worker = this.idle.pop();
     while (worker && !worker.alive) worker = this.idle.pop();
     if (!worker) {
-      worker = new ShellWorker(this.shell, this.baseEnv);
+      worker = new ShellWorker(this.shell, this.baseEnv, this.recorder);
       this.all.add(worker);
       worker.process.on('exit', () => this.all.delete(worker!));
     }

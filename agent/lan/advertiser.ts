@@ -18,6 +18,9 @@ export interface AdvertiserOptions {
   log(line: string): void;
 }
 
+/** The least time between two announcements of a changed TXT record. */
+const announceGapMs = 500;
+
 /** A DNS label from free text: letters, digits and dashes. */
 export function dnsLabel(text: string): string {
   return (
@@ -52,20 +55,33 @@ export function startAdvertiser(options: AdvertiserOptions): Advertiser {
   });
   service.on('error', (error: Error) => log(`mDNS advertisement error: ${error.message}`));
   let closed = false;
+  let announcedAt = -Infinity;
+  let pending: NodeJS.Timeout | undefined;
+  const announce = () => {
+    pending = undefined;
+    announcedAt = Date.now();
+    if (closed || !service.published) return;
+    (bonjour as unknown as Announcer).server?.mdns?.respond(service.records(), (error) => {
+      if (error) log(`mDNS announce failed: ${error.message}`);
+    });
+  };
   return {
     update(advertisement) {
       if (closed) return;
       service.txt = advertisementTxt(advertisement);
-      if (!service.published) return;
-      // Browsers re-query every second and get the new TXT in the answer; announce it at once too.
-      (bonjour as unknown as Announcer).server?.mdns?.respond(service.records(), (error) => {
-        if (error) log(`mDNS announce failed: ${error.message}`);
-      });
+      // Browsers re-query every second and get the new TXT in the answer; it is announced at once too,
+      // but at most every announceGapMs (busy slots change with every job): the latest state goes out.
+      if (pending) return;
+      const wait = announcedAt + announceGapMs - Date.now();
+      if (wait <= 0) return announce();
+      pending = setTimeout(announce, wait);
+      pending.unref();
     },
     close: () =>
       new Promise<void>((resolve) => {
         if (closed) return resolve();
         closed = true;
+        clearTimeout(pending);
         const timer = setTimeout(finish, 1000);
         function finish() {
           clearTimeout(timer);

@@ -5,7 +5,7 @@
 // is copied from the cache. After a success the outputs are listed to the coordinator, the blobs it
 // wants are sent, and only then the result; the folder is removed once the result went out.
 import { createHash } from 'node:crypto';
-import { closeSync, constants, lstatSync, mkdirSync, openSync, readSync, rmSync } from 'node:fs';
+import { chmodSync, closeSync, constants, copyFileSync, lstatSync, mkdirSync, openSync, readSync, rmSync } from 'node:fs';
 import { chmod, copyFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BlobReceiver, type BlobSource, filesProblem, inParts, manifestParts, retryStalled, sendBlob } from '../../core/protocol/transfer';
@@ -23,8 +23,14 @@ export function createWorkspaces(root: string): Workspaces {
   return {
     prepare(attempt) {
       const dir = folder(attempt);
-      rmSync(dir, { recursive: true, force: true });
-      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      try {
+        mkdirSync(dir, { mode: 0o700 });
+      } catch (error) {
+        // Left by an earlier run of this agent (or no workspaces folder yet): start from an empty one.
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST' && (error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+        rmSync(dir, { recursive: true, force: true });
+        mkdirSync(dir, { recursive: true, mode: 0o700 });
+      }
       return dir;
     },
     // Removed on libuv's threads: a workspace of many thousand files must not block the loop.
@@ -57,6 +63,10 @@ export function fileSource(path: string): BlobSource {
 
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
+/** Snapshots up to this many files and bytes are placed without leaving the loop. */
+const smallFiles = 16;
+const smallBytes = 256 * 1024;
+
 /**
  * Copies the snapshot's files into `root` from the cache, a batch at a time on libuv's threads (a
  * project of many thousand files never blocks the connection's loop); throws a one-line reason.
@@ -74,6 +84,16 @@ async function place(root: string, files: ManifestEntry[], cache: BlobCache): Pr
       folders.add(folder);
     }
   };
+  // A small snapshot is copied at once: hops to the thread pool would cost more than the copies.
+  if (files.length <= smallFiles && files.reduce((sum, file) => sum + file.size, 0) <= smallBytes) {
+    for (const file of files) {
+      checkFolders(file.path);
+      const destination = join(root, file.path);
+      copyFileSync(cache.use(file.sha256), destination, constants.COPYFILE_FICLONE);
+      chmodSync(destination, (file.mode & 0o777) | 0o600);
+    }
+    return;
+  }
   for (let start = 0; start < files.length; start += 64) {
     const batch = files.slice(start, start + 64);
     for (const file of batch) checkFolders(file.path);

@@ -11,7 +11,7 @@ import { createAgentLink, type AgentLink } from './agent-link';
 import { connectAgent, type DialFailure } from './dial';
 import type { Discovery } from './discovery';
 import { remoteSession, type TransferDirection } from './remote-session';
-import { createSnapshotter, snapshotScope } from './snapshot';
+import { createSnapshotter, scopeIndex, snapshotScope, type ScopeIndex } from './snapshot';
 
 export interface RemoteAgentsOptions {
   stateDir: string;
@@ -60,9 +60,17 @@ export async function startRemoteAgents(options: RemoteAgentsOptions): Promise<R
     counts.set(build, entry);
   };
 
+  // A build's plan is read from the store once, not for every assign (it never changes).
+  const scopes = new Map<string, ScopeIndex | undefined>();
   const scope = (build: string, members: string[]) => {
-    const plan = options.store.getBuild(build)?.plan;
-    return plan && snapshotScope(plan.jobs, members);
+    if (!scopes.has(build)) {
+      const plan = options.store.getBuild(build)?.plan;
+      scopes.set(build, plan && scopeIndex(plan.jobs));
+      // Builds run a few at a time: the oldest memo goes once more are kept.
+      if (scopes.size > 16) scopes.delete(scopes.keys().next().value!);
+    }
+    const index = scopes.get(build);
+    return index && snapshotScope(index, members);
   };
 
   // Outputs of an attempt a killed coordinator of this state dir assigned still come in (coordinator/resume.ts).

@@ -40,7 +40,8 @@ export function createSnapshotter(): Snapshotter {
     async take(root, keep) {
       const files: ManifestEntry[] = [];
       const sources = new Map<string, string>();
-      const buffer = Buffer.alloc(1 << 20);
+      // Allocated when a file must be hashed: an unchanged project is a listing and a stat per file.
+      let buffer: Buffer | undefined;
       let count = 0;
       for (const path of listProjectFiles(root)) {
         if (keep && !keep(path)) continue;
@@ -56,7 +57,7 @@ export function createSnapshotter(): Snapshotter {
         let sha256 = known && known.size === stat.size && known.mtimeMs === stat.mtimeMs && known.ino === stat.ino ? known.sha256 : undefined;
         if (!sha256) {
           try {
-            sha256 = hashFile(absolute, buffer);
+            sha256 = hashFile(absolute, (buffer ??= Buffer.allocUnsafe(1 << 20)));
           } catch {
             continue;
           }
@@ -78,9 +79,19 @@ export interface SnapshotScope {
   neededOutputs: string[];
 }
 
-/** The scope of an attempt's snapshot from its build's plan. */
-export function snapshotScope(jobs: readonly { id: string; needs: string[]; outputs: string[] }[], members: readonly string[]): SnapshotScope {
-  const byId = new Map(jobs.map((job) => [job.id, job]));
+/** A build's jobs by id and the output globs of all of them: built once per build (core/lan/remote-agents.ts). */
+export interface ScopeIndex {
+  byId: Map<string, { needs: string[]; outputs: string[] }>;
+  allOutputs: string[];
+}
+
+export function scopeIndex(jobs: readonly { id: string; needs: string[]; outputs: string[] }[]): ScopeIndex {
+  return { byId: new Map(jobs.map((job) => [job.id, job])), allOutputs: [...new Set(jobs.flatMap((job) => job.outputs))] };
+}
+
+/** The scope of an attempt of `members`: costs what those members need, not the size of the build. */
+export function snapshotScope(index: ScopeIndex, members: readonly string[]): SnapshotScope {
+  const { byId } = index;
   const needed = new Set<string>();
   const pending = members.flatMap((id) => byId.get(id)?.needs ?? []);
   while (pending.length > 0) {
@@ -90,7 +101,7 @@ export function snapshotScope(jobs: readonly { id: string; needs: string[]; outp
     pending.push(...(byId.get(id)?.needs ?? []));
   }
   return {
-    allOutputs: [...new Set(jobs.flatMap((job) => job.outputs))],
+    allOutputs: index.allOutputs,
     neededOutputs: [...new Set([...needed].flatMap((id) => byId.get(id)?.outputs ?? []))],
   };
 }

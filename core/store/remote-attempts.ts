@@ -1,7 +1,8 @@
 // What a coordinator needs to recognise its attempts on LAN agents after it restarted: which build,
-// jobs and agent each runs (`remote_attempts`, written at once when the attempt starts, removed when
-// its result is taken), and, per agent, the highest numbered message applied (`agent_acks`, batched
-// with the writes that message caused, so the welcome after a restart resumes exactly there).
+// jobs and agent each runs (`remote_attempts`, written at once when the attempt starts, removed with
+// the batch of writes its result causes), and, per agent, the highest numbered message applied
+// (`agent_acks`, batched with the writes that message caused, so the welcome after a restart resumes
+// exactly there).
 import type Database from 'better-sqlite3';
 
 export interface RemoteAttemptRecord {
@@ -28,7 +29,7 @@ interface RemoteAttemptRow {
 }
 
 /** The Store methods over `remote_attempts` and `agent_acks`; `enqueue` batches a write with the others. */
-export function remoteAttemptMethods(db: Database.Database, open: () => void, enqueue: (label: string, apply: () => void) => void) {
+export function remoteAttemptMethods(db: Database.Database, open: () => void, enqueue: (label: string, apply: () => void) => void, read: <T>(query: () => T) => T) {
   const sql = {
     put: db.prepare('INSERT OR REPLACE INTO remote_attempts (attempt, build, agent, jobs, batch, resumable, started_at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
     remove: db.prepare('DELETE FROM remote_attempts WHERE attempt = ?'),
@@ -41,13 +42,12 @@ export function remoteAttemptMethods(db: Database.Database, open: () => void, en
       open();
       sql.put.run(record.attempt, record.build, record.agent, JSON.stringify(record.jobs), record.batch ?? null, record.resumable ? 1 : 0, record.startedAt);
     },
+    // Batched with the result's own writes: a crash before they commit leaves the attempt to resume, as it should.
     forgetRemoteAttempt(attempt: string): void {
-      open();
-      sql.remove.run(attempt);
+      enqueue('remote attempt done', () => void sql.remove.run(attempt));
     },
     listRemoteAttempts(): RemoteAttemptRecord[] {
-      open();
-      return (sql.list.all() as RemoteAttemptRow[]).map((row) => ({
+      return read(() => sql.list.all() as RemoteAttemptRow[]).map((row) => ({
         attempt: row.attempt,
         build: row.build,
         agent: row.agent,

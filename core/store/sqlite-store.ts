@@ -213,7 +213,7 @@ function createSqliteStore(db: Database.Database, options: StoreOptions): Store 
     unfinishedBuilds: () => read(() => (sql.unfinishedBuilds.all() as BuildRow[]).map(toBuild)),
 
     ...runningProcessMethods(db, open),
-    ...remoteAttemptMethods(db, open, enqueue),
+    ...remoteAttemptMethods(db, open, enqueue, read),
 
     close() {
       if (closed) return;

@@ -63,6 +63,28 @@ describe.each([{ pool: true }, { pool: false }])('shell executor (pool: $pool)',
     expect(stdout).toBe('one\n');
   });
 
+  it('reports a script that sh cannot parse as exit 2 with the reason, and runs the next job as usual', async () => {
+    const bad = await run(['echo before', 'if true; then echo never']);
+    expect(bad.result).toMatchObject({ status: 'failed', reason: 'exit', exitCode: 2 });
+    // The pool reads the whole script before it runs any of it; `sh -c` runs the lines before the error.
+    expect(bad.stdout).toBe(pool ? '' : 'before\n');
+    expect(bad.stderr).toMatch(/[Ss]yntax error/);
+    const next = await run(['echo after']);
+    expect(next.result).toEqual({ status: 'success', exitCode: 0 });
+    expect(next.stdout).toBe('after\n');
+  });
+
+  it('runs a script ending in a comment, a heredoc or a parenthesis of its own, and runs the job after it', async () => {
+    const comment = await run(['echo one # a comment']);
+    expect(comment).toMatchObject({ result: { status: 'success' }, stdout: 'one\n' });
+    const heredoc = await run(['cat <<EOF', 'two', 'EOF']);
+    expect(heredoc).toMatchObject({ result: { status: 'success' }, stdout: 'two\n' });
+    const subshell = await run(['(echo three)', '( exit 0 )']);
+    expect(subshell).toMatchObject({ result: { status: 'success' }, stdout: 'three\n' });
+    const next = await run(['echo four']);
+    expect(next).toMatchObject({ result: { status: 'success' }, stdout: 'four\n' });
+  });
+
   it('runs in the working directory with the base env overlaid by the job env', async () => {
     mkdirSync(path.join(workspace, 'sub/dir'), { recursive: true });
     executor = createShellExecutor({ pool: usePool, baseEnv: { PATH: process.env.PATH, HOME: '/home/base', KEEP: 'base', OVER: 'base' } });
