@@ -41,16 +41,41 @@ export async function waitGroupGone(pgid: number, withinMs: number): Promise<boo
  * `processIds()` taken when the job started: what ran then cannot be the job's), false when one is still
  * there after `withinMs`, undefined at once when it cannot tell (no /proc).
  */
-export async function waitMembersGone(pgid: number, except: number, before: ReadonlySet<string> | undefined, withinMs: number): Promise<boolean | undefined> {
+export async function waitMembersGone(pgid: number, except: number, before: ReadonlySet<string> | undefined, withinMs: number, firstPid?: number): Promise<boolean | undefined> {
   if (before === undefined) return undefined;
   const deadline = Date.now() + withinMs;
   for (;;) {
-    const members = groupMembers(pgid, before);
+    const members = (firstPid !== undefined ? membersSince(pgid, firstPid) : undefined) ?? groupMembers(pgid, before);
     if (members === undefined) return undefined;
     if (members.every((pid) => pid === except)) return true;
     if (Date.now() >= deadline) return false;
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
+}
+
+/** Pids the kernel handed out since a job started, up to which they are looked at one by one. */
+const probeLimit = 256;
+
+/**
+ * The live members of group `pgid` among the pids handed out from `firstPid` (a job's first process)
+ * to the last one the kernel gave (/proc/loadavg's last field, in this pid namespace): a few stat reads
+ * instead of a listing of /proc. undefined when that range cannot be trusted (the pids went round, or
+ * too many were handed out since): the caller lists /proc then.
+ */
+export function membersSince(pgid: number, firstPid: number): number[] | undefined {
+  let last: number;
+  try {
+    last = Number(readFileSync('/proc/loadavg', 'latin1').trim().split(' ').pop());
+  } catch {
+    return undefined;
+  }
+  if (!Number.isInteger(last) || last < firstPid || last - firstPid > probeLimit) return undefined;
+  const members: number[] = [];
+  for (let pid = firstPid; pid <= last; pid++) {
+    const fields = statFields(pid);
+    if (fields && Number(fields[2]) === pgid && fields[0] !== 'Z' && fields[0] !== 'X') members.push(pid);
+  }
+  return members;
 }
 
 /** The last listing of /proc taken (by processIds or groupMembers), and when. */

@@ -38,6 +38,12 @@ export interface PoolWorkerRecorder {
   ended(processGroup: number): void;
 }
 
+/**
+ * A job shorter than this has its leftovers looked for among the pids handed out since it started (no
+ * machine goes round its whole pid range that fast); a longer one has /proc listed.
+ */
+const quickJobMs = 1000;
+
 /** How long what a job left in the background gets to end after the SIGTERM at its end. */
 const leftoverGraceMs = 200;
 
@@ -190,6 +196,7 @@ class ShellWorker {
     // The end marker carries the exit status and the job subshell's pid (0: none started). What runs
     // now cannot be the job's: the search for its leftovers looks only at processes new since.
     const before = recentProcessIds();
+    const startedAt = Date.now();
     const command = [
       `if cd -- ${shellQuote(job.cwd)} 2>/dev/null; then`,
       // The script is part of the subshell's own text, so that sh runs its last command in the subshell's
@@ -230,7 +237,7 @@ class ShellWorker {
       const finished = await Promise.race([Promise.all([outDone, errDone]), died]);
       if (typeof finished === 'string') return { error: finished };
       const [status = '', jobPid = '0'] = finished[0].trim().split(' ');
-      await this.endLeftovers(pgid, Number(jobPid) > 0 ? before : undefined, stoppedAt === undefined ? leftoverGraceMs : Math.max(0, stoppedAt + stop.graceMs - Date.now()));
+      await this.endLeftovers(pgid, Number(jobPid) > 0 ? before : undefined, stoppedAt === undefined ? leftoverGraceMs : Math.max(0, stoppedAt + stop.graceMs - Date.now()), Date.now() - startedAt < quickJobMs ? Number(jobPid) : 0);
       if (status === 'cwd') return { error: `working directory "${job.cwd}" does not exist or cannot be entered` };
       return { code: Number(status) };
     } finally {
@@ -245,9 +252,10 @@ class ShellWorker {
    * is left; whatever is still there after `graceMs` is SIGKILLed with the worker, which is retired.
    * A stopped worker is killed in any case.
    */
-  private async endLeftovers(pgid: number, before: ReadonlySet<string> | undefined, graceMs: number): Promise<void> {
+  private async endLeftovers(pgid: number, before: ReadonlySet<string> | undefined, graceMs: number, quickPid: number): Promise<void> {
     // No job subshell (its folder was missing), or no /proc to look in: the lifeline ends leftovers at close.
-    const gone = await waitMembersGone(pgid, pgid, before, graceMs);
+    // What the job started was handed a pid after its subshell's: those few are looked at first.
+    const gone = await waitMembersGone(pgid, pgid, before, graceMs, quickPid > 0 ? quickPid : undefined);
     if (gone !== false && !this.retired) return;
     this.retired = true;
     this.signal('SIGKILL');
