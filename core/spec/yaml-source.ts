@@ -3,6 +3,7 @@
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseAllDocuments, Scalar } from 'yaml';
 import type { Alias, Document, Node as YamlNode } from 'yaml';
 import type { DiagnosticSink } from './diagnostics';
+import { fastYamlDocuments } from './fast-yaml';
 import type { SourceLocation } from './types';
 
 /** A scalar: string, number, boolean or null, with its text as written. */
@@ -66,6 +67,12 @@ interface Context {
 
 /** Parses every document of a YAML file, reporting syntax errors one line each into `sink`. */
 export function parseYamlDocuments(file: string, source: string, sink: DiagnosticSink): YDocument[] {
+  // Plain pipeline YAML (most files) is read by the fast reader; the rest, and every problem, here.
+  return fastYamlDocuments(file, source) ?? readYamlDocuments(file, source, sink);
+}
+
+/** The full reader (the `yaml` package): every YAML form, with located diagnostics. */
+export function readYamlDocuments(file: string, source: string, sink: DiagnosticSink): YDocument[] {
   const lines = new LineCounter();
   let documents: Document.Parsed[];
   try {
