@@ -178,7 +178,7 @@ async function run(root: string, flags: RunFlags): Promise<number> {
 
   const status = await coordinator.finished(build);
   // Events of the last moment are delivered before the view draws its final frame.
-  await new Promise((resolve) => setTimeout(resolve, 30));
+  coordinator.flushEvents();
   view.stop();
 
   const noAgent = finishReport(state.store, build, flags, status, owner.transfer(build));

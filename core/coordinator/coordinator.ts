@@ -126,6 +126,10 @@ class CoordinatorImpl implements Coordinator {
     return this.outbox.subscribe(listener);
   }
 
+  flushEvents(): void {
+    this.outbox.deliver();
+  }
+
   private publish(event: FarmEvent): void {
     this.outbox.publish(event);
   }

@@ -54,6 +54,8 @@ export interface Coordinator {
   /** Fails a job that is ready but not started (no agent can take it); false when it is not waiting for a slot. */
   failReady(build: string, job: string, reason: string): boolean;
   subscribe(listener: (event: FarmEvent) => void): () => void;
+  /** Commits the store and hands the events waiting for it to the listeners now, not after the short delay. */
+  flushEvents(): void;
   /** The agents that get work now: how many slots each fills and when it was last heard. */
   liveAgents(): LiveAgent[];
   /** Resolves with the build's final status once every job and hook is done. */
