@@ -14,8 +14,8 @@ export function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
   }
 }
 
-/** Sends `signal` to one process; false when it no longer exists. */
-export function signalProcess(pid: number, signal: NodeJS.Signals): boolean {
+/** Sends `signal` to one process (0: only checks it is there); false when it no longer exists. */
+export function signalProcess(pid: number, signal: NodeJS.Signals | 0): boolean {
   try {
     process.kill(pid, signal);
     return true;
@@ -72,6 +72,8 @@ export function membersSince(pgid: number, firstPid: number): number[] | undefin
   if (!Number.isInteger(last) || last < firstPid || last - firstPid > probeLimit) return undefined;
   const members: number[] = [];
   for (let pid = firstPid; pid <= last; pid++) {
+    // Most of them are gone already (the job's own subshell, reaped): one signal-0 says so, no file read.
+    if (!signalProcess(pid, 0)) continue;
     const fields = statFields(pid);
     if (fields && Number(fields[2]) === pgid && fields[0] !== 'Z' && fields[0] !== 'X') members.push(pid);
   }

@@ -203,7 +203,7 @@ class ShellWorker {
       // process (no fork); `command eval` makes a syntax error the job's (status 2), not the worker's end.
       `  if command eval ${shellQuote(`(trap - TERM; ${exports ? `export ${exports}; ` : ''}set -e; ${job.script}
 ) </dev/null &`)}; then j=$!; wait $j; c=$?; else c=2; j=0; fi`,
-      '  kill -TERM 0 2>/dev/null; cd /',
+      '  kill -TERM 0; cd /',
       'else c=cwd; j=0; fi',
       `printf '%s %s %s\\n' '${end}' "$c" "$j"; printf '%s %s %s\\n' '${end}' "$c" "$j" >&2`,
       '',
