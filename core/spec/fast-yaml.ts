@@ -188,7 +188,11 @@ function plainScalar(text: string, locAt: (at: number) => SourceLocation): YScal
   const loc = locAt(0);
   let value: unknown = text;
   if (maybeNotString.test(text)) {
-    value = parse(text) as unknown;
+    try {
+      value = parse(text, { logLevel: 'silent' }) as unknown;
+    } catch {
+      return decline();
+    }
     if (value !== null && typeof value !== 'number' && typeof value !== 'boolean' && typeof value !== 'string') return decline();
   }
   return { kind: 'scalar', value, text, plain: true, loc, locAt };
