@@ -1,6 +1,7 @@
 // The coordinator: the build API (start, cancel, fail all, finished), scheduling rounds, and applying
 // what the job lifecycle (job-lifecycle.ts) decides to the store, the agents' channels, the hooks and
-// the event outbox. Agent sessions, resource holds, hooks and the outbox each live in their own module.
+// the event outbox. Agent sessions (and what their changes do: session-events.ts), resource holds,
+// hooks and the outbox each live in their own module.
 import type { AgentMessage, AttemptOutcome, Channel, CoordinatorMessage, FarmEvent } from '../protocol/types';
 import { schedule } from '../schedule/schedule';
 import type { Decision } from '../schedule/types';
@@ -13,6 +14,7 @@ import { HookChains } from './hooks';
 import { mustPublishWait, plainGroups, ResourceHolds, scopedGroup, splitGroup } from './resource-holds';
 import { SchedulerInputs } from './scheduler-input';
 import { SchedulingRounds } from './scheduling-rounds';
+import { sessionHandlers } from './session-events';
 import type { Coordinator, CoordinatorOptions, LiveAgent, StartBuildRequest } from './types';
 import { cacheOutputs, reportedOutputs, restoreOutputs } from './outputs';
 import { defaultAgentLostAfterMs } from '../spec/settings';
@@ -53,38 +55,16 @@ class CoordinatorImpl implements Coordinator {
     this.orphans = new RemoteOrphans({ ...this.context, clock: options.clock, lost });
     this.sessions = new AgentSessions(
       { clock: options.clock, name: options.name ?? 'farmhand', warn, silenceMs: options.agentSilenceMs ?? defaultAgentLostAfterMs },
-      {
-        online: (session) => {
-          this.orphans.adopt(session);
-          this.options.store.upsertAgent(session.info, this.now);
-          this.publish({ type: 'agent', agent: session.info, state: 'online', at: this.now });
-          this.rounds.request();
-        },
-        message: (session, message) => this.onAgentMessage(session, message),
-        lost: (session, why) => {
-          this.publish({ type: 'agent', agent: session.info, state: 'offline', at: this.now });
-          for (const attempt of [...session.attempts.values()]) {
-            this.onResult(session, attempt.id, { status: 'failed', reason: 'agent_lost', message: `agent ${session.info.name} ${why}` });
-          }
-        },
-        dropped: (session, attempt) => {
-          this.onResult(session, attempt.id, { status: 'failed', reason: 'agent_lost', message: `agent ${session.info.name} no longer runs it` });
-        },
-        resend: (session, attempt) => {
-          this.warn(`agent ${session.info.name} never got ${attempt.id}; sending it again`);
-          if (attempt.members.some((job) => job.cancelReason !== undefined)) return this.onResult(session, attempt.id, { status: 'canceled', reason: 'canceled' });
-          session.channel.send({ type: 'assign', attempt: attemptSpecOf(attempt.id, attempt.build, attempt.members, attempt.batch) });
-        },
-        unreachable: (session) => this.publish({ type: 'agent', agent: session.info, state: 'unreachable', at: this.now }),
-        late: (session, attempt, outcome) => {
-          // Recorded on the lost attempt's own rows; the job has moved on to a newer attempt.
-          this.warn(`agent ${session.info.name} came back with the result of ${attempt.id} (${outcome.status}), already lost and rerun`);
-          this.options.store.forgetRemoteAttempt(attempt.id);
-          attempt.members.forEach((_job, index) => {
-            this.options.store.finishAttempt(attemptRowId(attempt.id, index), { finishedAt: this.now, status: outcome.status, reason: outcome.reason ?? 'agent_lost', exitCode: outcome.exitCode });
-          });
-        },
-      },
+      sessionHandlers({
+        store: options.store,
+        orphans: this.orphans,
+        now: () => this.now,
+        warn,
+        publish: (event) => this.publish(event),
+        requestRound: () => this.rounds.request(),
+        running: (attempt) => this.dispatch(attempt.build, { type: 'attempt_running', jobs: attempt.members.map((job) => job.plan.id) }),
+        result: (session, attempt, outcome) => this.onResult(session, attempt, outcome),
+      }),
     );
   }
 
@@ -141,26 +121,6 @@ class CoordinatorImpl implements Coordinator {
   /** The agents that get work now, with the slots they fill (a batch fills one) and when each was last heard. */
   liveAgents(): LiveAgent[] {
     return [...this.sessions.live.values()].map((agent) => ({ info: agent.info, running: agent.attempts.size, heardAt: agent.heardAt, state: agent.state }));
-  }
-
-  private onAgentMessage(agent: AgentSession, message: AgentMessage): void {
-    if (message.type === 'log') {
-      const attempt = agent.attempts.get(message.attempt);
-      if (!attempt) return void this.orphans.message(agent, message);
-      if (message.seq <= attempt.lastSeq) return; // late or repeated: already recorded
-      attempt.lastSeq = message.seq;
-      const lead = attempt.members[0]!;
-      const at = this.now;
-      const seq = this.options.store.appendLog({ build: attempt.build.id, job: lead.plan.id, attempt: attempt.id, stream: message.stream, data: message.data, at });
-      this.publish({ type: 'log', build: attempt.build.id, job: lead.plan.id, seq, stream: message.stream, data: message.data, at });
-    } else if (message.type === 'started') {
-      // Start times come from the coordinator's clock (an agent's may be off); written with the next change.
-      const attempt = agent.attempts.get(message.attempt);
-      if (attempt) this.dispatch(attempt.build, { type: 'attempt_running', jobs: attempt.members.map((job) => job.plan.id) });
-    } else if (message.type === 'result') {
-      if (!agent.attempts.has(message.attempt)) return void this.orphans.message(agent, message);
-      this.onResult(agent, message.attempt, message.outcome);
-    }
   }
 
   startBuild(request: StartBuildRequest): string {
