@@ -14,8 +14,8 @@ export function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
   }
 }
 
-/** Sends `signal` to one process (0: only checks it is there); false when it no longer exists. */
-export function signalProcess(pid: number, signal: NodeJS.Signals | 0): boolean {
+/** Sends `signal` to one process; false when it no longer exists. */
+export function signalProcess(pid: number, signal: NodeJS.Signals): boolean {
   try {
     process.kill(pid, signal);
     return true;
@@ -81,7 +81,7 @@ export function membersSince(pgid: number, firstPid: number): number[] | undefin
   return members;
 }
 
-/** The last listing of /proc taken (by processIds or groupMembers), and when. */
+/** The last listing of /proc taken by processIds, and when. */
 let latest: { at: number; ids: Set<string> } | undefined;
 
 /** The pids in /proc now (as its entry names), or undefined without /proc. Cheap: no file is read. */
@@ -118,7 +118,6 @@ export function groupMembers(pgid: number, skip?: ReadonlySet<string>): number[]
   } catch {
     return undefined;
   }
-  const listedAt = Date.now();
   const members: number[] = [];
   for (const entry of entries) {
     if (skip?.has(entry)) continue;
@@ -127,7 +126,6 @@ export function groupMembers(pgid: number, skip?: ReadonlySet<string>): number[]
     const fields = statFields(pid);
     if (fields && Number(fields[2]) === pgid && fields[0] !== 'Z' && fields[0] !== 'X') members.push(pid);
   }
-  latest = { at: listedAt, ids: new Set(entries) };
   return members;
 }
 

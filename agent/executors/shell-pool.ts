@@ -149,7 +149,7 @@ class ShellWorker {
   private retired = false;
   private readonly exitWaiters: ((reason: string) => void)[] = [];
   /** Tells the recorder the worker is gone (once: at its exit, or at close). */
-  private forget?: (pid: number) => void;
+  private forget?: () => void;
 
   constructor(shell: string, baseEnv: Record<string, string>, recorder?: PoolWorkerRecorder) {
     // Its own process group. It exports the base environment once; each job's subshell adds its own.
@@ -158,9 +158,9 @@ class ShellWorker {
     if (pid !== undefined) {
       this.lifeline = startLifeline(pid, shell);
       recorder?.started(pid);
-      this.forget = (gone) => {
+      this.forget = () => {
         this.forget = undefined;
-        recorder?.ended(gone);
+        recorder?.ended(pid);
       };
     }
     const base = exportList(baseEnv);
@@ -172,7 +172,7 @@ class ShellWorker {
     this.process.on('exit', (code, signal) => {
       this.exited = `the job shell exited (${signal ?? `code ${code}`})`;
       this.lifeline?.release();
-      if (pid !== undefined) this.forget?.(pid);
+      this.forget?.();
       for (const waiter of this.exitWaiters.splice(0)) waiter(this.exited);
     });
   }
@@ -237,7 +237,7 @@ class ShellWorker {
       const finished = await Promise.race([Promise.all([outDone, errDone]), died]);
       if (typeof finished === 'string') return { error: finished };
       const [status = '', jobPid = '0'] = finished[0].trim().split(' ');
-      await this.endLeftovers(pgid, Number(jobPid) > 0 ? before : undefined, stoppedAt === undefined ? leftoverGraceMs : Math.max(0, stoppedAt + stop.graceMs - Date.now()), Date.now() - startedAt < quickJobMs ? Number(jobPid) : 0);
+      await this.endLeftovers(pgid, Number(jobPid) > 0 ? before : undefined, stoppedAt === undefined ? leftoverGraceMs : Math.max(0, stoppedAt + stop.graceMs - Date.now()), Date.now() - startedAt < quickJobMs ? Number(jobPid) : undefined);
       if (status === 'cwd') return { error: `working directory "${job.cwd}" does not exist or cannot be entered` };
       return { code: Number(status) };
     } finally {
@@ -252,10 +252,10 @@ class ShellWorker {
    * is left; whatever is still there after `graceMs` is SIGKILLed with the worker, which is retired.
    * A stopped worker is killed in any case.
    */
-  private async endLeftovers(pgid: number, before: ReadonlySet<string> | undefined, graceMs: number, quickPid: number): Promise<void> {
+  private async endLeftovers(pgid: number, before: ReadonlySet<string> | undefined, graceMs: number, quickPid: number | undefined): Promise<void> {
     // No job subshell (its folder was missing), or no /proc to look in: the lifeline ends leftovers at close.
     // What the job started was handed a pid after its subshell's: those few are looked at first.
-    const gone = await waitMembersGone(pgid, pgid, before, graceMs, quickPid > 0 ? quickPid : undefined);
+    const gone = await waitMembersGone(pgid, pgid, before, graceMs, quickPid);
     if (gone !== false && !this.retired) return;
     this.retired = true;
     this.signal('SIGKILL');
@@ -266,7 +266,7 @@ class ShellWorker {
     this.retired = true;
     // Idle (the caller stopped its jobs first), it exits on its closed stdin: forgotten now, while the
     // recorder's store is still open.
-    if (this.process.pid !== undefined) this.forget?.(this.process.pid);
+    this.forget?.();
   }
 }
 

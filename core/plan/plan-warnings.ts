@@ -15,23 +15,22 @@ interface Written {
 }
 
 function writtenJobs(spec: ProjectSpec, plan: Plan): Written[] {
-  // Grouped once by pipeline and by name before any `[` (a matrix expansion's): linear in the plan.
-  const byPipeline = new Map<string, PlannedJob[]>();
-  const byName = new Map<string, PlannedJob[]>();
-  const add = (map: Map<string, PlannedJob[]>, key: string, job: PlannedJob) => {
-    const list = map.get(key);
-    if (list) list.push(job);
-    else map.set(key, [job]);
-  };
+  // Grouped once, per pipeline and by name before any `[` (a matrix expansion's): linear in the plan.
+  const pipelines = new Map<string, { all: PlannedJob[]; byBase: Map<string, PlannedJob[]> }>();
+  const base = (name: string) => (name.includes('[') ? name.slice(0, name.indexOf('[')) : name);
   for (const job of plan.jobs) {
-    add(byPipeline, job.pipeline, job);
-    const bracket = job.name.indexOf('[');
-    add(byName, JSON.stringify([job.pipeline, bracket < 0 ? job.name : job.name.slice(0, bracket)]), job);
+    let group = pipelines.get(job.pipeline);
+    if (!group) pipelines.set(job.pipeline, (group = { all: [], byBase: new Map() }));
+    group.all.push(job);
+    const named = group.byBase.get(base(job.name));
+    if (named) named.push(job);
+    else group.byBase.set(base(job.name), [job]);
   }
-  const made = (pipeline: string, name?: string) =>
-    name === undefined
-      ? (byPipeline.get(pipeline) ?? [])
-      : (byName.get(JSON.stringify([pipeline, name.includes('[') ? name.slice(0, name.indexOf('[')) : name])) ?? []).filter((job) => job.name === name || job.name.startsWith(`${name}[`));
+  const made = (pipeline: string, name?: string) => {
+    const group = pipelines.get(pipeline);
+    if (name === undefined) return group?.all ?? [];
+    return (group?.byBase.get(base(name)) ?? []).filter((job) => job.name === name || job.name.startsWith(`${name}[`));
+  };
   return [
     ...spec.pipelines.flatMap((pipeline) => pipeline.jobs.map((job) => ({ template: job, what: `job \`${pipeline.name}/${job.name}\``, jobs: made(pipeline.name, job.name) }))),
     ...(spec.workspace?.recipes ?? []).map((recipe) => ({ template: recipe, what: `recipe \`${recipe.name}\``, jobs: made(recipe.name) })),
