@@ -3,8 +3,12 @@
 import { createHash } from 'node:crypto';
 import type { BlobChunk, ManifestEntry, OutputFile } from './types';
 
-/** Raw bytes per blob chunk: 512 KiB, about 700 KB of base64, under the 1 MiB message limit. */
-export const blobChunkBytes = 512 * 1024;
+/**
+ * Raw bytes per blob chunk: 64 KiB, about 87 KB of base64. A message's text and strings then stay
+ * under V8's large-object size (128 KiB) and die young; at 512 KiB each chunk's 700 KB strings waited
+ * for a full collection, and a 200 MB transfer left tens of MB of them behind.
+ */
+export const blobChunkBytes = 64 * 1024;
 
 /** Why a path from a peer is refused, or undefined for a plain relative path inside the workspace. */
 export function pathProblem(path: string): string | undefined {

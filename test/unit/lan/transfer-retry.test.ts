@@ -20,7 +20,7 @@ import { openState, type State } from '../../../core/store/state-dir';
 let base: string;
 const sha = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 /** Three chunks of bytes that differ from chunk to chunk. */
-const content = Buffer.from(Array.from({ length: blobChunkBytes * 2 + 1000 }, (_, i) => (i * 7 + (i >> 19)) & 0xff));
+const content = Buffer.from(Array.from({ length: blobChunkBytes * 2 + 1000 }, (_, i) => (i * 7 + Math.floor(i / blobChunkBytes)) & 0xff));
 const contentSha = sha(content);
 
 beforeEach(() => {
