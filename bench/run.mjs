@@ -8,7 +8,9 @@ import { fileURLToPath } from 'node:url';
 import { generate, generateFanOut, generateSkewed } from './generate.mjs';
 
 const bin = fileURLToPath(new URL('../bin/farmhand.cjs', import.meta.url));
-const slots = availableParallelism();
+// Slots for both make -j and farmhand: every core by default; BENCH_SLOTS=1 on 2 cores leaves the
+// coordinator a core of its own (what a machine with cores to spare sees).
+const slots = Number(process.env.BENCH_SLOTS ?? availableParallelism());
 const sizes = (process.env.BENCH_JOBS ?? '200,2000').split(',').map(Number);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
 // `node bench/run.mjs make,fan-out,priorities` picks cases; all by default.
@@ -34,7 +36,7 @@ if (cases.has('fan-out')) benchFanOut();
 if (cases.has('priorities')) benchPriorities();
 
 function benchMake() {
-  console.log(`farmhand bench: ${slots} slots, ${rounds} rounds each, medians in ms`);
+  console.log(`farmhand bench: ${slots} slots on ${availableParallelism()} cores, ${rounds} rounds each, medians in ms`);
   console.log('jobs  make-j  farmhand  ratio   make-noop  cached-rerun  startup(plan)  node-startup');
   const medians = [];
   const perRound = [];
