@@ -17,6 +17,8 @@ export interface AgentOptions {
   now: () => number;
   /** Where problems of the channel itself are told (not job output). */
   warn?: (message: string) => void;
+  /** Bytes of small outputs sent with a result (describe-outputs.ts); only on an in-memory channel. */
+  inlineOutputBytes?: number;
 }
 
 export interface Agent {
@@ -78,7 +80,7 @@ export function createAgent(options: AgentOptions): Agent {
   async function withOutputs(attempt: AttemptSpec, result: ExecutionResult): Promise<AttemptOutcome> {
     if (result.status !== 'success' || attempt.workspace.kind !== 'local' || attempt.outputs.length === 0) return result;
     try {
-      return { ...result, outputs: await describeOutputs(attempt.workspace.root, attempt.outputs) };
+      return { ...result, outputs: await describeOutputs(attempt.workspace.root, attempt.outputs, options.inlineOutputBytes) };
     } catch (error) {
       return { ...result, outputsProblem: error instanceof Error ? error.message : String(error) };
     }

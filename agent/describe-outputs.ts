@@ -113,8 +113,14 @@ function describeLink(root: string, workspace: string, path: string): OutputFile
   return { path, size: Buffer.byteLength(link), sha256: createHash('sha256').update(link).digest('hex'), mode: 0o777, link };
 }
 
-/** A regular file, hashed in chunks; never read through a final link (O_NOFOLLOW). */
-async function describeFile(absolute: string, path: string): Promise<OutputFile> {
+/**
+ * Bytes of small outputs an attempt may send along with their descriptions (the embedded agent's
+ * in-memory channel): each file of one chunk, while the attempt's total stays under this.
+ */
+export const inlineOutputBytes = 1 << 20;
+
+/** A regular file, hashed in chunks; never read through a final link (O_NOFOLLOW). A one-chunk file's bytes go along while `inline.left` allows. */
+async function describeFile(absolute: string, path: string, inline: { left: number }): Promise<OutputFile> {
   const buffer = oneChunk;
   const flags = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0);
   const descriptor = openSync(absolute, flags);
@@ -125,7 +131,15 @@ async function describeFile(absolute: string, path: string): Promise<OutputFile>
     if (size < buffer.length) {
       // One chunk: read here, then make sure it was the whole file.
       const read = readSync(descriptor, buffer, 0, buffer.length, 0);
-      if (read < buffer.length) return { path, size: read, sha256: createHash('sha256').update(buffer.subarray(0, read)).digest('hex'), mode: mode & 0o7777 };
+      if (read < buffer.length) {
+        const bytes = buffer.subarray(0, read);
+        const file: OutputFile = { path, size: read, sha256: createHash('sha256').update(bytes).digest('hex'), mode: mode & 0o7777 };
+        if (read <= inline.left) {
+          inline.left -= read;
+          file.content = Buffer.from(bytes); // a copy: the buffer serves the next file
+        }
+        return file;
+      }
     }
   } finally {
     closeSync(descriptor);
@@ -148,22 +162,35 @@ async function describeFile(absolute: string, path: string): Promise<OutputFile>
   }
 }
 
-/** Describes the outputs in a workspace; rejects with a message for the user when one is refused. */
-export async function describeOutputs(root: string, globs: readonly string[]): Promise<OutputFile[]> {
+/**
+ * Describes the outputs in a workspace; rejects with a message for the user when one is refused.
+ * With `inlineBytes`, small files carry their bytes too, up to that many in all (an agent on the
+ * coordinator's own in-memory channel; a LAN agent sends blobs when asked).
+ */
+export async function describeOutputs(root: string, globs: readonly string[], inlineBytes = 0): Promise<OutputFile[]> {
   if (globs.length === 0) return [];
   const workspace = realPath(root);
+  /** Paths found inside the workspace in this call: a literal glob is its file's path, checked once. */
+  const checked = new Set<string>();
+  const check = (path: string, output: string) => {
+    if (checked.has(path)) return;
+    checkInside(root, workspace, path, output);
+    checked.add(path);
+  };
   // A walk never starts below a linked folder that leads out (`out -> /` would walk the whole disk).
-  for (const glob of globs) checkInside(root, workspace, patternCharacters.test(glob) ? globBase(glob) || '.' : glob, `"${glob}"`);
+  for (const glob of globs) check(patternCharacters.test(glob) ? globBase(glob) || '.' : glob, `"${glob}"`);
   const files: OutputFile[] = [];
+  const inline = { left: inlineBytes };
   for (const path of await matchPaths(root, globs)) {
-    checkInside(root, workspace, dirname(path), path);
     const absolute = join(root, path);
     if (lstatSync(absolute).isSymbolicLink()) {
+      check(dirname(path), path);
       files.push(describeLink(root, workspace, path));
       continue;
     }
-    checkInside(root, workspace, path, path);
-    files.push(await describeFile(absolute, path));
+    // A file's real path runs through its folders': one that is a link leading out shows here too.
+    check(path, path);
+    files.push(await describeFile(absolute, path, inline));
   }
   return files;
 }

@@ -3,6 +3,7 @@
 import { hostname } from 'node:os';
 import type { Agent } from './agent';
 import { createAgent } from './agent';
+import { inlineOutputBytes } from './describe-outputs';
 import type { AgentMessage, Channel, CoordinatorMessage } from '../core/protocol/types';
 import type { AgentConfig } from './config';
 import type { Executor } from './executors/types';
@@ -30,6 +31,8 @@ export function startLocalAgent(options: LocalAgentOptions): Agent {
     config: options.config,
     now: options.now,
     warn: options.warn,
+    // Its channel is in memory: small outputs travel with the result, read once.
+    inlineOutputBytes,
   });
   return {
     running: () => agent.running(),

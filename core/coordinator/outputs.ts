@@ -1,5 +1,6 @@
 // Job outputs: store content-addressed what the agent that ran a job reported (agent/describe-outputs.ts
-// describes them where the job ran; the coordinator no longer walks the workspace for them), restore
+// describes them where the job ran; the coordinator no longer walks the workspace for them, and the
+// embedded agent sends small files' bytes along, so they are read once), restore
 // them on a cache hit, and match globs on disk for LAN snapshots. A restore never follows a symbolic
 // link out of the workspace (workspace-links.ts).
 import { createHash } from 'node:crypto';
@@ -85,7 +86,8 @@ export function reportedOutputs(agentName: string, globs: readonly string[], out
 
 /**
  * Stores the outputs an agent reported, as the cache keeps them (a link as mode 120000 with its target
- * as content), taking from the workspace only the bytes the store lacks, one file at a time. Resolves
+ * as content), taking from the workspace only the bytes the store lacks, one file at a time; a small
+ * file whose bytes came with the report (the embedded agent) is not read again. Resolves
  * undefined when a file no longer has the reported content (a later job changed it). Paths and link
  * targets are checked again here: an agent's report is not trusted to stay inside the workspace.
  */
@@ -116,7 +118,7 @@ export async function storeOutputs(root: string, files: readonly OutputFile[], a
       if (!(await artifacts.putDescribed(absolute, kept))) return undefined;
       continue;
     }
-    const content = await readNoFollow(absolute, file.size);
+    const content = file.content ? Buffer.from(file.content.buffer, file.content.byteOffset, file.content.length) : await readNoFollow(absolute, file.size);
     if (content.length !== file.size || createHash('sha256').update(content).digest('hex') !== file.sha256) return undefined;
     await artifacts.putDescribed(absolute, kept, content);
   }

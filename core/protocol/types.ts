@@ -75,6 +75,12 @@ export interface OutputFile {
   mode: number;
   /** For a symbolic link: its target (relative, inside the workspace); size and sha256 are of the target text. */
   link?: string;
+  /**
+   * A small file's bytes, sent with its description by the embedded agent over the in-memory channel,
+   * so the coordinator stores them without reading the file again. Never on a wire: the validator
+   * takes it only as bytes of the stated size, which JSON cannot carry.
+   */
+  content?: Uint8Array;
 }
 
 export interface AttemptOutcome {

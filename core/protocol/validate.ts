@@ -12,7 +12,14 @@ const isSha = (v: unknown): v is string => typeof v === 'string' && /^[0-9a-f]{6
 const shaList = (v: unknown) => Array.isArray(v) && v.length <= 100_000 && v.every(isSha);
 const blobCheck: Check = (m) => (isSha(m.sha256) && isInt(m.offset) && (m.offset as number) >= 0 && isString(m.data) && typeof m.last === 'boolean' ? undefined : 'blob needs sha256, offset, data (base64) and last');
 const isOutputFile = (v: unknown) =>
-  isRecord(v) && isString(v.path) && isInt(v.size) && (v.size as number) >= 0 && isSha(v.sha256) && isInt(v.mode) && (v.link === undefined || isString(v.link));
+  isRecord(v) &&
+  isString(v.path) &&
+  isInt(v.size) &&
+  (v.size as number) >= 0 &&
+  isSha(v.sha256) &&
+  isInt(v.mode) &&
+  (v.link === undefined || isString(v.link)) &&
+  (v.content === undefined || (v.content instanceof Uint8Array && v.content.length === v.size));
 
 const isManifestEntry = (v: unknown) => isRecord(v) && isString(v.path) && isInt(v.mode) && isSha(v.sha256) && isInt(v.size) && (v.size as number) >= 0;
 /** A result's optional outputs: a list of output files, or a problem sentence. */

@@ -37,6 +37,24 @@ describe('describeOutputs', () => {
     ]);
   });
 
+  it('sends small files\' bytes along while the budget lasts, never a file over one chunk', async () => {
+    writeFileSync(join(root, 'out', 'a.txt'), 'a'.repeat(600));
+    writeFileSync(join(root, 'out', 'b.txt'), 'b'.repeat(300));
+    writeFileSync(join(root, 'out', 'c.txt'), 'c'.repeat(300));
+    writeFileSync(join(root, 'out', 'd.bin'), Buffer.alloc(70_000, 1));
+    const files = await describeOutputs(root, ['out/*'], 1000);
+    expect(files.map((file) => [file.path, file.content && Buffer.from(file.content).toString()])).toEqual([
+      ['out/a.txt', 'a'.repeat(600)],
+      ['out/b.txt', 'b'.repeat(300)],
+      // 900 of the 1,000 bytes are spent: c.txt is described, and the coordinator reads it.
+      ['out/c.txt', undefined],
+      ['out/d.bin', undefined],
+    ]);
+    expect(files[0]!.sha256).toBe(sha('a'.repeat(600)));
+    // Without a budget (a LAN agent), no bytes go along.
+    expect((await describeOutputs(root, ['out/*'])).some((file) => file.content !== undefined)).toBe(false);
+  });
+
   it('has no outputs without globs, and none for a glob that matches nothing', async () => {
     expect(await describeOutputs(root, [])).toEqual([]);
     expect(await describeOutputs(root, ['missing/**', 'nothing.txt'])).toEqual([]);

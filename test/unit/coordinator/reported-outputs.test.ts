@@ -1,6 +1,7 @@
 // The coordinator keeps the outputs its agent reported in the result, never walking the workspace for
 // them: an unreported file that matches the globs is not stored; a batch's report is split per member;
-// a bad or missing report fails the job; a file changed after it was described is not cached. Start
+// a bad or missing report fails the job; a file changed after it was described is not cached; bytes
+// sent with the report are stored without a second read, if they match it. Start
 // times come from the coordinator's clock, not from the agent's `started.at`.
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -103,6 +104,24 @@ describe('outputs reported by the agent', () => {
     const build = start(makePlan({ 'p/gen': { cache: true, outputs: ['out/**'], key: 'k-changed' } }));
     expect(await coordinator.finished(build)).toBe('success');
     expect(state.store.getCacheEntry('k-changed')).toBeUndefined();
+    expect(warnings).toContain('outputs of p/gen changed before they were stored; not cached');
+  });
+
+  it('stores the bytes that came with the report without reading the file again, and checks them against its sha256', async () => {
+    // Not on disk at all: only the report's bytes can fill the store.
+    report = () => [{ ...file('out/sent.txt', 'sent along\n'), content: Buffer.from('sent along\n') }];
+    const sent = start(makePlan({ 'p/gen': { cache: true, outputs: ['out/**'], key: 'k-sent' } }));
+    expect(await coordinator.finished(sent)).toBe('success');
+    expect(state.store.getCacheEntry('k-sent')?.outputs).toEqual([{ path: 'out/sent.txt', size: 11, sha256: sha('sent along\n'), mode: 0o644 }]);
+    expect(state.artifacts.read(sha('sent along\n'))?.toString()).toBe('sent along\n');
+    // Bytes that are not what the description says (of its size: others are refused as malformed) are
+    // not stored, whatever is on disk.
+    write('out/wrong.txt', 'described\n');
+    report = () => [{ ...file('out/wrong.txt', 'described\n'), content: Buffer.from('different\n') }];
+    const wrong = start(makePlan({ 'p/gen': { cache: true, outputs: ['out/**'], key: 'k-wrong' } }));
+    expect(await coordinator.finished(wrong)).toBe('success');
+    expect(state.store.getCacheEntry('k-wrong')).toBeUndefined();
+    expect(state.artifacts.has(sha('different\n'))).toBe(false);
     expect(warnings).toContain('outputs of p/gen changed before they were stored; not cached');
   });
 });

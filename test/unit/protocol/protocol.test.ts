@@ -19,6 +19,18 @@ describe('message validation', () => {
     expect('error' in checked && checked.error.startsWith(reason)).toBe(true);
   });
 
+  it('takes output bytes only as bytes of the stated size: a peer over JSON cannot send them', () => {
+    const output = { path: 'out/a.txt', size: 2, sha256: 'a'.repeat(64), mode: 0o644 };
+    const result = (extra: object) => validateAgentMessage({ type: 'result', attempt: 'a', outcome: { status: 'success', outputs: [{ ...output, ...extra }] } });
+    expect('message' in result({})).toBe(true);
+    expect('message' in result({ content: new Uint8Array([97, 10]) })).toBe(true);
+    // What JSON would make of a Buffer, a string, or bytes of another size.
+    for (const content of [JSON.parse(JSON.stringify(Buffer.from('a\n'))), 'a\n', new Uint8Array(3)]) {
+      const checked = result({ content });
+      expect('error' in checked && checked.error.startsWith('result outcome.outputs needs')).toBe(true);
+    }
+  });
+
   it('accepts well-formed messages both ways', () => {
     expect(validateAgentMessage({ type: 'heartbeat', running: [] })).toEqual({ message: { type: 'heartbeat', running: [] } });
     expect('message' in validateCoordinatorMessage({ type: 'cancel', attempt: 'a', reason: 'canceled' })).toBe(true);
