@@ -182,7 +182,7 @@ async function run(root: string, flags: RunFlags): Promise<number> {
   view.stop();
 
   const noAgent = finishReport(state.store, build, flags, status, owner.transfer(build));
-  const others = [...owner.accepted].filter((other) => other !== build && !ended(state.store.getBuild(other)?.status));
+  const others = [...owner.accepted].filter((other) => other !== build && !ended(state.store.getBuildInfo(other)?.status));
   if (others.length > 0) process.stderr.write(`farmhand: keeping the coordinator up for ${others.join(', ')}, started from another terminal (Ctrl-C cancels them)\n`);
   await owner.allFinished();
   await owner.close();

@@ -159,7 +159,7 @@ class CoordinatorImpl implements Coordinator {
   }
 
   finished(id: string): Promise<'success' | 'failed' | 'canceled'> {
-    const record = this.options.store.getBuild(id);
+    const record = this.options.store.getBuildInfo(id);
     if (!this.builds.has(id) && record && (record.status === 'success' || record.status === 'failed' || record.status === 'canceled')) {
       return Promise.resolve(record.status);
     }

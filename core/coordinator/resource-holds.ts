@@ -48,7 +48,7 @@ export class ResourceHolds {
 
   constructor(private readonly store: Store) {
     for (const holder of store.listHolders()) {
-      const group = scopedGroup(store.getBuild(holder.build)?.project ?? '', holder.group);
+      const group = scopedGroup(store.getBuildInfo(holder.build)?.project ?? '', holder.group);
       this.byGroup.set(group, [...(this.byGroup.get(group) ?? []), { build: holder.build, job: holder.job }]);
     }
   }

@@ -18,7 +18,7 @@ export interface RemoteAgentsOptions {
   coordinator: Pick<Coordinator, 'attachAgent'>;
   artifacts: ArtifactStore;
   /** Where builds' plans are read (to tell sources from outputs in a snapshot). */
-  store: Pick<Store, 'getBuild'> & Partial<Pick<Store, 'agentAcked' | 'setAgentAcked' | 'flush' | 'listRemoteAttempts'>>;
+  store: Pick<Store, 'getBuild' | 'getBuildInfo'> & Partial<Pick<Store, 'agentAcked' | 'setAgentAcked' | 'flush' | 'listRemoteAttempts'>>;
   log(line: string): void;
   /** The coordinator's mDNS browser, for the agents' current addresses (none: last known addresses only). Its owner closes it. */
   discovery?: Discovery;
@@ -76,7 +76,7 @@ export async function startRemoteAgents(options: RemoteAgentsOptions): Promise<R
   // Outputs of an attempt a killed coordinator of this state dir assigned still come in (coordinator/resume.ts).
   const adopt = (attempt: string) => {
     const row = options.store.listRemoteAttempts?.().find((remote) => remote.attempt === attempt);
-    const project = row && options.store.getBuild(row.build)?.project;
+    const project = row && options.store.getBuildInfo(row.build)?.project;
     return row && project ? { build: row.build, root: project } : undefined;
   };
 

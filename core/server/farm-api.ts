@@ -128,9 +128,9 @@ export function createFarmApi(options: FarmApiOptions): FarmApi {
         finished_at: build.finishedAt ?? null,
         jobs: build.plan.jobs.length,
       })),
-    report: (build) => (store.getBuild(build) ? options.report(build) : undefined),
+    report: (build) => (store.getBuildInfo(build) ? options.report(build) : undefined),
     cancelBuild(build) {
-      if (!store.getBuild(build)) return 'unknown';
+      if (!store.getBuildInfo(build)) return 'unknown';
       return coordinator.cancelBuild(build, 'canceled by request') ? 'canceled' : 'not running';
     },
     async retryJob(build, job) {
@@ -165,7 +165,7 @@ export function createFarmApi(options: FarmApiOptions): FarmApi {
         if (!entry) groups.set(key, (entry = { name, project, capacity: null, holders: [], waiters: [] }));
         return entry;
       };
-      for (const holder of store.listHolders()) group(store.getBuild(holder.build)?.project ?? '', holder.group).holders.push({ build: holder.build, job: holder.job });
+      for (const holder of store.listHolders()) group(store.getBuildInfo(holder.build)?.project ?? '', holder.group).holders.push({ build: holder.build, job: holder.job });
       for (const build of store.unfinishedBuilds()) {
         for (const settings of build.plan.resourceGroups) if (!settings.pattern.includes('*')) group(build.project, settings.pattern).capacity = settings.capacity;
         for (const job of store.listJobs(build.id)) {

@@ -1,7 +1,7 @@
 // Conversions between SQLite rows (snake_case, NULL, JSON text) and the store's records
 // (camelCase, absent optional fields, objects).
 import type { AgentInfo, BuildState, FailureReason, JobState, LogStream } from '../protocol/types';
-import type { AttemptRecord, BuildRecord, CacheEntry, JobPatch, JobRecord, LogChunk, ResourceHolder } from './types';
+import type { AttemptRecord, BuildInfo, BuildRecord, CacheEntry, JobPatch, JobRecord, LogChunk, ResourceHolder } from './types';
 
 export interface BuildRow {
   id: string;
@@ -70,6 +70,13 @@ function setIfPresent<T, K extends keyof T>(target: T, key: K, value: T[K] | nul
 }
 
 /** A build row as a BuildRecord. */
+export function toBuildInfo(row: Omit<BuildRow, 'plan' | 'options'>): BuildInfo {
+  const build: BuildInfo = { id: row.id, project: row.project, status: row.status as BuildState, createdAt: row.created_at };
+  setIfPresent(build, 'startedAt', row.started_at);
+  setIfPresent(build, 'finishedAt', row.finished_at);
+  return build;
+}
+
 export function toBuild(row: BuildRow): BuildRecord {
   const build: BuildRecord = {
     id: row.id,

@@ -14,7 +14,7 @@ import { migrate } from './migrations';
 import { remoteAttemptMethods } from './remote-attempts';
 import { runningProcessMethods } from './running-processes';
 import type { AgentRow, AttemptRow, BuildRow, CacheRow, JobRow } from './rows';
-import { jobPatchColumns, toAgent, toAttempt, toBuild, toCacheEntry, toHolder, toJob, toLogChunk } from './rows';
+import { jobPatchColumns, toAgent, toAttempt, toBuild, toBuildInfo, toCacheEntry, toHolder, toJob, toLogChunk } from './rows';
 import type { LogChunk, Store, CacheEntry } from './types';
 import type { Timer, WriteOp } from './write-queue';
 import { createWriteQueue } from './write-queue';
@@ -157,6 +157,10 @@ function createSqliteStore(db: Database.Database, options: StoreOptions): Store 
       const row = sql.getBuild.get(id) as BuildRow | undefined;
       return row && toBuild(row);
     }),
+    getBuildInfo: (id) => read(() => {
+      const row = sql.getBuildInfo.get(id) as Omit<BuildRow, 'plan' | 'options'> | undefined;
+      return row && toBuildInfo(row);
+    }),
     listBuilds: (limit) => read(() => (sql.listBuilds.all(limit ?? -1) as BuildRow[]).map(toBuild)),
     listJobs: (build) => read(() => (sql.listJobs.all(build) as JobRow[]).map(toJob)),
     getJob: (build, job) => read(() => {
@@ -241,6 +245,7 @@ function prepareStatements(db: Database.Database) {
       'UPDATE builds SET status = COALESCE(?, status), started_at = COALESCE(?, started_at), finished_at = COALESCE(?, finished_at) WHERE id = ?',
     ),
     getBuild: db.prepare(`SELECT ${buildColumns} FROM builds WHERE id = ?`),
+    getBuildInfo: db.prepare('SELECT id, project, status, created_at, started_at, finished_at FROM builds WHERE id = ?'),
     listBuilds: db.prepare(`SELECT ${buildColumns} FROM builds ORDER BY created_at DESC, rowid DESC LIMIT ?`),
     unfinishedBuilds: db.prepare(`SELECT ${buildColumns} FROM builds WHERE status IN ('queued', 'running') ORDER BY created_at, rowid`),
     insertJob: db.prepare(

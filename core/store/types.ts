@@ -24,6 +24,9 @@ export interface BuildRecord {
   options: BuildOptions;
 }
 
+/** A build's row without its plan and options. */
+export type BuildInfo = Omit<BuildRecord, 'plan' | 'options'>;
+
 export interface JobRecord {
   build: string;
   /** Plan job id, e.g. `build-linux/compile[cc=gcc]`. */
@@ -112,6 +115,8 @@ export interface Store {
   flush(): void;
 
   getBuild(id: string): BuildRecord | undefined;
+  /** A build without its plan and options: what a status or project check needs (no plan parsed). */
+  getBuildInfo(id: string): BuildInfo | undefined;
   /** Newest first. */
   listBuilds(limit?: number): BuildRecord[];
   listJobs(build: string): JobRecord[];

@@ -61,6 +61,9 @@ describe('builds and jobs', () => {
     store.updateBuild(build.id, { status: 'running', startedAt: 7 });
     store.updateBuild(build.id, { status: 'success', finishedAt: 9 });
     expect(store.getBuild(build.id)).toMatchObject({ status: 'success', startedAt: 7, finishedAt: 9 });
+    // The same row without its plan and options (a status or project check parses no plan).
+    expect(store.getBuildInfo(build.id)).toEqual({ id: build.id, project: '/x', createdAt: 5, status: 'success', startedAt: 7, finishedAt: 9 });
+    expect(store.getBuildInfo('b-9999')).toBeUndefined();
     expect(store.unfinishedBuilds()).toEqual([]);
   });
 
