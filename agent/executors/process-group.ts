@@ -74,9 +74,7 @@ export function membersSince(pgid: number, firstPid: number): number[] | undefin
   for (let pid = firstPid; pid <= last; pid++) {
     // Most of them are gone already (the job's own subshell, reaped): one stat says so, no file read
     // (and no thrown error, as process.kill(pid, 0) would make).
-    if (!existsSync(`/proc/${pid}`)) continue;
-    const fields = statFields(pid);
-    if (fields && Number(fields[2]) === pgid && fields[0] !== 'Z' && fields[0] !== 'X') members.push(pid);
+    if (existsSync(`/proc/${pid}`) && isLiveMember(pid, pgid)) members.push(pid);
   }
   return members;
 }
@@ -122,11 +120,15 @@ export function groupMembers(pgid: number, skip?: ReadonlySet<string>): number[]
   for (const entry of entries) {
     if (skip?.has(entry)) continue;
     const pid = Number(entry);
-    if (!Number.isInteger(pid)) continue;
-    const fields = statFields(pid);
-    if (fields && Number(fields[2]) === pgid && fields[0] !== 'Z' && fields[0] !== 'X') members.push(pid);
+    if (Number.isInteger(pid) && isLiveMember(pid, pgid)) members.push(pid);
   }
   return members;
+}
+
+/** True when `pid` runs (not a zombie) in group `pgid`. */
+function isLiveMember(pid: number, pgid: number): boolean {
+  const fields = statFields(pid);
+  return fields !== undefined && Number(fields[2]) === pgid && fields[0] !== 'Z' && fields[0] !== 'X';
 }
 
 /**

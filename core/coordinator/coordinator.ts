@@ -14,7 +14,7 @@ import { HookChains } from './hooks';
 import { mustPublishWait, plainGroups, ResourceHolds, scopedGroup, splitGroup } from './resource-holds';
 import { SchedulerInputs } from './scheduler-input';
 import { SchedulingRounds } from './scheduling-rounds';
-import { sessionHandlers } from './session-events';
+import { agentLost, sessionHandlers } from './session-events';
 import type { Coordinator, CoordinatorOptions, LiveAgent, StartBuildRequest } from './types';
 import { cacheOutputs, reportedOutputs, restoreOutputs } from './outputs';
 import { defaultAgentLostAfterMs } from '../spec/settings';
@@ -50,8 +50,7 @@ class CoordinatorImpl implements Coordinator {
     this.hooks = new HookChains(options.runHook, warn);
     this.rounds = new SchedulingRounds(options.clock, () => this.tick());
     // A re-opened attempt whose agent never came back ends as its agent's loss would (resume.ts).
-    const lost = (attempt: Attempt, name: string, why: string) =>
-      this.onResult({ info: { name }, attempts: new Map([[attempt.id, attempt]]) } as AgentSession, attempt.id, { status: 'failed', reason: 'agent_lost', message: `agent ${name} ${why}` });
+    const lost = (attempt: Attempt, name: string, why: string) => this.onResult({ info: { name }, attempts: new Map([[attempt.id, attempt]]) } as AgentSession, attempt.id, agentLost(name, why));
     this.orphans = new RemoteOrphans({ ...this.context, clock: options.clock, lost });
     this.sessions = new AgentSessions(
       { clock: options.clock, name: options.name ?? 'farmhand', warn, silenceMs: options.agentSilenceMs ?? defaultAgentLostAfterMs },

@@ -23,9 +23,13 @@ export interface SessionEventsHost {
   result(session: AgentSession, attempt: string, outcome: AttemptOutcome): void;
 }
 
+/** How an attempt ends when its agent is gone (`why`: what happened to agent `name`). */
+export function agentLost(name: string, why: string): AttemptOutcome {
+  return { status: 'failed', reason: 'agent_lost', message: `agent ${name} ${why}` };
+}
+
 export function sessionHandlers(host: SessionEventsHost): SessionHandlers {
-  const lost = (session: AgentSession, attempt: string, why: string) =>
-    host.result(session, attempt, { status: 'failed', reason: 'agent_lost', message: `agent ${session.info.name} ${why}` });
+  const lost = (session: AgentSession, attempt: string, why: string) => host.result(session, attempt, agentLost(session.info.name, why));
   return {
     online: (session) => {
       host.orphans.adopt(session);

@@ -22,9 +22,10 @@ function writtenJobs(spec: ProjectSpec, plan: Plan): Written[] {
     let group = pipelines.get(job.pipeline);
     if (!group) pipelines.set(job.pipeline, (group = { all: [], byBase: new Map() }));
     group.all.push(job);
-    const named = group.byBase.get(base(job.name));
+    const key = base(job.name);
+    const named = group.byBase.get(key);
     if (named) named.push(job);
-    else group.byBase.set(base(job.name), [job]);
+    else group.byBase.set(key, [job]);
   }
   const made = (pipeline: string, name?: string) => {
     const group = pipelines.get(pipeline);

@@ -69,7 +69,7 @@ function setIfPresent<T, K extends keyof T>(target: T, key: K, value: T[K] | nul
   if (value !== null) target[key] = value;
 }
 
-/** A build row as a BuildRecord. */
+/** A build row without its plan and options as a BuildInfo. */
 export function toBuildInfo(row: Omit<BuildRow, 'plan' | 'options'>): BuildInfo {
   const build: BuildInfo = { id: row.id, project: row.project, status: row.status as BuildState, createdAt: row.created_at };
   setIfPresent(build, 'startedAt', row.started_at);
@@ -77,18 +77,9 @@ export function toBuildInfo(row: Omit<BuildRow, 'plan' | 'options'>): BuildInfo 
   return build;
 }
 
+/** A build row as a BuildRecord. */
 export function toBuild(row: BuildRow): BuildRecord {
-  const build: BuildRecord = {
-    id: row.id,
-    project: row.project,
-    status: row.status as BuildState,
-    createdAt: row.created_at,
-    plan: JSON.parse(row.plan) as BuildRecord['plan'],
-    options: JSON.parse(row.options) as BuildRecord['options'],
-  };
-  setIfPresent(build, 'startedAt', row.started_at);
-  setIfPresent(build, 'finishedAt', row.finished_at);
-  return build;
+  return { ...toBuildInfo(row), plan: JSON.parse(row.plan) as BuildRecord['plan'], options: JSON.parse(row.options) as BuildRecord['options'] };
 }
 
 /** A job row as a JobRecord. */
