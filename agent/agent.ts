@@ -7,6 +7,7 @@ import { validateCoordinatorMessage } from '../core/protocol/validate';
 import { defaultAgentConfig, isolationFor, type AgentConfig } from './config';
 import { describeOutputs } from './describe-outputs';
 import type { ExecutionResult, Executor } from './executors/types';
+import { SlotGate } from './slot-gate';
 
 export interface AgentOptions {
   info: AgentInfo;
@@ -35,10 +36,31 @@ export function createAgent(options: AgentOptions): Agent {
   const running = new Map<string, { controller: AbortController; done: Promise<void> }>();
   let accepting = true;
   let closing = false;
+  // An agent with a queue runs at most `slots` attempts; the rest wait for a slot here.
+  const gate = (info.queue ?? 0) > 0 ? new SlotGate(info.slots) : undefined;
 
   const send = (message: AgentMessage) => channel.send(message);
 
   async function runAttempt(attempt: AttemptSpec, signal: AbortSignal): Promise<void> {
+    if (gate && !(await gate.acquire(signal))) {
+      // Canceled while it waited for a slot: it never started.
+      send({ type: 'result', attempt: attempt.id, outcome: { status: 'canceled', reason: 'canceled' } });
+      return;
+    }
+    let holdsSlot = gate !== undefined;
+    // The slot goes to the next attempt as soon as the job has ended, before its outputs are described.
+    const freeSlot = () => {
+      if (holdsSlot) gate!.release();
+      holdsSlot = false;
+    };
+    try {
+      await runHoldingSlot(attempt, signal, freeSlot);
+    } finally {
+      freeSlot();
+    }
+  }
+
+  async function runHoldingSlot(attempt: AttemptSpec, signal: AbortSignal, freeSlot: () => void): Promise<void> {
     let seq = 0;
     const kind = isolationFor(options.config ?? defaultAgentConfig, attempt);
     const executor = kind === 'refused' ? undefined : options.executors[kind];
@@ -73,6 +95,7 @@ export function createAgent(options: AgentOptions): Agent {
         result = { status: 'failed', reason: 'error', message: `executor failed: ${error instanceof Error ? error.message : String(error)}` };
       }
     }
+    freeSlot();
     send({ type: 'result', attempt: attempt.id, outcome: await withOutputs(attempt, result) });
   }
 

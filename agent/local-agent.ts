@@ -25,13 +25,14 @@ export function startLocalAgent(options: LocalAgentOptions): Agent {
   // It takes image jobs when it can run them: in Docker, or as processes where agent.yml says so.
   const imagesAsProcesses = options.config.isolation === 'shell' || Object.values(options.config.pools).some((pool) => pool.isolation === 'shell');
   const agent = createAgent({
-    info: { id: 'local', name: hostname(), pools: ['*'], labels: ['*'], slots: options.slots, executors: options.docker || imagesAsProcesses ? ['shell', 'docker'] : ['shell'] },
+    info: { id: 'local', name: hostname(), pools: ['*'], labels: ['*'], slots: options.slots, queue: options.slots, executors: options.docker || imagesAsProcesses ? ['shell', 'docker'] : ['shell'] },
     channel: options.channel,
     executors,
     config: options.config,
     now: options.now,
     warn: options.warn,
-    // Its channel is in memory: small outputs travel with the result, read once.
+    // Its channel is in memory: small outputs travel with the result, read once. It holds one attempt a
+    // slot beyond its slots (queue), started the moment a job ends.
     inlineOutputBytes,
   });
   return {

@@ -1,6 +1,6 @@
 // The plain view (not a TTY): one line per job state change, and with --logs each output line
 // prefixed by its job.
-import type { FarmEvent } from '../../core/protocol/types';
+import { isSlotWait, type FarmEvent } from '../../core/protocol/types';
 
 export interface LineViewOptions {
   write: (text: string) => void;
@@ -14,7 +14,8 @@ export function createLineView(options: LineViewOptions): { onEvent: (event: Far
 
   const onEvent = (event: FarmEvent) => {
     if (event.type === 'job') {
-      if (event.state === 'queued' && !event.reason) return;
+      // Handed to an agent's queue place: its line comes when it starts, a moment later.
+      if ((event.state === 'queued' && !event.reason) || (event.state === 'running' && isSlotWait(event.reason))) return;
       if (event.state === 'running') started.set(event.job, event.at);
       const extras: string[] = [];
       if (event.state === 'running' && event.agent) extras.push(`on ${event.agent}`);

@@ -70,7 +70,8 @@ export function createTtyView(options: TtyViewOptions) {
     if (![...agents.values()].some((agent) => !agent.local)) return undefined;
     const busy = new Map<string, number>();
     for (const row of rows.values()) if (row.state === 'running' && row.agent !== undefined) busy.set(row.agent, (busy.get(row.agent) ?? 0) + 1);
-    const parts = [...agents].map(([name, agent]) => `${name} ${agent.online ? `${busy.get(name) ?? 0}/${agent.slots} busy` : 'offline'}`);
+    // Jobs in the embedded agent's queue places show as running: at most its slots are busy.
+    const parts = [...agents].map(([name, agent]) => `${name} ${agent.online ? `${Math.min(busy.get(name) ?? 0, agent.slots)}/${agent.slots} busy` : 'offline'}`);
     return `agents  ${parts.join('   ')}`.slice(0, width);
   };
 

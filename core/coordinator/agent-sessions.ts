@@ -4,10 +4,11 @@
 // work) and lost past its limit (`agent_lost_after` of its attempts' builds), as if its channel had
 // closed; an attempt its hello or heartbeats stop listing (it restarted) is lost too. A result that
 // comes back for an attempt already lost is handed on as late. A remote agent is only another kind
-// of channel here.
+// of channel here. An agent with a queue gets queue places only while its attempts run quickly.
 import { protocolVersion } from '../protocol/types';
 import type { AgentInfo, AgentMessage, Channel, CoordinatorMessage } from '../protocol/types';
 import { validateAgentMessage } from '../protocol/validate';
+import { queueJobMaxMs } from '../schedule/schedule';
 import type { Holder } from '../schedule/types';
 import type { BuildRun, JobRun } from './build-run';
 import type { Clock } from './types';
@@ -27,6 +28,8 @@ export interface Attempt {
   missedAt?: number;
   /** The agent said it started it: it got the assignment. */
   started?: boolean;
+  /** When it said so, by the coordinator's clock (an attempt in a queue place starts after its assignment). */
+  startedAt?: number;
 }
 
 export interface AgentSession {
@@ -42,6 +45,8 @@ export interface AgentSession {
   leaving?: boolean;
   /** The attempts its hello said it holds (a LAN agent). */
   listed?: string[];
+  /** Its last attempts in a row that ran within queueJobMaxMs (queue places go only to such an agent). */
+  quickRun?: number;
 }
 
 export interface SessionHandlers {
@@ -69,6 +74,25 @@ export interface SessionOptions {
   silenceMs: number;
   /** Silence after which an agent is unreachable (default 3 s: three missed heartbeats). */
   unreachableMs?: number;
+}
+
+/** Quick attempts in a row after which an agent with a queue is handed queue places. */
+const quickStreak = 4;
+
+/**
+ * Queue places (AgentInfo.queue) the agent may be handed now: none until its last attempts ran
+ * quickly, where the round trip a queue place saves is worth having; then what its queue has free.
+ */
+export function queuePlaces(session: AgentSession): number {
+  const queue = session.info.queue ?? 0;
+  if (queue === 0 || (session.quickRun ?? 0) < quickStreak) return 0;
+  return Math.max(0, Math.min(queue, session.info.slots + queue - session.attempts.size));
+}
+
+/** Counts an ended attempt towards the agent's run of quick attempts, or ends the run. */
+export function countRun(session: AgentSession, attempt: Attempt, now: number): void {
+  const ran = attempt.startedAt === undefined ? undefined : now - attempt.startedAt;
+  session.quickRun = ran !== undefined && ran <= queueJobMaxMs ? (session.quickRun ?? 0) + 1 : 0;
 }
 
 /** Lost attempts remembered for their late results. */
@@ -120,7 +144,10 @@ export class AgentSessions {
       } else {
         if (message.type === 'started') {
           const attempt = session.attempts.get(message.attempt);
-          if (attempt) attempt.started = true;
+          if (attempt) {
+            attempt.started = true;
+            attempt.startedAt = session.heardAt;
+          }
         }
         this.handlers.message(session, message);
       }

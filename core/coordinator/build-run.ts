@@ -27,6 +27,8 @@ export interface JobRun {
   scheduling?: ReadyJob;
   /** Why a cancel was asked for, reported when the attempt comes back canceled. */
   cancelReason?: string;
+  /** Its attempt waits in an agent's queue place for a slot (job-lifecycle.ts). */
+  slotWait?: boolean;
   dependents: string[];
 }
 

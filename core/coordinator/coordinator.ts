@@ -5,7 +5,7 @@
 import type { AgentMessage, AttemptOutcome, Channel, CoordinatorMessage, FarmEvent } from '../protocol/types';
 import { schedule } from '../schedule/schedule';
 import type { Decision } from '../schedule/types';
-import { AgentSessions, type AgentSession, type Attempt } from './agent-sessions';
+import { AgentSessions, countRun, queuePlaces, type AgentSession, type Attempt } from './agent-sessions';
 import { attemptSpecOf } from './attempts';
 import { BuildRun } from './build-run';
 import { jobEventOf, jobPatchOf, reduceJobs, type JobSnapshot, type LifecycleEffect, type LifecycleEvent } from './job-lifecycle';
@@ -119,7 +119,8 @@ class CoordinatorImpl implements Coordinator {
 
   /** The agents that get work now, with the slots they fill (a batch fills one) and when each was last heard. */
   liveAgents(): LiveAgent[] {
-    return [...this.sessions.live.values()].map((agent) => ({ info: agent.info, running: agent.attempts.size, heardAt: agent.heardAt, state: agent.state }));
+    // Attempts in its queue places are not running yet: it runs at most its slots.
+    return [...this.sessions.live.values()].map((agent) => ({ info: agent.info, running: Math.min(agent.attempts.size, agent.info.slots), heardAt: agent.heardAt, state: agent.state }));
   }
 
   startBuild(request: StartBuildRequest): string {
@@ -245,9 +246,9 @@ class CoordinatorImpl implements Coordinator {
   /** One scheduling round: starts, waits, skips; returns when to look again (a batch window closing). */
   private tick(): number | undefined {
     if (this.builds.size === 0) return undefined;
-    const agents = [...this.sessions.live.values()].filter((agent) => agent.state === 'online' && !agent.leaving).map((agent) => ({ info: agent.info, running: agent.attempts.size }));
-    // Every slot taken: nothing can start, and the next job to end asks again.
-    if (!agents.some(({ info, running }) => running < info.slots)) return undefined;
+    const agents = [...this.sessions.live.values()].filter((agent) => agent.state === 'online' && !agent.leaving).map((agent) => ({ info: agent.info, running: agent.attempts.size, queue: queuePlaces(agent) }));
+    // Every slot and queue place taken: nothing can start, and the next job to end asks again.
+    if (!agents.some(({ info, running, queue }) => running < info.slots || queue > 0)) return undefined;
     const output = schedule(this.inputs.build(this.builds.values(), agents, this.holds.byGroup, this.now));
     for (const decision of output.decisions) this.apply(decision);
     return output.wakeAt;
@@ -284,7 +285,7 @@ class CoordinatorImpl implements Coordinator {
     members.forEach((job, index) => {
       this.options.store.startAttempt({ id: attemptRowId(id, index), build: build.id, job: job.plan.id, number: job.attempts + 1, agent: agent.info.name, startedAt: at });
     });
-    this.dispatch(build, { type: 'attempt_started', attempt: id, agent: agent.info.name, jobs: members.map((job) => job.plan.id), batch });
+    this.dispatch(build, { type: 'attempt_started', attempt: id, agent: agent.info.name, jobs: members.map((job) => job.plan.id), batch, queued: decision.queued });
     const assign = () => {
       // Canceled while its pipeline's on_start ran: it never reaches the agent.
       if (agent.attempts.get(id) !== attempt) return;
@@ -305,7 +306,8 @@ class CoordinatorImpl implements Coordinator {
     const { build } = attempt;
     for (const { group, holder } of attempt.acquired) if (!holder.job.startsWith('pipeline:')) this.holds.remove(group, holder);
     const at = this.now;
-    finishRows(this.options.store, attempt.id, attempt.members.length, outcome, at);
+    countRun(agent, attempt, at);
+    finishRows(this.options.store, attempt.id, attempt.members.length, outcome, at, attempt.startedAt);
     attempt.members.forEach((job, index) => {
       let outputsError: string | undefined;
       if (outcome.status === 'success') {

@@ -6,7 +6,7 @@
 // No I/O and no timers: the time comes in as `now`, and the coordinator applies the effects to the
 // store, the wire, the hooks and the event bus. A change never calls back into itself: dependents
 // are worked off a list, and a cache look-up comes back as a new event.
-import type { AttemptOutcome, FarmEvent, JobState, WaitingInfo } from '../protocol/types';
+import { slotWaitReason, type AttemptOutcome, type FarmEvent, type JobState, type WaitingInfo } from '../protocol/types';
 import type { Holder } from '../schedule/types';
 import type { JobPatch } from '../store/types';
 import { describeOutcome } from './attempts';
@@ -17,8 +17,11 @@ export type LifecycleEvent =
   | { type: 'build_started' }
   /** The answer to a check_cache effect: `hit` says where the outputs came from. */
   | { type: 'cache_checked'; job: string; hit?: string }
-  /** The scheduler started these jobs as one attempt on an agent. */
-  | { type: 'attempt_started'; attempt: string; agent: string; jobs: string[]; batch?: string }
+  /**
+   * The scheduler started these jobs as one attempt on an agent; `queued`: into one of its queue
+   * places, where it waits for a slot (running, with a reason saying so, until the agent starts it).
+   */
+  | { type: 'attempt_started'; attempt: string; agent: string; jobs: string[]; batch?: string; queued?: boolean }
   /** The agent began running the attempt (start times come from the coordinator's clock). */
   | { type: 'attempt_running'; jobs: string[] }
   /** One member of an attempt came back; `outputsError` when a success's outputs could not be read. */
@@ -87,7 +90,13 @@ class Step {
       case 'attempt_running':
         for (const id of event.jobs) {
           const job = build.jobs.get(id);
-          if (job) job.startedAt = this.now;
+          if (!job) continue;
+          job.startedAt = this.now;
+          // Out of its queue place: shown running from now on, without the reason that it waits.
+          if (job.slotWait) {
+            job.slotWait = false;
+            this.change(job, 'running');
+          }
         }
         break;
       case 'attempt_finished': {
@@ -149,9 +158,10 @@ class Step {
       job.batch = event.batch;
       job.startedAt = this.now;
       job.cancelReason = undefined;
+      job.slotWait = event.queued === true;
       const pipeline = build.pipelines.get(job.plan.pipeline)!;
       const first = !pipeline.started;
-      this.change(job, 'running', event.batch ? `in batch ${event.batch} of ${size}` : undefined);
+      this.change(job, 'running', event.queued ? slotWaitReason(event.agent) : event.batch ? `in batch ${event.batch} of ${size}` : undefined);
       if (first) this.effects.push({ type: 'pipeline_started', pipeline: job.plan.pipeline, commands: pipeline.plan.onStart });
     }
   }

@@ -13,10 +13,10 @@ import { scopedGroup } from './resource-holds';
 import type { Clock } from './types';
 
 /** Finishes an attempt's rows (one per member of a batch) as its outcome says. */
-export function finishRows(store: Store, attempt: string, members: number, outcome: AttemptOutcome, at: number): void {
+export function finishRows(store: Store, attempt: string, members: number, outcome: AttemptOutcome, at: number, startedAt?: number): void {
   const status = outcome.status === 'failed' && outcome.reason === 'agent_lost' ? 'lost' : outcome.status;
   for (let index = 0; index < members; index++) {
-    store.finishAttempt(attemptRowId(attempt, index), { finishedAt: at, status, reason: outcome.reason, exitCode: outcome.exitCode });
+    store.finishAttempt(attemptRowId(attempt, index), { finishedAt: at, status, reason: outcome.reason, exitCode: outcome.exitCode, ...(startedAt === undefined ? {} : { startedAt }) });
   }
 }
 

@@ -14,8 +14,10 @@ const defaultLookup = groupSettingsLookup([]);
 
 export interface AgentLoad {
   info: AgentInfo;
-  /** Attempts it runs now. */
+  /** Attempts it runs now (or holds in its queue). */
   running: number;
+  /** Queue places it may fill now (AgentSlots.queue). */
+  queue?: number;
 }
 
 /** What the scheduler needs to know of a ready job; made once, as none of it changes while it waits. */
@@ -26,6 +28,7 @@ function readyJob(build: BuildRun, job: JobRun, agentIds: ReadonlyMap<string, st
     build: build.id, job: plan.id, pipeline: plan.pipeline, pool: plan.pool, labels: plan.labels,
     executor: plan.image ? 'docker' : 'shell', criticalPath: plan.criticalPath, readyAt: job.readyAt ?? build.createdAt,
     resourceGroup: scoped(build, plan.resourceGroup), pipelineResourceGroup: scoped(build, build.pipelines.get(plan.pipeline)?.plan.resourceGroup), batch: plan.batch,
+    ...(plan.estimateMs !== undefined ? { estimateMs: plan.estimateMs } : {}),
     ...(inputsOn.length > 0 ? { inputsOn } : {}),
   };
 }
@@ -146,8 +149,8 @@ export class SchedulerInputs {
       this.followed.delete(id);
       this.queues.removeBuild(id);
     }
-    const agentSlots = loads.map(({ info, running }) => ({
-      id: info.id, pools: info.pools, labels: info.labels, executors: info.executors, free: info.slots - running, running,
+    const agentSlots = loads.map(({ info, running, queue }) => ({
+      id: info.id, pools: info.pools, labels: info.labels, executors: info.executors, free: info.slots - running, running, ...(queue ? { queue } : {}),
     }));
     for (const [project, entries] of projects) {
       if (this.settings.get(project)?.entries !== entries) this.settings.set(project, { entries, lookup: groupSettingsLookup(entries) });

@@ -31,6 +31,12 @@ export interface AgentInfo {
   pools: string[];
   labels: string[];
   slots: number;
+  /**
+   * Attempts it takes beyond its slots: each waits on the agent, in order, and starts the moment a
+   * slot frees, so a short job's successor does not wait for the round trip to the coordinator. The
+   * embedded agent holds one a slot; absent (a LAN agent): none.
+   */
+  queue?: number;
   executors: ('shell' | 'docker')[];
 }
 
@@ -144,6 +150,19 @@ export interface WaitingInfo {
   holders: { build: string; job: string }[];
   /** 1-based place in the queue. */
   position: number;
+}
+
+/**
+ * The reason a job shows while its attempt waits in an agent's queue place (AgentInfo.queue): it is
+ * `running` on that agent from its assignment, and running plainly, with a new event, once it starts.
+ */
+export function slotWaitReason(agent: string): string {
+  return `next on ${agent}: starts when a slot frees`;
+}
+
+/** True for a reason made by slotWaitReason. */
+export function isSlotWait(reason: string | undefined): boolean {
+  return reason !== undefined && reason.startsWith('next on ') && reason.endsWith(': starts when a slot frees');
 }
 
 /** Every state change the coordinator publishes; the UI and terminal views are built from these. */

@@ -29,7 +29,7 @@ const outcomeProblem = (outcome: Record<string, unknown>) =>
     : 'result outcome.outputs needs [{path, size, sha256, mode, link?}] and outcome.outputsProblem a string';
 
 const agentChecks: Record<AgentMessage['type'], Check> = {
-  hello: (m) => ((m.running === undefined || (Array.isArray(m.running) && m.running.every(isString))) && isInt(m.protocol) && isRecord(m.agent) && isString(m.agent.id) && isString(m.agent.name) && isInt(m.agent.slots) && Array.isArray(m.agent.pools) && Array.isArray(m.agent.labels) && Array.isArray(m.agent.executors) ? undefined : 'hello needs protocol and agent {id, name, pools, labels, slots, executors}'),
+  hello: (m) => ((m.running === undefined || (Array.isArray(m.running) && m.running.every(isString))) && isInt(m.protocol) && isRecord(m.agent) && isString(m.agent.id) && isString(m.agent.name) && isInt(m.agent.slots) && (m.agent.queue === undefined || (isCount(m.agent.queue) && m.agent.queue <= 1024)) && Array.isArray(m.agent.pools) && Array.isArray(m.agent.labels) && Array.isArray(m.agent.executors) ? undefined : 'hello needs protocol and agent {id, name, pools, labels, slots, queue? (0-1024), executors}'),
   started: (m) => (isString(m.attempt) && isInt(m.at) ? undefined : 'started needs attempt and at'),
   log: (m) => (isString(m.attempt) && isInt(m.seq) && (m.stream === 'stdout' || m.stream === 'stderr') && isString(m.data) ? undefined : 'log needs attempt, seq, stream (stdout|stderr) and data'),
   result: (m) => (isString(m.attempt) && isRecord(m.outcome) && ['success', 'failed', 'canceled'].includes(m.outcome.status as string) ? outcomeProblem(m.outcome) : 'result needs attempt and outcome.status (success|failed|canceled)'),

@@ -173,6 +173,13 @@ export class ReadyQueues {
     this.round?.setAside.push(queue);
   }
 
+  /** Puts the queues set aside so far back into this round, for a pass with other places (queue places). */
+  reconsider(): void {
+    const round = this.round;
+    if (round === undefined) return;
+    for (const queue of round.setAside.splice(0)) if (queue.units.size > 0) this.buildQueues(queue.build).order.push(queue);
+  }
+
   /** Ends the round: taken units and set-aside queues go back, this round's batches go. */
   endRound(): void {
     const round = this.round;

@@ -14,13 +14,23 @@ interface LockNeed {
 }
 
 /**
+ * A job expected to take longer than this never takes a queue place, and an agent gets queue places
+ * only while its jobs end within it: a job waiting behind a long one (or a job that turns out long,
+ * ahead of one readied meanwhile) would lose more than the round trip a queue place saves.
+ */
+export const queueJobMaxMs = 100;
+
+/**
  * Decides which ready jobs start where, which wait for a resource group, and which are skipped.
  * With `input.ready` as ReadyQueues kept by the caller, a round costs what it starts (plus the jobs
- * that need a resource group and the batches), not a sort of every ready job.
+ * that need a resource group and the batches), not a sort of every ready job. Free slots are filled
+ * first; then agents' free queue places (AgentSlots.queue) get the next plain jobs, in the same order.
  */
 export function schedule(input: SchedulerInput): SchedulerOutput {
-  // With every slot taken nothing can start; the next finished job asks again.
-  if (!input.agents.some((agent) => agent.free > 0)) return { decisions: [] };
+  const slotsFree = input.agents.some((agent) => agent.free > 0);
+  const queueFree = input.agents.some((agent) => (agent.queue ?? 0) > 0);
+  // With every slot and queue place taken nothing can start; the next finished job asks again.
+  if (!slotsFree && !queueFree) return { decisions: [] };
   const queues = input.ready instanceof ReadyQueues ? input.ready : ReadyQueues.of(input.ready);
   const { units: batches, wakeAt } = formUnits([...queues.batchedJobs()], input.now);
   const lockUnits = [...queues.lockedJobs()].map((job): Unit => ({ members: [job] }));
@@ -29,7 +39,7 @@ export function schedule(input: SchedulerInput): SchedulerOutput {
   const decisions: Decision[] = [];
   queues.beginRound(batches);
   try {
-    for (;;) {
+    while (slotsFree) {
       if (!input.agents.some((agent) => state.free.get(agent.id)! > 0) && !state.anyLockWork()) break;
       const build = state.pickBuild(builds.filter((id) => queues.hasWork(id)));
       if (build === undefined) break;
@@ -41,6 +51,22 @@ export function schedule(input: SchedulerInput): SchedulerOutput {
         continue;
       }
       decisions.push(...state.place(queues.take(queue)));
+    }
+    if (queueFree) {
+      state.useQueuePlaces();
+      queues.reconsider();
+      for (;;) {
+        if (!input.agents.some((agent) => state.free.get(agent.id)! > 0)) break;
+        const build = state.pickBuild(builds.filter((id) => queues.hasWork(id)));
+        if (build === undefined) break;
+        const queue = queues.firstQueue(build)!;
+        const lead = queue.units.peek()!.unit.members[0] as ReadyJob;
+        if (queue.lock || !state.mayQueue(lead) || state.cannotStart(lead)) {
+          queues.setAside(queue);
+          continue;
+        }
+        for (const decision of state.place(queues.take(queue))) decisions.push(decision.type === 'start' ? { ...decision, queued: true } : decision);
+      }
     }
   } finally {
     queues.endRound();
@@ -119,6 +145,23 @@ class SchedulingState {
   /** True while some unit could still get a lock-related decision (wait/skip) without a free slot. */
   anyLockWork(): boolean {
     return this.waiters.size > 0;
+  }
+
+  /** From now on the round fills agents' queue places instead of their slots. */
+  useQueuePlaces(): void {
+    for (const agent of this.input.agents) this.free.set(agent.id, agent.queue ?? 0);
+  }
+
+  /**
+   * True when a job may wait in a queue place: nothing it shares is counted at assignment (no resource
+   * group, batch, pipeline concurrency or project max_running), and it is not known to be long.
+   */
+  mayQueue(job: ReadyJob): boolean {
+    if (job.batch || job.resourceGroup !== undefined || job.pipelineResourceGroup !== undefined) return false;
+    if (this.pipelineCap.get(`${job.build}\u0000${job.pipeline}`) !== undefined) return false;
+    const project = this.projectOf.get(job.build);
+    if (project !== undefined && this.input.projectCaps?.get(project) !== undefined) return false;
+    return job.estimateMs === undefined || job.estimateMs <= queueJobMaxMs;
   }
 
   /** True when a job cannot start in this round: its pipeline is at its cap or no free agent serves it. */

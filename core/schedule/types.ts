@@ -21,6 +21,8 @@ export interface ReadyJob {
   /** Resource group its pipeline holds while it runs, if any. */
   pipelineResourceGroup?: string;
   batch?: { key: string; windowMs: number; max: number };
+  /** Its own estimate from earlier builds, when there is one (a long job never takes a queue place). */
+  estimateMs?: number;
   /**
    * Agents (ids) that ran the jobs it needs, most of them first: their outputs are already in that
    * agent's cache, so the job prefers one of these when it has a free slot (placement by data).
@@ -52,6 +54,11 @@ export interface AgentSlots {
   labels: string[];
   executors: ('shell' | 'docker')[];
   free: number;
+  /**
+   * Queue places free on it (AgentInfo.queue): with every slot taken, plain jobs (no resource group,
+   * batch or concurrency cap, not known to be long) are handed to it to start when a slot frees.
+   */
+  queue?: number;
   /** Jobs running on it now, for spreading load. */
   running: number;
 }
@@ -100,7 +107,8 @@ export interface JobRef {
 
 export type Decision =
   /** Run these jobs as one invocation on this agent (more than one member = a batch). */
-  | { type: 'start'; agent: string; members: JobRef[]; acquire: { group: string; holder: Holder }[] }
+  /** `queued`: into a queue place, it starts on the agent when a slot frees there. */
+  | { type: 'start'; agent: string; members: JobRef[]; acquire: { group: string; holder: Holder }[]; queued?: boolean }
   | { type: 'wait'; build: string; job: string; waiting: WaitingInfo }
   | { type: 'skip'; build: string; job: string; reason: string }
   /** on_busy: cancel — the holder from an older build is canceled so that this one goes next. */

@@ -131,7 +131,7 @@ function createSqliteStore(db: Database.Database, options: StoreOptions): Store 
       enqueue(`startAttempt ${a.id}`, () => sql.insertAttempt.run(...values));
     },
     finishAttempt(id, patch) {
-      const values = [patch.finishedAt ?? null, patch.status ?? null, patch.reason ?? null, patch.exitCode ?? null, id];
+      const values = [patch.startedAt ?? null, patch.finishedAt ?? null, patch.status ?? null, patch.reason ?? null, patch.exitCode ?? null, id];
       enqueue(`finishAttempt ${id}`, () => expectRow(sql.finishAttempt.run(...values).changes, `attempt ${id}`));
     },
     appendLog(chunk) {
@@ -260,7 +260,7 @@ function prepareStatements(db: Database.Database) {
     ),
     jobHistory: db.prepare('SELECT state, at, reason FROM job_events WHERE build = ? AND job = ? ORDER BY id'),
     insertAttempt: db.prepare(`INSERT INTO attempts (${attemptColumns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-    finishAttempt: db.prepare('UPDATE attempts SET finished_at = ?, status = ?, reason = ?, exit_code = ? WHERE id = ?'),
+    finishAttempt: db.prepare('UPDATE attempts SET started_at = COALESCE(?, started_at), finished_at = ?, status = ?, reason = ?, exit_code = ? WHERE id = ?'),
     listAttempts: db.prepare(`SELECT ${attemptColumns} FROM attempts WHERE build = ? ORDER BY rowid`),
     listJobAttempts: db.prepare(`SELECT ${attemptColumns} FROM attempts WHERE build = ? AND job = ? ORDER BY number, rowid`),
     maxSeq: db.prepare('SELECT MAX(seq) AS seq FROM log_chunks WHERE build = ? AND job = ?'),

@@ -108,7 +108,8 @@ export interface Store {
   /** Applies a patch; when `state` changes, also records (state, at, reason) in the job's history. Batched. */
   updateJob(build: string, job: string, patch: JobPatch, at: number): void;
   startAttempt(attempt: AttemptRecord): void;
-  finishAttempt(id: string, patch: Pick<AttemptRecord, 'finishedAt' | 'status' | 'reason' | 'exitCode'>): void;
+  /** `startedAt`, when given, replaces the assignment time: when the agent said it started it. */
+  finishAttempt(id: string, patch: Pick<AttemptRecord, 'finishedAt' | 'status' | 'reason' | 'exitCode'> & { startedAt?: number }): void;
   /** Appends one chunk and returns its seq (next after the job's last). Batched. */
   appendLog(chunk: Omit<LogChunk, 'seq'>): number;
   /** Commits every batched write now. */

@@ -283,4 +283,25 @@ describe('job lifecycle: attempts lost with their agent', () => {
     expect(run.state('p/b')).toBe('canceled');
     expect(run.state('p/a')).toBe('canceled');
   });
+
+  it('shows an attempt in a queue place as running with why it waits, and running plainly from its start', () => {
+    const run = drive(makePlan({ 'p/a': {}, 'p/b': {} }));
+    run.clock.now = 10;
+    const queued = run.send({ type: 'attempt_started', attempt: 'b-1.a1', agent: 'local', jobs: ['p/a'], queued: true });
+    expect(run.state('p/a')).toBe('running');
+    expect(run.reason('p/a')).toBe('next on local: starts when a slot frees');
+    expect(queued).toContainEqual(expect.objectContaining({ type: 'job_changed', snapshot: expect.objectContaining({ job: 'p/a', state: 'running', reason: 'next on local: starts when a slot frees', startedAt: 10 }) }));
+    run.clock.now = 25;
+    const started = run.send({ type: 'attempt_running', jobs: ['p/a'] });
+    expect(run.reason('p/a')).toBeUndefined();
+    expect(started).toEqual([expect.objectContaining({ type: 'job_changed', at: 25, snapshot: expect.objectContaining({ job: 'p/a', state: 'running', startedAt: 25 }) })]);
+    // A start straight into a slot changes nothing it has published: the time is kept for the finish.
+    run.send({ type: 'attempt_started', attempt: 'b-1.a2', agent: 'local', jobs: ['p/b'] });
+    run.clock.now = 30;
+    expect(run.send({ type: 'attempt_running', jobs: ['p/b'] })).toEqual([]);
+    expect(run.build.jobs.get('p/b')!.startedAt).toBe(30);
+    // A canceled build stops an attempt that waits in a queue place like one that runs.
+    run.send({ type: 'attempt_started', attempt: 'b-1.a3', agent: 'local', jobs: ['p/a'], queued: true });
+    expect(run.send({ type: 'cancel', reason: 'stop' })).toContainEqual({ type: 'cancel_attempt', attempt: 'b-1.a3' });
+  });
 });
