@@ -28,8 +28,10 @@ export interface Attempt {
   missedAt?: number;
   /** The agent said it started it: it got the assignment. */
   started?: boolean;
-  /** When it said so, by the coordinator's clock (an attempt in a queue place starts after its assignment). */
+  /** When it said so, by the coordinator's clock. */
   startedAt?: number;
+  /** Handed to a queue place: it started when a slot freed, after its assignment. */
+  queued?: boolean;
 }
 
 export interface AgentSession {

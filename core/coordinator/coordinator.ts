@@ -277,7 +277,7 @@ class CoordinatorImpl implements Coordinator {
     const id = `${build.id}.a${++this.attemptCounter}`;
     const batch = members.length > 1 ? `${build.id}.batch${this.attemptCounter}` : undefined;
     for (const { group, holder } of decision.acquire) this.holds.add(group, holder, this.now);
-    const attempt: Attempt = { id, build, members, batch, acquired: decision.acquire, lastSeq: 0 };
+    const attempt: Attempt = { id, build, members, batch, acquired: decision.acquire, lastSeq: 0, queued: decision.queued };
     agent.attempts.set(id, attempt);
     const at = this.now;
     // On a LAN agent: recorded so that a restarted coordinator recognises it (resume.ts).
@@ -307,7 +307,8 @@ class CoordinatorImpl implements Coordinator {
     for (const { group, holder } of attempt.acquired) if (!holder.job.startsWith('pipeline:')) this.holds.remove(group, holder);
     const at = this.now;
     countRun(agent, attempt, at);
-    finishRows(this.options.store, attempt.id, attempt.members.length, outcome, at, attempt.startedAt);
+    // One that waited in a queue place counts from its start, not its assignment (durations weight priorities).
+    finishRows(this.options.store, attempt.id, attempt.members.length, outcome, at, attempt.queued ? attempt.startedAt : undefined);
     attempt.members.forEach((job, index) => {
       let outputsError: string | undefined;
       if (outcome.status === 'success') {
