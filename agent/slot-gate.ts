@@ -42,9 +42,4 @@ export class SlotGate {
     next.signal.removeEventListener('abort', next.onAbort);
     next.resolve(true);
   }
-
-  /** Attempts waiting for a slot. */
-  get queued(): number {
-    return this.waiting.length;
-  }
 }

@@ -9,36 +9,16 @@ import { defaultAgentConfig, isolationFor, parseAgentConfig, type AgentConfig } 
 import { oneLine } from '../../agent/executors/messages';
 import { createProcessRecorder, type LeftoverStore } from '../../agent/executors/leftovers';
 import type { Executor, ProcessRecorder } from '../../agent/executors/types';
-import { noAgentReason } from '../../core/lan/agent-wait';
 import type { FarmEvent } from '../../core/protocol/types';
 import { parseDuration } from '../../core/spec/durations';
-import { openStore } from '../../core/store/sqlite-store';
 import { resolveStateDir } from '../../core/store/state-dir';
-import type { Store } from '../../core/store/types';
-import { ApiError, createApiClient } from '../api-client';
-import { claimStateDir, ownerTag, processRecords, startOwner, type Claim, type Owner, type OwnerAddress } from '../coordinator-host';
+import { claimStateDir, ownerTag, processRecords, startOwner, type Claim, type Owner } from '../coordinator-host';
 import { exitCodes } from '../exit-codes';
 import { systemClock } from '../clock';
 import { collectSelectors, loadPlan } from '../load';
-import { buildReport, failedJobs, reportPathProblem, summaryLine, writeReport, type Report } from '../report';
-import { formatFailedLogs } from '../views/job-log';
-import { bufferedWriter } from '../views/buffered-writer';
-import { createLineView } from '../views/line-view';
-import { agentListingEvents, createTtyView } from '../views/tty-view';
-
-interface RunFlags {
-  stateDir?: string;
-  jobs: number;
-  only: string[];
-  cache: boolean;
-  report?: string;
-  logs: boolean;
-  connect?: string;
-  agentConfig?: string;
-  /** false with --no-local: only paired LAN agents run jobs. */
-  local: boolean;
-  agentWait: number;
-}
+import { reportPathProblem } from '../report';
+import { joinRun } from './join-run';
+import { ended, finishReport, outputClosed, startView, type RunFlags } from './run-common';
 
 /** Parses `--agent-wait` (`60s`, `2m`, `500ms`, or seconds as a bare number). */
 export function agentWaitDuration(value: string): number {
@@ -194,132 +174,6 @@ async function run(root: string, flags: RunFlags): Promise<number> {
   if (status !== 'success' && noAgent) return exitCodes.unreachable;
   return status === 'success' ? exitCodes.success : exitCodes.buildFailed;
 }
-
-const ended = (status: string | undefined) => status === 'success' || status === 'failed' || status === 'canceled';
-
-/** The report file, the failed jobs' logs and the summary line, from the store after the build. */
-function finishReport(store: Store, build: string, flags: RunFlags, status?: string, transfer?: Report['transfer']): boolean {
-  const report: Report = { ...buildReport(store, build), transfer };
-  // The coordinator's word wins when the store could not record the end (a full disk).
-  if (status) report.status = status;
-  const reportError = flags.report ? writeReport(flags.report, report) : undefined;
-  if (reportError) process.stderr.write(`farmhand: ${reportError}\n`);
-  const failed = failedJobs(store, report);
-  if (!flags.logs) process.stdout.write(formatFailedLogs(store, build, failed));
-  process.stdout.write(`${summaryLine(report, failed)}\n`);
-  // Exit 3 when the build failed because no online agent could take a job (--agent-wait).
-  return report.jobs.some((job) => job.status === 'failed' && job.reason?.startsWith(noAgentReason));
-}
-
-/** The live view: a TTY frame redrawn 5 times a second, or one line per state change. */
-function startView(flags: RunFlags, total: number): { onEvent: (event: FarmEvent) => void; stop: () => void } {
-  const write = (text: string) => process.stdout.write(text);
-  if (process.stdout.isTTY) {
-    const view = createTtyView({ write, now: systemClock.now, columns: () => process.stdout.columns || 80, rows: () => process.stdout.rows || 24, total });
-    const timer = setInterval(view.render, 200);
-    return {
-      onEvent: view.onEvent,
-      stop: () => {
-        clearInterval(timer);
-        view.render();
-      },
-    };
-  }
-  const out = bufferedWriter(write);
-  const view = createLineView({ write: out.write, logs: flags.logs });
-  return {
-    onEvent: view.onEvent,
-    stop: () => {
-      view.flush();
-      out.flush();
-    },
-  };
-}
-
-/**
- * Runs the build on the coordinator that already owns the state dir (another terminal's `farmhand
- * run`, or `farmhand serve`): submitted over its local API and followed there, with the same view,
- * report and exit code as a build run here.
- */
-async function joinRun(address: OwnerAddress, stateDir: string, root: string, total: number, flags: RunFlags, mayRetry: boolean): Promise<number | 'retry'> {
-  const client = createApiClient(address);
-  const view = startView(flags, total);
-  let build = '';
-  const early: FarmEvent[] = [];
-  let finish: (status: string) => void = () => {};
-  const done = new Promise<string>((resolve) => (finish = resolve));
-  const show = (event: FarmEvent) => {
-    if ('build' in event && event.build !== build) return;
-    view.onEvent(event);
-    if (event.type === 'build' && ended(event.state)) finish(event.state);
-  };
-  let follower: { close(): void } | undefined;
-  let lostBeforeAccepted: (error: Error) => void = () => {};
-  const lost = new Promise<never>((_, reject) => (lostBeforeAccepted = reject));
-  lost.catch(() => {});
-  try {
-    follower = await client.follow(
-      (events) => {
-        for (const event of events) {
-          if (!build) early.push(event);
-          else show(event);
-        }
-      },
-      (reason) => (build ? finish(`lost: ${reason}`) : lostBeforeAccepted(new ApiError(reason, 0))),
-    );
-    // Agents the owner had attached before this run followed its events, for the live view.
-    for (const event of agentListingEvents(await client.get<unknown>('/api/agents').catch(() => []), systemClock.now())) show(event);
-    const submit = client.post<{ build: string }>('/api/builds', { dir: root, only: flags.only, no_cache: !flags.cache, origin: `farmhand run (pid ${process.pid})` });
-    build = (await Promise.race([submit, lost])).build;
-  } catch (error) {
-    view.stop();
-    const status = error instanceof ApiError ? error.status : 0;
-    // The owner went away (or is going) before it took the build: nothing ran, so try again.
-    client.abort();
-    follower?.close();
-    if (mayRetry && (status === 0 || status === 503)) return 'retry';
-    process.stderr.write(`farmhand run: ${oneLine(error)}\n`);
-    return status === 422 || status === 400 ? exitCodes.badInput : exitCodes.unreachable;
-  }
-  process.stderr.write(`farmhand: ${build} runs on the coordinator of this state dir (farmhand ${address.kind}, pid ${address.pid})\n`);
-  for (const event of early) show(event);
-
-  let interrupted = false;
-  const interrupt = () => {
-    if (interrupted) return;
-    interrupted = true;
-    process.stderr.write(`\nfarmhand: interrupted; canceling ${build}\n`);
-    client.post(`/api/builds/${build}/cancel`, {}).catch(() => finish('lost: the coordinator did not answer the cancel'));
-  };
-  process.on('SIGINT', interrupt);
-  process.on('SIGTERM', interrupt);
-  process.on('SIGHUP', interrupt);
-  // A closed stdout (`farmhand run --logs | head`; bin/farmhand.cjs tells) cancels like Ctrl-C.
-  process.on(outputClosed, interrupt);
-  const status = await done;
-  follower?.close();
-  view.stop();
-  process.off('SIGINT', interrupt);
-  process.off('SIGTERM', interrupt);
-  process.off('SIGHUP', interrupt);
-  process.off(outputClosed, interrupt);
-  if (status.startsWith('lost: ')) {
-    process.stderr.write(`farmhand run: ${status.slice(6)} before ${build} ended; its next start ends the build\n`);
-    return exitCodes.unreachable;
-  }
-  // The owner committed the build before it said it ended: read it here as a run that owned it would.
-  const store = openStore(join(stateDir, 'farmhand.db'));
-  try {
-    finishReport(store, build, flags);
-  } finally {
-    store.close();
-  }
-  if (interrupted) return exitCodes.interrupted;
-  return status === 'success' ? exitCodes.success : exitCodes.buildFailed;
-}
-
-/** The event bin/farmhand.cjs emits when stdout or stderr is closed under us (EPIPE, EIO). */
-const outputClosed = 'farmhand:output-closed';
 
 /** The Docker engine, or the one sentence that says why it cannot be used. */
 async function findDocker(): Promise<{ docker: Dockerode } | { message: string }> {

@@ -31,6 +31,16 @@ describe('message validation', () => {
     }
   });
 
+  it('takes a hello queue only as a count up to 1024', () => {
+    const hello = (queue: unknown) => validateAgentMessage({ type: 'hello', protocol: 1, agent: { id: 'a', name: 'a', pools: [], labels: [], slots: 2, executors: ['shell'], queue } });
+    expect('message' in hello(undefined)).toBe(true);
+    expect('message' in hello(2)).toBe(true);
+    for (const queue of [-1, 1.5, '2', 1025]) {
+      const checked = hello(queue);
+      expect('error' in checked && checked.error.includes('queue? (0-1024)')).toBe(true);
+    }
+  });
+
   it('accepts well-formed messages both ways', () => {
     expect(validateAgentMessage({ type: 'heartbeat', running: [] })).toEqual({ message: { type: 'heartbeat', running: [] } });
     expect('message' in validateCoordinatorMessage({ type: 'cancel', attempt: 'a', reason: 'canceled' })).toBe(true);
