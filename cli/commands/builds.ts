@@ -41,7 +41,7 @@ export function registerBuilds(program: Command): void {
       if (state === 'none') return void (flags.json && process.stdout.write('[]\n'));
       const builds = state.store.listBuilds(flags.limit);
       if (flags.json) process.stdout.write(`${JSON.stringify(builds.map((b) => buildReport(state.store, b.id)), null, 2)}\n`);
-      else for (const b of builds) process.stdout.write(`${b.id}  ${b.status.padEnd(8)} ${new Date(b.createdAt).toISOString()}  ${b.plan.jobs.length} jobs  ${b.project}\n`);
+      else for (const b of builds) process.stdout.write(`${b.id}  ${b.status.padEnd(8)} ${new Date(b.createdAt).toISOString()}  ${b.jobs} jobs  ${b.project}\n`);
       state.close();
     });
   program

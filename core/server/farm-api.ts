@@ -84,7 +84,7 @@ export function createFarmApi(options: FarmApiOptions): FarmApi {
     return info;
   };
   // Projects built before are known without being opened again.
-  for (const build of store.listBuilds(200)) if (!projects.has(projectId(build.project))) remember(build.project);
+  for (const project of store.recentProjects(200)) if (!projects.has(projectId(project))) remember(project);
   const dirOf = (request: { project?: string; dir?: string }) => (request.dir ? resolve(request.dir) : projects.get(request.project ?? '')?.dir);
 
   return {
@@ -126,7 +126,7 @@ export function createFarmApi(options: FarmApiOptions): FarmApi {
         created_at: build.createdAt,
         started_at: build.startedAt ?? null,
         finished_at: build.finishedAt ?? null,
-        jobs: build.plan.jobs.length,
+        jobs: build.jobs,
       })),
     report: (build) => (store.getBuildInfo(build) ? options.report(build) : undefined),
     cancelBuild(build) {

@@ -1,7 +1,7 @@
 // Conversions between SQLite rows (snake_case, NULL, JSON text) and the store's records
 // (camelCase, absent optional fields, objects).
 import type { AgentInfo, BuildState, FailureReason, JobState, LogStream } from '../protocol/types';
-import type { AttemptRecord, BuildInfo, BuildRecord, CacheEntry, JobPatch, JobRecord, LogChunk, ResourceHolder } from './types';
+import type { AttemptRecord, BuildInfo, BuildRecord, BuildSummary, CacheEntry, JobPatch, JobRecord, LogChunk, ResourceHolder } from './types';
 
 export interface BuildRow {
   id: string;
@@ -80,6 +80,14 @@ export function toBuildInfo(row: Omit<BuildRow, 'plan' | 'options'>): BuildInfo 
 /** A build row as a BuildRecord. */
 export function toBuild(row: BuildRow): BuildRecord {
   return { ...toBuildInfo(row), plan: JSON.parse(row.plan) as BuildRecord['plan'], options: JSON.parse(row.options) as BuildRecord['options'] };
+}
+
+/** A build row as listed: no plan, its job count instead. */
+export type BuildSummaryRow = Omit<BuildRow, 'plan'> & { job_count: number };
+
+/** A listed build row as a BuildSummary. */
+export function toBuildSummary(row: BuildSummaryRow): BuildSummary {
+  return { ...toBuildInfo(row), options: JSON.parse(row.options) as BuildSummary['options'], jobs: row.job_count };
 }
 
 /** A job row as a JobRecord. */

@@ -13,8 +13,8 @@ import { readJobDurations } from './durations';
 import { migrate } from './migrations';
 import { remoteAttemptMethods } from './remote-attempts';
 import { runningProcessMethods } from './running-processes';
-import type { AgentRow, AttemptRow, BuildRow, CacheRow, JobRow } from './rows';
-import { jobPatchColumns, toAgent, toAttempt, toBuild, toBuildInfo, toCacheEntry, toHolder, toJob, toLogChunk } from './rows';
+import type { AgentRow, AttemptRow, BuildRow, BuildSummaryRow, CacheRow, JobRow } from './rows';
+import { jobPatchColumns, toAgent, toAttempt, toBuild, toBuildInfo, toBuildSummary, toCacheEntry, toHolder, toJob, toLogChunk } from './rows';
 import type { LogChunk, Store, CacheEntry } from './types';
 import type { Timer, WriteOp } from './write-queue';
 import { createWriteQueue } from './write-queue';
@@ -161,7 +161,8 @@ function createSqliteStore(db: Database.Database, options: StoreOptions): Store 
       const row = sql.getBuildInfo.get(id) as Omit<BuildRow, 'plan' | 'options'> | undefined;
       return row && toBuildInfo(row);
     }),
-    listBuilds: (limit) => read(() => (sql.listBuilds.all(limit ?? -1) as BuildRow[]).map(toBuild)),
+    listBuilds: (limit) => read(() => (sql.listBuilds.all(limit ?? -1) as BuildSummaryRow[]).map(toBuildSummary)),
+    recentProjects: (limit) => read(() => (sql.recentProjects.all(limit) as { project: string }[]).map((row) => row.project)),
     listJobs: (build) => read(() => (sql.listJobs.all(build) as JobRow[]).map(toJob)),
     getJob: (build, job) => read(() => {
       const row = sql.getJob.get(build, job) as JobRow | undefined;
@@ -246,7 +247,11 @@ function prepareStatements(db: Database.Database) {
     ),
     getBuild: db.prepare(`SELECT ${buildColumns} FROM builds WHERE id = ?`),
     getBuildInfo: db.prepare('SELECT id, project, status, created_at, started_at, finished_at FROM builds WHERE id = ?'),
-    listBuilds: db.prepare(`SELECT ${buildColumns} FROM builds ORDER BY created_at DESC, rowid DESC LIMIT ?`),
+    // Columns stored before the plan only: a column after it would read the plan's overflow pages.
+    recentProjects: db.prepare('SELECT project FROM (SELECT project, created_at, rowid AS r FROM builds ORDER BY created_at DESC, rowid DESC LIMIT ?) GROUP BY project ORDER BY MAX(created_at) DESC, MAX(r) DESC'),
+    listBuilds: db.prepare(
+      'SELECT id, project, status, created_at, started_at, finished_at, options, (SELECT COUNT(*) FROM jobs j WHERE j.build = b.id) AS job_count FROM builds b ORDER BY created_at DESC, rowid DESC LIMIT ?',
+    ),
     unfinishedBuilds: db.prepare(`SELECT ${buildColumns} FROM builds WHERE status IN ('queued', 'running') ORDER BY created_at, rowid`),
     insertJob: db.prepare(
       "INSERT INTO jobs (build, id, position, pipeline, name, state, key, resource_group) VALUES (?, ?, ?, ?, ?, 'queued', ?, ?)",

@@ -27,6 +27,9 @@ export interface BuildRecord {
 /** A build's row without its plan and options. */
 export type BuildInfo = Omit<BuildRecord, 'plan' | 'options'>;
 
+/** A build as listed: its row with its options and how many jobs its plan has, without the plan itself. */
+export type BuildSummary = BuildInfo & { options: BuildOptions; jobs: number };
+
 export interface JobRecord {
   build: string;
   /** Plan job id, e.g. `build-linux/compile[cc=gcc]`. */
@@ -118,8 +121,10 @@ export interface Store {
   getBuild(id: string): BuildRecord | undefined;
   /** A build without its plan and options: what a status or project check needs (no plan parsed). */
   getBuildInfo(id: string): BuildInfo | undefined;
-  /** Newest first. */
-  listBuilds(limit?: number): BuildRecord[];
+  /** Newest first, without their plans (parsing a big build's plan takes milliseconds: getBuild has it). */
+  listBuilds(limit?: number): BuildSummary[];
+  /** The project folders of the last `limit` builds, newest first, each once (read without touching a plan). */
+  recentProjects(limit: number): string[];
   listJobs(build: string): JobRecord[];
   getJob(build: string, job: string): JobRecord | undefined;
   jobHistory(build: string, job: string): { state: JobState; at: number; reason?: string }[];

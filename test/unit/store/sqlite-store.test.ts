@@ -72,12 +72,17 @@ describe('builds and jobs', () => {
     const store = openStore(file);
     expect([store.nextBuildId(), store.nextBuildId()]).toEqual(['b-0001', 'b-0002']);
     createTestBuild(store, ['p/a'], 10);
-    createTestBuild(store, ['p/a'], 20);
+    createTestBuild(store, ['p/a', 'p/b', 'p/c'], 20);
     store.close();
     const again = scratch.track(openStore(file));
     expect(again.listBuilds().map((b) => b.id)).toEqual(['b-0004', 'b-0003']);
+    // Listed without their plans: the job count and the options are what a list shows.
+    expect(again.listBuilds()[0]).toEqual({ id: 'b-0004', project: '/project', status: 'queued', createdAt: 20, options: { noCache: false, only: [] }, jobs: 3 });
     expect(again.listBuilds(1).map((b) => b.id)).toEqual(['b-0004']);
     expect(again.unfinishedBuilds().map((b) => b.id)).toEqual(['b-0003', 'b-0004']);
+    again.createBuild({ id: again.nextBuildId(), project: '/other', createdAt: 30, plan: { pipelines: [], jobs: [], resourceGroups: [] }, options: { noCache: false, only: [] } });
+    expect(again.recentProjects(200)).toEqual(['/other', '/project']);
+    expect(again.recentProjects(1)).toEqual(['/other']);
   });
 
   it('applies job patches, with null clearing a field, and waiting as JSON', () => {
