@@ -1,12 +1,12 @@
 // The coordinator: the build API (start, cancel, fail all, finished), scheduling rounds, and applying
 // what the job lifecycle (job-lifecycle.ts) decides to the store, the agents' channels, the hooks and
-// the event outbox. Agent sessions (and what their changes do: session-events.ts), resource holds,
-// hooks and the outbox each live in their own module.
-import type { AgentMessage, AttemptOutcome, Channel, CoordinatorMessage, FarmEvent } from '../protocol/types';
+// the event outbox. Agent sessions (and what their changes do: session-events.ts), an attempt's start
+// and end (attempt-runs.ts), resource holds, hooks and the outbox each live in their own module.
+import type { AgentMessage, Channel, CoordinatorMessage, FarmEvent } from '../protocol/types';
 import { schedule } from '../schedule/schedule';
 import type { Decision } from '../schedule/types';
-import { AgentSessions, countRun, queuePlaces, type AgentSession, type Attempt } from './agent-sessions';
-import { attemptSpecOf } from './attempts';
+import { AgentSessions, queuePlaces, type AgentSession, type Attempt } from './agent-sessions';
+import { AttemptRuns } from './attempt-runs';
 import { BuildRun } from './build-run';
 import { jobEventOf, jobPatchOf, reduceJobs, type JobSnapshot, type LifecycleEffect, type LifecycleEvent } from './job-lifecycle';
 import { EventOutbox } from './event-outbox';
@@ -16,10 +16,9 @@ import { SchedulerInputs } from './scheduler-input';
 import { SchedulingRounds } from './scheduling-rounds';
 import { agentLost, sessionHandlers } from './session-events';
 import type { Coordinator, CoordinatorOptions, LiveAgent, StartBuildRequest } from './types';
-import { cacheOutputs, reportedOutputs, restoreOutputs } from './outputs';
+import { restoreOutputs } from './outputs';
 import { defaultAgentLostAfterMs } from '../spec/settings';
-import { finishRows, RemoteOrphans, reopenBuild } from './resume';
-import { attemptRowId } from '../store/types';
+import { RemoteOrphans, reopenBuild } from './resume';
 
 export type { Clock, Coordinator, CoordinatorOptions, HookRequest, StartBuildRequest } from './types';
 
@@ -39,9 +38,9 @@ class CoordinatorImpl implements Coordinator {
   private readonly ending = new Set<string>();
   private readonly waiters = new Map<string, ((status: 'success' | 'failed' | 'canceled') => void)[]>();
   private buildOrder = 0;
-  private attemptCounter = 0;
   private readonly rounds: SchedulingRounds;
   private readonly orphans: RemoteOrphans;
+  private readonly attempts: AttemptRuns;
 
   constructor(private readonly options: CoordinatorOptions) {
     const warn = (message: string) => this.warn(message);
@@ -49,8 +48,12 @@ class CoordinatorImpl implements Coordinator {
     this.outbox = new EventOutbox(options.store, options.clock, options.eventDelayMs ?? 15, warn);
     this.hooks = new HookChains(options.runHook, warn);
     this.rounds = new SchedulingRounds(options.clock, () => this.tick());
+    this.attempts = new AttemptRuns({
+      ...this.context, holds: this.holds, hooks: this.hooks, resumable: options.resumable ?? false,
+      dispatch: (build, event) => this.dispatch(build, event), requestRound: () => this.rounds.request(),
+    });
     // A re-opened attempt whose agent never came back ends as its agent's loss would (resume.ts).
-    const lost = (attempt: Attempt, name: string, why: string) => this.onResult({ info: { name }, attempts: new Map([[attempt.id, attempt]]) } as AgentSession, attempt.id, agentLost(name, why));
+    const lost = (attempt: Attempt, name: string, why: string) => this.attempts.end({ info: { name }, attempts: new Map([[attempt.id, attempt]]) } as AgentSession, attempt.id, agentLost(name, why));
     this.orphans = new RemoteOrphans({ ...this.context, clock: options.clock, lost });
     this.sessions = new AgentSessions(
       { clock: options.clock, name: options.name ?? 'farmhand', warn, silenceMs: options.agentSilenceMs ?? defaultAgentLostAfterMs },
@@ -62,7 +65,7 @@ class CoordinatorImpl implements Coordinator {
         publish: (event) => this.publish(event),
         requestRound: () => this.rounds.request(),
         running: (attempt) => this.dispatch(attempt.build, { type: 'attempt_running', jobs: attempt.members.map((job) => job.plan.id) }),
-        result: (session, attempt, outcome) => this.onResult(session, attempt, outcome),
+        result: (session, attempt, outcome) => this.attempts.end(session, attempt, outcome),
       }),
     );
   }
@@ -73,7 +76,7 @@ class CoordinatorImpl implements Coordinator {
       const reopened = reopenBuild(this.options.store, id, this.buildOrder++, this.now);
       if (!reopened) continue;
       const { build } = reopened;
-      this.attemptCounter = Math.max(this.attemptCounter, reopened.highestAttempt);
+      this.attempts.continueAfter(reopened.highestAttempt);
       this.builds.set(id, build);
       this.hooks.open(id);
       this.orphans.expect(reopened.attempts, build.plan.agentLostAfterMs ?? this.options.agentSilenceMs ?? defaultAgentLostAfterMs);
@@ -272,55 +275,6 @@ class CoordinatorImpl implements Coordinator {
   private start(decision: Extract<Decision, { type: 'start' }>): void {
     const agent = this.sessions.live.get(decision.agent);
     const build = this.builds.get(decision.members[0]!.build);
-    if (!agent || !build) return;
-    const members = decision.members.map((ref) => build.jobs.get(ref.job)!);
-    const id = `${build.id}.a${++this.attemptCounter}`;
-    const batch = members.length > 1 ? `${build.id}.batch${this.attemptCounter}` : undefined;
-    for (const { group, holder } of decision.acquire) this.holds.add(group, holder, this.now);
-    const attempt: Attempt = { id, build, members, batch, acquired: decision.acquire, lastSeq: 0, queued: decision.queued };
-    agent.attempts.set(id, attempt);
-    const at = this.now;
-    // On a LAN agent: recorded so that a restarted coordinator recognises it (resume.ts).
-    if (agent.sendsHeartbeats) this.options.store.recordRemoteAttempt({ attempt: id, build: build.id, agent: agent.info.id, jobs: members.map((job) => job.plan.id), batch, resumable: this.options.resumable ?? false, startedAt: at });
-    members.forEach((job, index) => {
-      this.options.store.startAttempt({ id: attemptRowId(id, index), build: build.id, job: job.plan.id, number: job.attempts + 1, agent: agent.info.name, startedAt: at });
-    });
-    this.dispatch(build, { type: 'attempt_started', attempt: id, agent: agent.info.name, jobs: members.map((job) => job.plan.id), batch, queued: decision.queued });
-    const assign = () => {
-      // Canceled while its pipeline's on_start ran: it never reaches the agent.
-      if (agent.attempts.get(id) !== attempt) return;
-      if (members.some((job) => job.cancelReason !== undefined)) return this.onResult(agent, id, { status: 'canceled', reason: 'canceled' });
-      agent.channel.send({ type: 'assign', attempt: attemptSpecOf(id, build, members, batch) });
-    };
-    // A pipeline's jobs start after its on_start hook has finished.
-    const hooks = this.hooks.chainOf(build.id, members[0]!.plan.pipeline);
-    if (hooks) void hooks.then(assign);
-    else assign();
-  }
-
-  private onResult(agent: AgentSession, attemptId: string, outcome: AttemptOutcome): void {
-    const attempt = agent.attempts.get(attemptId);
-    if (!attempt) return;
-    agent.attempts.delete(attemptId);
-    if (agent.sendsHeartbeats) this.options.store.forgetRemoteAttempt(attemptId);
-    const { build } = attempt;
-    for (const { group, holder } of attempt.acquired) if (!holder.job.startsWith('pipeline:')) this.holds.remove(group, holder);
-    const at = this.now;
-    countRun(agent, attempt, at);
-    // One that waited in a queue place counts from its start, not its assignment (durations weight priorities).
-    finishRows(this.options.store, attempt.id, attempt.members.length, outcome, at, attempt.queued ? attempt.startedAt : undefined);
-    attempt.members.forEach((job, index) => {
-      let outputsError: string | undefined;
-      if (outcome.status === 'success') {
-        // The agent described the outputs where the job ran; the coordinator stores what it lacks.
-        const outputs = reportedOutputs(agent.info.name, job.plan.outputs, outcome);
-        if (typeof outputs === 'string') outputsError = outputs;
-        else this.hooks.keep(build.id, cacheOutputs(this.context, build.root, { key: job.plan.key, build: build.id, job: job.plan.id, cache: job.plan.cache }, outputs));
-      }
-      this.dispatch(build, { type: 'attempt_finished', job: job.plan.id, outcome, batch: attempt.batch, outputsError });
-      // A success whose outputs could not be read is a failed attempt too: attempt and job agree.
-      if (outputsError !== undefined) this.options.store.finishAttempt(attemptRowId(attempt.id, index), { finishedAt: at, status: 'failed', reason: 'error', exitCode: outcome.exitCode });
-    });
-    this.rounds.request();
+    if (agent && build) this.attempts.start(agent, build, decision);
   }
 }
