@@ -8,7 +8,7 @@
 import { protocolVersion } from '../protocol/types';
 import type { AgentInfo, AgentMessage, Channel, CoordinatorMessage } from '../protocol/types';
 import { validateAgentMessage } from '../protocol/validate';
-import { queueJobMaxMs } from '../schedule/schedule';
+import { queueJobMaxMs } from '../schedule/queue-places';
 import type { Holder } from '../schedule/types';
 import type { BuildRun, JobRun } from './build-run';
 import type { Clock } from './types';

@@ -5,6 +5,7 @@
 // inputs when that one has a free slot (placement by data), else to the least busy matching agent.
 import { formUnits, type Unit } from './batching';
 import { ReadyQueues } from './ready-queues';
+import { mayWaitInQueuePlace } from './queue-places';
 import { orderWaiters, sameHolder, type Waiter } from './resource-groups';
 import type { AgentSlots, Decision, GroupSettings, Holder, ReadyJob, SchedulerInput, SchedulerOutput } from './types';
 
@@ -12,13 +13,6 @@ interface LockNeed {
   group: string;
   holder: Holder;
 }
-
-/**
- * A job expected to take longer than this never takes a queue place, and an agent gets queue places
- * only while its jobs end within it: a job waiting behind a long one (or a job that turns out long,
- * ahead of one readied meanwhile) would lose more than the round trip a queue place saves.
- */
-export const queueJobMaxMs = 100;
 
 /**
  * Decides which ready jobs start where, which wait for a resource group, and which are skipped.
@@ -39,39 +33,35 @@ export function schedule(input: SchedulerInput): SchedulerOutput {
   const decisions: Decision[] = [];
   queues.beginRound(batches);
   try {
-    while (slotsFree) {
-      if (!input.agents.some((agent) => state.free.get(agent.id)! > 0) && !state.anyLockWork()) break;
-      const build = state.pickBuild(builds.filter((id) => queues.hasWork(id)));
-      if (build === undefined) break;
-      const queue = queues.firstQueue(build)!;
-      const lead = queue.units.peek()!.unit.members[0] as ReadyJob;
-      // Whatever makes one job of a queue unable to start holds for all of it, to the end of the round.
-      if (!queue.lock && state.cannotStart(lead)) {
-        queues.setAside(queue);
-        continue;
-      }
-      decisions.push(...state.place(queues.take(queue)));
-    }
+    if (slotsFree) fill(input, queues, state, builds, decisions, false);
     if (queueFree) {
       state.useQueuePlaces();
       queues.reconsider();
-      for (;;) {
-        if (!input.agents.some((agent) => state.free.get(agent.id)! > 0)) break;
-        const build = state.pickBuild(builds.filter((id) => queues.hasWork(id)));
-        if (build === undefined) break;
-        const queue = queues.firstQueue(build)!;
-        const lead = queue.units.peek()!.unit.members[0] as ReadyJob;
-        if (queue.lock || !state.mayQueue(lead) || state.cannotStart(lead)) {
-          queues.setAside(queue);
-          continue;
-        }
-        for (const decision of state.place(queues.take(queue))) decisions.push(decision.type === 'start' ? { ...decision, queued: true } : decision);
-      }
+      fill(input, queues, state, builds, decisions, true);
     }
   } finally {
     queues.endRound();
   }
   return { decisions, wakeAt };
+}
+
+/** Places units in priority order until no place is left: free slots, or (`queued`) queue places. */
+function fill(input: SchedulerInput, queues: ReadyQueues, state: SchedulingState, builds: string[], decisions: Decision[], queued: boolean): void {
+  for (;;) {
+    if (!input.agents.some((agent) => state.free.get(agent.id)! > 0) && (queued || !state.anyLockWork())) break;
+    const build = state.pickBuild(builds.filter((id) => queues.hasWork(id)));
+    if (build === undefined) break;
+    const queue = queues.firstQueue(build)!;
+    const lead = queue.units.peek()!.unit.members[0] as ReadyJob;
+    // Whatever makes one job of a queue unable to start holds for all of it, to the end of the round.
+    // Waiting for a resource group is decided with slots: a queue place takes no job that needs one.
+    const setAside = queued ? queue.lock || !state.mayQueue(lead) || state.cannotStart(lead) : !queue.lock && state.cannotStart(lead);
+    if (setAside) {
+      queues.setAside(queue);
+      continue;
+    }
+    for (const decision of state.place(queues.take(queue))) decisions.push(queued && decision.type === 'start' ? { ...decision, queued } : decision);
+  }
 }
 
 /** Builds by age (the order fair share breaks ties in), then builds with ready jobs the input does not list. */
@@ -152,16 +142,11 @@ class SchedulingState {
     for (const agent of this.input.agents) this.free.set(agent.id, agent.queue ?? 0);
   }
 
-  /**
-   * True when a job may wait in a queue place: nothing it shares is counted at assignment (no resource
-   * group, batch, pipeline concurrency or project max_running), and it is not known to be long.
-   */
+  /** True when a job may wait in a queue place (queue-places.ts). */
   mayQueue(job: ReadyJob): boolean {
-    if (job.batch || job.resourceGroup !== undefined || job.pipelineResourceGroup !== undefined) return false;
-    if (this.pipelineCap.get(`${job.build}\u0000${job.pipeline}`) !== undefined) return false;
     const project = this.projectOf.get(job.build);
-    if (project !== undefined && this.input.projectCaps?.get(project) !== undefined) return false;
-    return job.estimateMs === undefined || job.estimateMs <= queueJobMaxMs;
+    const capped = this.pipelineCap.get(`${job.build}\u0000${job.pipeline}`) !== undefined || (project !== undefined && this.input.projectCaps?.get(project) !== undefined);
+    return mayWaitInQueuePlace(job, capped);
   }
 
   /** True when a job cannot start in this round: its pipeline is at its cap or no free agent serves it. */

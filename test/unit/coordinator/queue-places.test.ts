@@ -10,7 +10,7 @@ import type { Executor } from '../../../agent/executors/types';
 import { createCoordinator, type Coordinator } from '../../../core/coordinator/coordinator';
 import { createChannelPair } from '../../../core/protocol/channel';
 import type { AgentMessage, CoordinatorMessage, FarmEvent } from '../../../core/protocol/types';
-import { queueJobMaxMs } from '../../../core/schedule/schedule';
+import { queueJobMaxMs } from '../../../core/schedule/queue-places';
 import { openState, type State } from '../../../core/store/state-dir';
 import { makePlan } from '../../helpers/plans';
 

@@ -2,7 +2,8 @@
 // plain jobs in the same order, marked queued; jobs whose start counts against something shared at
 // assignment (a resource group, a batch, a concurrency cap, max_running) or known to be long never are.
 import { describe, expect, it } from 'vitest';
-import { queueJobMaxMs, schedule } from '../../../core/schedule/schedule';
+import { queueJobMaxMs } from '../../../core/schedule/queue-places';
+import { schedule } from '../../../core/schedule/schedule';
 import { defaultGroupSettings } from '../../../core/schedule/resource-groups';
 import type { AgentSlots, Decision, ReadyJob, SchedulerInput } from '../../../core/schedule/types';
 
