@@ -21,7 +21,8 @@ import { startAgentServer } from './agent-server';
 import { createCoordinatorLink, type CoordinatorLink } from './coordinator-link';
 import { openOutbox } from './outbox';
 import { openBlobCache } from './blob-cache';
-import { createWorkspaces, withWorkspaces } from './workspaces';
+import { createWorkspaces } from './workspace-folders';
+import { withWorkspaces } from './workspaces';
 import { frameSocketOf, type HeartbeatOptions } from '../../core/protocol/ws-frames';
 
 export interface LanAgentOptions {
