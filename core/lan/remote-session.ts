@@ -3,12 +3,13 @@
 // fetches are answered with the blobs of that snapshot only; a success's output files come back
 // (only the blobs the artifact store lacks), are stored and written into the project folder before
 // the result reaches the coordinator, with the checked list of outputs in it (outcome.outputs).
-import { chmodSync, closeSync, constants, lstatSync, mkdirSync, openSync, readSync, renameSync, rmSync, statSync, symlinkSync, writeSync } from 'node:fs';
+import { lstatSync, mkdirSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { BlobReceiver, type BlobSink, type BlobSource, filesProblem, inParts, manifestParts, retryStalled, sendBlob } from '../protocol/transfer';
+import { BlobReceiver, type BlobSink, filesProblem, inParts, manifestParts, retryStalled, sendBlob } from '../protocol/transfer';
 import type { AgentMessage, AttemptSpec, Channel, CoordinatorMessage, OutputFile } from '../protocol/types';
 import type { ArtifactStore } from '../store/types';
 import { matchFiles } from '../coordinator/outputs';
+import { fileSink, fileSource } from './blob-files';
 import type { SnapshotScope, Snapshotter } from './snapshot';
 
 export type TransferDirection = 'to_agents_bytes' | 'from_agents_bytes';
@@ -32,48 +33,6 @@ export interface RemoteSessionOptions {
 }
 
 type Received = { ok: true } | { error: string };
-
-/** A file read in pieces for sendBlob. */
-function fileSource(path: string): BlobSource {
-  const fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
-  let buffer: Buffer | undefined;
-  return {
-    // One buffer for every chunk: sendBlob encodes each before it reads the next.
-    read(offset, length) {
-      if (!buffer || buffer.length < length) buffer = Buffer.allocUnsafe(length);
-      return buffer.subarray(0, readSync(fd, buffer, 0, length, offset));
-    },
-    close: () => closeSync(fd),
-  };
-}
-
-/** Writes a received blob beside its destination and moves it there once complete and checked. */
-function fileSink(destination: string, mode: number): BlobSink {
-  const temp = `${destination}.farmhand-${process.pid}.part`;
-  // Opened at the first part: thousands of outputs may be expected at once, file descriptors are few.
-  let fd: number | undefined;
-  const close = () => {
-    if (fd !== undefined) closeSync(fd);
-    fd = undefined;
-  };
-  return {
-    write(part) {
-      fd ??= openSync(temp, 'w', 0o600);
-      for (let offset = 0; offset < part.length; ) offset += writeSync(fd, part, offset);
-    },
-    finish() {
-      // No fsync (as the files a local job leaves): thousands of small outputs must not block the loop.
-      fd ??= openSync(temp, 'w', 0o600);
-      close();
-      chmodSync(temp, mode & 0o777);
-      renameSync(temp, destination);
-    },
-    discard() {
-      close();
-      rmSync(temp, { force: true });
-    },
-  };
-}
 
 interface RemoteAttempt {
   build: string;
