@@ -3,7 +3,7 @@
 // taller than the terminal (a taller frame cannot be redrawn in place and piles up in scrollback),
 // jobs in natural order (`j2` before `j10`). With LAN agents in the farm, a line of agents with their
 // busy slots (this build's running jobs on each) and the agent each running job is on.
-import type { FarmEvent, JobState, WaitingInfo } from '../../core/protocol/types';
+import { isSlotWait, type FarmEvent, type JobState, type WaitingInfo } from '../../core/protocol/types';
 import { seconds } from './line-view';
 
 export interface TtyViewOptions {
@@ -62,7 +62,9 @@ export function createTtyView(options: TtyViewOptions) {
       return;
     }
     if (event.type !== 'job') return;
-    rows.set(event.job, { state: event.state, at: event.state === 'running' ? event.at : rows.get(event.job)?.at ?? event.at, waiting: event.waiting, agent: event.agent });
+    // A job handed to an agent's queue place shows as queued until it starts, a moment later.
+    const state = event.state === 'running' && isSlotWait(event.reason) ? 'queued' : event.state;
+    rows.set(event.job, { state, at: state === 'running' ? event.at : rows.get(event.job)?.at ?? event.at, waiting: event.waiting, agent: event.agent });
   };
 
   /** `agents  left 2/2 busy  right 0/2 busy  vm 1/4 busy`, or nothing while only this machine runs jobs. */
@@ -70,8 +72,7 @@ export function createTtyView(options: TtyViewOptions) {
     if (![...agents.values()].some((agent) => !agent.local)) return undefined;
     const busy = new Map<string, number>();
     for (const row of rows.values()) if (row.state === 'running' && row.agent !== undefined) busy.set(row.agent, (busy.get(row.agent) ?? 0) + 1);
-    // Jobs in the embedded agent's queue places show as running: at most its slots are busy.
-    const parts = [...agents].map(([name, agent]) => `${name} ${agent.online ? `${Math.min(busy.get(name) ?? 0, agent.slots)}/${agent.slots} busy` : 'offline'}`);
+    const parts = [...agents].map(([name, agent]) => `${name} ${agent.online ? `${busy.get(name) ?? 0}/${agent.slots} busy` : 'offline'}`);
     return `agents  ${parts.join('   ')}`.slice(0, width);
   };
 

@@ -1,6 +1,7 @@
 // The terminal view as pure text: a frame never taller than the terminal, jobs in natural order.
 import { describe, expect, it } from 'vitest';
 import { agentListingEvents, createTtyView } from '../../../cli/views/tty-view';
+import { slotWaitReason } from '../../../core/protocol/types';
 
 // eslint-disable-next-line no-control-regex
 const plain = (text: string) => text.replace(/\u001b\[[0-9;]*[A-Za-z]/g, '');
@@ -29,6 +30,20 @@ describe('tty view', () => {
     expect(lines.at(-1)).toMatch(/\.\.\. and \d+ more$/);
     const shown = lines.length - 2;
     expect(lines.at(-1)).toContain(`and ${30 - shown} more`);
+  });
+
+  it('shows a job in a queue place as queued, and times it from its start', () => {
+    let written = '';
+    let now = 2000;
+    const view = createTtyView({ write: (text) => (written = text), now: () => now, columns: () => 80, rows: () => 24, total: 2 });
+    view.onEvent({ type: 'job', build: 'b-0001', job: 'p/a', state: 'running', at: 1000, agent: 'here' });
+    view.onEvent({ type: 'job', build: 'b-0001', job: 'p/b', state: 'running', at: 1000, agent: 'here', reason: slotWaitReason('here') });
+    view.render();
+    expect(plain(written).split('\n').slice(0, -1)).toEqual(['farmhand  0/2 done   queued 1  running 1', '  running  p/a  1.0s']);
+    now = 4000;
+    view.onEvent({ type: 'job', build: 'b-0001', job: 'p/b', state: 'running', at: 3500, agent: 'here' });
+    view.render();
+    expect(plain(written).split('\n').slice(0, -1)).toEqual(['farmhand  0/2 done   running 2', '  running  p/a  3.0s', '  running  p/b  0.5s']);
   });
 
   it('cuts every line to the terminal width, the header included', () => {
