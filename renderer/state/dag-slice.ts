@@ -156,7 +156,9 @@ export function applyJobEvent(job: JobView, event: JobEvent): JobView {
   else delete next.waiting;
   if (event.agent) next.agent = event.agent;
   if (event.batch) next.batch = event.batch;
+  // Each event carries the job's reason as it is now: none clears the last one (as the report has it).
   if (event.reason) next.reason = event.reason;
+  else delete next.reason;
   if (typeof event.exitCode === 'number') next.exitCode = event.exitCode;
   if (event.state === 'queued' && next.queuedAt === undefined) next.queuedAt = event.at;
   let attempts = job.attempts;
@@ -164,6 +166,11 @@ export function applyJobEvent(job: JobView, event: JobEvent): JobView {
   if (event.state === 'running') {
     if (next.startedAt === undefined) next.startedAt = event.at;
     if (!open) attempts = [...attempts, { number: event.attempt ?? attempts.length + 1, agent: event.agent ?? 'local', start: event.at, state: 'running' }];
+    else if (job.state === 'running') {
+      // Running again: the attempt waited in an agent's queue place and starts now; its bar starts here.
+      if (next.startedAt === open.start) next.startedAt = event.at;
+      attempts = [...attempts.slice(0, -1), { ...open, start: event.at }];
+    }
   } else if (open) {
     // An attempt that ends in anything but a finished state (queued again, waiting) was lost and retried.
     const ended = finishedJobStates.has(event.state) ? event.state : 'lost';

@@ -68,6 +68,21 @@ describe('dag slice', () => {
     expect(job).toMatchObject({ state: 'success', startedAt: 20, finishedAt: 55, agent: 'local' });
   });
 
+  it('starts the bar of an attempt that waited in a queue place when it starts, and drops the reason it waited', () => {
+    const store = createFarmStore();
+    store.getState().showBuild(report);
+    store.getState().applyEvents([
+      { type: 'job', build: 'b-0001', job: 'build/a', state: 'running', at: 20, agent: 'mini', attempt: 1, reason: 'next on mini: starts when a slot frees' },
+      { type: 'job', build: 'b-0001', job: 'build/a', state: 'running', at: 26, agent: 'mini', attempt: 1 },
+    ]);
+    let job = store.getState().dag.jobs['build/a']!;
+    expect(job).toMatchObject({ state: 'running', startedAt: 26, attempts: [{ number: 1, agent: 'mini', start: 26, state: 'running' }] });
+    expect(job.reason).toBeUndefined();
+    store.getState().applyEvents([{ type: 'job', build: 'b-0001', job: 'build/a', state: 'success', at: 30, agent: 'mini', attempt: 1 }]);
+    job = store.getState().dag.jobs['build/a']!;
+    expect(job.attempts).toEqual([{ number: 1, agent: 'mini', start: 26, end: 30, state: 'success' }]);
+  });
+
   it('draws every attempt of a reloaded report, the lost one included', () => {
     const store = createFarmStore();
     const job = report.jobs![0]!;
