@@ -26,9 +26,7 @@ export interface Attempt {
   missed?: number;
   /** When the last of those misses was counted (misses arriving in one burst count once). */
   missedAt?: number;
-  /** The agent said it started it: it got the assignment. */
-  started?: boolean;
-  /** When it said so, by the coordinator's clock. */
+  /** When the agent said it started it (it got the assignment), by the coordinator's clock. */
   startedAt?: number;
   /** Handed to a queue place: it started when a slot freed, after its assignment. */
   queued?: boolean;
@@ -146,10 +144,7 @@ export class AgentSessions {
       } else {
         if (message.type === 'started') {
           const attempt = session.attempts.get(message.attempt);
-          if (attempt) {
-            attempt.started = true;
-            attempt.startedAt = session.heardAt;
-          }
+          if (attempt) attempt.startedAt = session.heardAt;
         }
         this.handlers.message(session, message);
       }
@@ -192,7 +187,7 @@ export class AgentSessions {
       const listed = new Set(message.running);
       for (const attempt of [...session.attempts.values()]) {
         if (listed.has(attempt.id)) continue;
-        if (!attempt.started && this.handlers.resend) {
+        if (attempt.startedAt === undefined && this.handlers.resend) {
           attempt.missed = 0;
           this.handlers.resend(session, attempt);
         } else this.drop(session, attempt);

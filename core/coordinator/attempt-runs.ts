@@ -79,14 +79,13 @@ export class AttemptRuns {
     countRun(agent, attempt, at);
     // One that waited in a queue place counts from its start, not its assignment (durations weight priorities).
     finishRows(host.store, attempt.id, attempt.members.length, outcome, at, attempt.queued ? attempt.startedAt : undefined);
-    const context = { store: host.store, artifacts: host.artifacts, warn: host.warn, now: host.now };
     attempt.members.forEach((job, index) => {
       let outputsError: string | undefined;
       if (outcome.status === 'success') {
         // The agent described the outputs where the job ran; the coordinator stores what it lacks.
         const outputs = reportedOutputs(agent.info.name, job.plan.outputs, outcome);
         if (typeof outputs === 'string') outputsError = outputs;
-        else host.hooks.keep(build.id, cacheOutputs(context, build.root, { key: job.plan.key, build: build.id, job: job.plan.id, cache: job.plan.cache }, outputs));
+        else host.hooks.keep(build.id, cacheOutputs(host, build.root, { key: job.plan.key, build: build.id, job: job.plan.id, cache: job.plan.cache }, outputs));
       }
       host.dispatch(build, { type: 'attempt_finished', job: job.plan.id, outcome, batch: attempt.batch, outputsError });
       // A success whose outputs could not be read is a failed attempt too: attempt and job agree.
